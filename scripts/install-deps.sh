@@ -1,0 +1,14 @@
+#!/bin/sh
+# Installs the build dependencies and the real clients the test suite drives.
+# Debian 12 (bookworm); needs root.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends \
+    build-essential cmake pkg-config git ca-certificates \
+    libmicrohttpd-dev libjansson-dev \
+    iproute2 util-linux procps psmisc python3 valgrind clang \
+    busybox curl tftp-hpa atftp isc-dhcp-client dnsmasq-base \
+    libnbd-bin nbdkit qemu-utils libnfs-utils xorriso
