@@ -190,8 +190,10 @@ typedef void (*pxe_exit_cb)(void *ud, int status, const char *output, size_t out
 /*
  * Core functions handed to a plugin in load().  The table is append-only; a
  * plugin calls a function added after ABI 1 only after PXE_CORE_HAS() is true.
- * Thread-safe: log, vlog, post, event, metric_add, metric_set, file_close,
- * now_usec, sanitize.  Everything else runs on the loop thread only.
+ * Thread-safe: log, vlog, post, now_usec, file_open, file_close, image_count,
+ * image_get, image_find (images are fixed while the daemon runs), event,
+ * metric_add, metric_set, sanitize.  Everything else runs on the loop thread
+ * only.
  */
 struct pxe_core_api {
     uint32_t _abi_version;
@@ -234,7 +236,8 @@ struct pxe_core_api {
                      struct pxe_file **ret_file);
     void (*file_close)(struct pxe_file *file);
 
-    /* Images and host profiles; pointers valid until the next return to the loop. */
+    /* Images: pointers valid until stop. Host profiles: loop thread, valid until the next
+     * return to the loop. */
     uint32_t (*image_count)(struct pxe_core *self);
     const struct pxe_image *(*image_get)(struct pxe_core *self, uint32_t index);
     const struct pxe_image *(*image_find)(struct pxe_core *self, const char *name);
