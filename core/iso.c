@@ -500,14 +500,40 @@ static int rec_name(struct iso *iso, const struct rec *r, const struct rr *rr, c
     return 0;
 }
 
-/* Checks that a file's extent lies inside the ISO. */
-static int check_extent(struct iso *iso, const char *name, uint64_t off, uint64_t size)
+/* "dir/name" for messages: the path of directory node dir, then name. */
+static void node_path(const struct iso *iso, uint32_t dir, const char *name, char *out,
+                      size_t outlen)
 {
-    if (size && (off > iso->size || size > iso->size - off))
-        return fail(iso, -EINVAL, "'%s': extent (sector %llu, %llu bytes) past the end of the "
+    const char *parts[ISO_MAX_DEPTH + 2];
+    int n = 0;
+    size_t o = 0;
+
+    parts[n++] = name;
+    for (uint32_t d = dir; d != 0 && n < ISO_MAX_DEPTH + 2; d = iso->nodes[d].parent)
+        parts[n++] = iso->names + iso->nodes[d].name;
+    out[0] = '\0';
+    while (n-- > 0 && o + 1 < outlen) {
+        int w = snprintf(out + o, outlen - o, "/%s", parts[n]);
+
+        if (w < 0)
+            break;
+        o += (size_t)w;
+    }
+}
+
+/* Checks that the extent of file name in directory dir lies inside the ISO. */
+static int check_extent(struct iso *iso, uint32_t dir, const char *name, uint64_t off,
+                        uint64_t size)
+{
+    char path[512];
+
+    if (size && (off > iso->size || size > iso->size - off)) {
+        node_path(iso, dir, name, path, sizeof(path));
+        return fail(iso, -EINVAL, "%s: extent (sector %llu, %llu bytes) past the end of the "
                                   "ISO (%llu bytes)",
-                    name, (unsigned long long)(off / ISO_SECTOR), (unsigned long long)size,
+                    path, (unsigned long long)(off / ISO_SECTOR), (unsigned long long)size,
                     (unsigned long long)iso->size);
+    }
     return 0;
 }
 
@@ -545,7 +571,7 @@ static int add_entry(struct iso *iso, uint32_t dir, const struct rec *r, uint32_
         n = &iso->nodes[*last_multi];
         if (r->lba * ISO_SECTOR != n->offset + n->size)
             n->fragmented = 1;
-        ret = check_extent(iso, iso->names + n->name, r->lba * ISO_SECTOR, r->size);
+        ret = check_extent(iso, dir, iso->names + n->name, r->lba * ISO_SECTOR, r->size);
         if (ret < 0)
             return ret;
         n->size += r->size;
@@ -598,7 +624,7 @@ static int add_entry(struct iso *iso, uint32_t dir, const struct rec *r, uint32_
     if (n->type == ISO_REG) {
         if (n->size == 0)
             n->offset = 0;
-        ret = check_extent(iso, name, n->offset, n->size);
+        ret = check_extent(iso, dir, name, n->offset, n->size);
         if (ret < 0)
             return ret;
         if (r->flags & FL_MULTI)
