@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,12 @@ int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e)
     memset(it, 0, sizeof(*it));
     snprintf(path, sizeof(path), "%s-%s", img ? img->name : "x", e->id);
     it->id = strdup(path);
-    it->title = strdup(e->title);
+    if (m->tag_image && img && !strstr(e->title, img->name)) {
+        snprintf(path, sizeof(path), "%s [%s]", e->title, img->name);
+        it->title = strdup(path);
+    } else {
+        it->title = strdup(e->title);
+    }
     if (e->kernel)
         it->kernel = strdup(e->kernel);
     else if (img && img->kernel) {
@@ -75,22 +81,6 @@ int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e)
     return 0;
 }
 
-void menu_free_items(struct pxe_menu *m)
-{
-    for (size_t i = 0; i < m->n; i++) {
-        struct menu_item *it = &m->items[i];
-
-        free(it->id);
-        free(it->title);
-        free(it->kernel);
-        free(it->initrd);
-        free(it->help);
-        free(it->cmdline);
-        free(it->method);
-    }
-    m->n = 0;
-}
-
 /* True when the space-separated cmdline has a parameter named key ("key" or "key=..."). */
 static int has_param(const char *cmdline, const char *key)
 {
@@ -106,88 +96,238 @@ static int has_param(const char *cmdline, const char *key)
     return 0;
 }
 
-static int add_param(struct pxe_buf *b, const char *cur, const char *key, const char *fmt_value)
+static int add_param(struct pxe_buf *b, const char *key, const char *value)
 {
-    if (has_param(buf_str(b), key) || (cur && has_param(cur, key)))
+    if (has_param(buf_str(b), key))
         return 0;
-    if (fmt_value)
-        return buf_append(b, "%s%s=%s", b->len ? " " : "", key, fmt_value);
+    if (value)
+        return buf_append(b, "%s%s=%s", b->len ? " " : "", key, value);
     return buf_append(b, "%s%s", b->len ? " " : "", key);
+}
+
+#define MENU_MAX_SEGS 10
+
+/* The assembled command line and which side contributed each part of it. */
+struct cmdline_parts {
+    struct pxe_buf b;
+    size_t n;
+    size_t end[MENU_MAX_SEGS];  /* b.len after part i */
+    char label[MENU_MAX_SEGS][96]; /* who added part i, for conflict messages */
+};
+
+static void part_end(struct cmdline_parts *cp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void part_end(struct cmdline_parts *cp, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (cp->n >= MENU_MAX_SEGS)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(cp->label[cp->n], sizeof(cp->label[0]), fmt, ap);
+    va_end(ap);
+    cp->end[cp->n++] = cp->b.len;
+}
+
+/*
+ * Builds the loader-neutral command line of one entry: the method's part,
+ * then the image parameters it did not give (archisobasedir=, archisosearchuuid=
+ * or archisolabel=, ip=dhcp unless pxelinux appends ip= itself), then the
+ * global menu settings, then the host's extras.
+ */
+static int build_cmdline(struct core *c, struct pxe_core *p, const struct pxe_boot_ctx *ctx,
+                         struct cmdline_parts *cp)
+{
+    const struct menu_settings *ms = &c->menu;
+    const struct pxe_image *img = ctx->image;
+    int pxelinux = strcmp(ctx->menu_format, "pxelinux") == 0;
+    int r = 0;
+
+    if (p->desc.cmdline)
+        r = p->desc.cmdline(p->state, ctx, &cp->b);
+    part_end(cp, "the %s method", p->desc.name);
+    if (r == 0)
+        r = add_param(&cp->b, "archisobasedir", img->basedir);
+    if (r == 0 && img->uuid && !has_param(buf_str(&cp->b), "archisolabel"))
+        r = add_param(&cp->b, "archisosearchuuid", img->uuid);
+    else if (r == 0 && img->label && !has_param(buf_str(&cp->b), "archisosearchuuid"))
+        r = add_param(&cp->b, "archisolabel", img->label);
+    if (r == 0 && (!pxelinux || !(ms->sysappend & 1)))
+        r = add_param(&cp->b, "ip", "dhcp");
+    part_end(cp, "the parameters of image '%s'", img->name);
+    if (r == 0 && ms->ifnames0) {
+        r = add_param(&cp->b, "net.ifnames", "0");
+        part_end(cp, "menu.ifnames0 (net.ifnames=0)");
+    }
+    if (r == 0 && ms->copytoram && *ms->copytoram) {
+        r = add_param(&cp->b, "copytoram", ms->copytoram);
+        part_end(cp, "menu.copytoram=%s", ms->copytoram);
+    }
+    if (r == 0 && ms->console && *ms->console) {
+        r = add_param(&cp->b, "console", ms->console);
+        part_end(cp, "menu.console=%s", ms->console);
+    }
+    if (r == 0 && ms->append && *ms->append) {
+        r = buf_append(&cp->b, "%s%s", cp->b.len ? " " : "", ms->append);
+        part_end(cp, "menu.append=\"%.60s\"", ms->append);
+    }
+    if (r == 0 && ctx->host && ctx->host->cmdline_extra && *ctx->host->cmdline_extra) {
+        r = buf_append(&cp->b, "%s%s", cp->b.len ? " " : "", ctx->host->cmdline_extra);
+        part_end(cp, "the cmdline_extra \"%.60s\" of host %s", ctx->host->cmdline_extra,
+                 ctx->host->mac);
+    }
+    return r;
+}
+
+/* Runs p's cmdline_check on the first len bytes of cmd. <0: refused, reason in why. */
+static int check_prefix(struct pxe_core *p, const struct pxe_boot_ctx *ctx, const char *cmd,
+                        size_t len, struct pxe_buf *why)
+{
+    char *s = strndup(cmd, len);
+    int r;
+
+    if (!s)
+        return -ENOMEM;
+    why->len = 0;
+    if (why->data)
+        why->data[0] = '\0';
+    r = p->desc.cmdline_check(p->state, ctx, s, why);
+    free(s);
+    return r < 0 ? r : 0;
+}
+
+/*
+ * The method refused the whole command line: finds the first part whose
+ * addition makes it refuse (at most MENU_MAX_SEGS more checks) and names both
+ * sides: "menu.copytoram=n conflicts with the http method: <why>".
+ */
+static void explain_refusal(struct pxe_core *p, const struct pxe_boot_ctx *ctx,
+                            const struct cmdline_parts *cp, const char *id, char *out,
+                            size_t outlen)
+{
+    const char *cmd = buf_str(&cp->b);
+    struct pxe_buf why;
+    size_t k = cp->n ? cp->n - 1 : 0;
+
+    buf_init(&why, 512);
+    for (size_t i = 0; i < cp->n; i++)
+        if (check_prefix(p, ctx, cmd, cp->end[i], &why) < 0) {
+            k = i;
+            break;
+        }
+    if (k == cp->n - 1 || cp->n == 0)
+        check_prefix(p, ctx, cmd, strlen(cmd), &why);
+    if (k == 0)
+        snprintf(out, outlen, "menu entry '%s' refused: the %s method rejects its own command "
+                              "line: %s",
+                 id, p->desc.name, why.len ? buf_str(&why) : "no reason given");
+    else
+        snprintf(out, outlen, "menu entry '%s' refused: %s conflicts with the %s method: %s", id,
+                 cp->label[k], p->desc.name, why.len ? buf_str(&why) : "no reason given");
+    buf_done(&why);
+}
+
+/* Logs a refusal once per distinct message (menus are rendered per request). Loop thread. */
+static void log_refusal_once(const char *method, const char *msg)
+{
+    static uint64_t seen[64];
+    static size_t next;
+    uint64_t h = 1469598103934665603ull;
+
+    for (const char *q = msg; *q; q++)
+        h = (h ^ (unsigned char)*q) * 1099511628211ull;
+    for (size_t i = 0; i < sizeof(seen) / sizeof(seen[0]); i++)
+        if (seen[i] == h)
+            return;
+    seen[next++ % (sizeof(seen) / sizeof(seen[0]))] = h;
+    log_msg(method, 4, "%s", msg);
+}
+
+static void item_free(struct menu_item *it)
+{
+    free(it->id);
+    free(it->title);
+    free(it->kernel);
+    free(it->initrd);
+    free(it->help);
+    free(it->cmdline);
+    free(it->method);
+    memset(it, 0, sizeof(*it));
 }
 
 /* Builds and checks the command line of the entries one method added. */
 static int finish_entries(struct core *c, struct pxe_core *p, const struct pxe_boot_ctx *ctx,
                           struct pxe_menu *m, size_t first)
 {
-    const struct menu_settings *ms = &c->menu;
-    const struct pxe_image *img = ctx->image;
     size_t keep = first;
 
     for (size_t i = first; i < m->n; i++) {
         struct menu_item *it = &m->items[i];
-        struct pxe_buf b, why;
-        int r = 0;
+        struct cmdline_parts *cp = calloc(1, sizeof(*cp));
+        char msg[1024] = "";
+        int r;
 
-        buf_init(&b, 4096);
-        buf_init(&why, 512);
-        if (p->desc.cmdline)
-            r = p->desc.cmdline(p->state, ctx, &b);
-        if (r == 0)
-            r = add_param(&b, NULL, "archisobasedir", img->basedir);
-        if (r == 0 && img->label)
-            r = add_param(&b, NULL, "archisolabel", img->label);
-        if (r == 0 && strcmp(ctx->menu_format, "pxelinux") != 0)
-            r = add_param(&b, NULL, "ip", "dhcp");
-        if (r == 0 && strcmp(ctx->menu_format, "ipxe") == 0)
-            r = add_param(&b, NULL, "BOOTIF", "01-${netX/mac:hexhyp}");
-        if (r == 0 && strcmp(ctx->menu_format, "ipxe") == 0 && it->initrd) {
-            const char *base = strrchr(it->initrd, '/');
-
-            r = add_param(&b, NULL, "initrd", base ? base + 1 : it->initrd);
+        if (!cp) {
+            item_free(it);
+            continue;
         }
-        if (r == 0 && ms->ifnames0)
-            r = add_param(&b, NULL, "net.ifnames", "0");
-        if (r == 0 && ms->copytoram && *ms->copytoram)
-            r = add_param(&b, NULL, "copytoram", ms->copytoram);
-        if (r == 0 && ms->console && *ms->console)
-            r = add_param(&b, NULL, "console", ms->console);
-        if (r == 0 && ms->append && *ms->append)
-            r = buf_append(&b, " %s", ms->append);
-        if (r == 0 && ctx->host && ctx->host->cmdline_extra && *ctx->host->cmdline_extra)
-            r = buf_append(&b, " %s", ctx->host->cmdline_extra);
-        if (r == 0 && p->desc.cmdline_check &&
-            p->desc.cmdline_check(p->state, ctx, buf_str(&b), &why) < 0) {
-            log_msg(p->desc.name, 4, "menu entry '%s' refused: %s, skipping", it->id,
-                    why.len ? buf_str(&why) : "command line rejected");
+        buf_init(&cp->b, 4096);
+        r = build_cmdline(c, p, ctx, cp);
+        if (r < 0)
+            snprintf(msg, sizeof(msg), "menu entry '%s' dropped: command line: %s", it->id,
+                     strerror(-r));
+        if (r == 0 && p->desc.cmdline_check) {
+            struct pxe_buf why;
+
+            buf_init(&why, 512);
+            if (check_prefix(p, ctx, buf_str(&cp->b), cp->b.len, &why) < 0) {
+                explain_refusal(p, ctx, cp, it->id, msg, sizeof(msg));
+                r = -EINVAL;
+            }
+            buf_done(&why);
+        }
+        if (r == 0 && !valid_text(buf_str(&cp->b))) {
+            snprintf(msg, sizeof(msg), "menu entry '%s' dropped: the command line holds a "
+                                       "control character or a double quote", it->id);
             r = -EINVAL;
         }
-        if (r == 0 && !valid_text(buf_str(&b)))
-            r = -EINVAL;
         if (r == 0) {
-            it->cmdline = buf_steal(&b);
+            it->cmdline = buf_steal(&cp->b);
             it->method = strdup(p->desc.name);
             if (!it->cmdline || !it->method)
                 r = -ENOMEM;
         }
-        buf_done(&b);
-        buf_done(&why);
+        buf_done(&cp->b);
+        free(cp);
         if (r < 0) {
-            free(it->id);
-            free(it->title);
-            free(it->kernel);
-            free(it->initrd);
-            free(it->help);
-            free(it->cmdline);
-            free(it->method);
-            memset(it, 0, sizeof(*it));
+            if (msg[0]) {
+                log_refusal_once(p->desc.name, msg);
+                if (m->n_refused < MENU_MAX_REFUSED)
+                    m->refused[m->n_refused] = strdup(msg);
+                if (m->n_refused < MENU_MAX_REFUSED && m->refused[m->n_refused])
+                    m->n_refused++;
+            }
+            item_free(it);
             continue;
         }
-        if (keep != i)
+        if (keep != i) {
             m->items[keep] = *it;
+            memset(it, 0, sizeof(*it));
+        }
         keep++;
     }
     m->n = keep;
     return 0;
+}
+
+void menu_free_items(struct pxe_menu *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        item_free(&m->items[i]);
+    m->n = 0;
+    for (size_t i = 0; i < m->n_refused; i++)
+        free(m->refused[i]);
+    m->n_refused = 0;
 }
 
 int menu_collect(struct core *c, const char *format, const char *server_ip, const char *mac,
@@ -198,6 +338,7 @@ int menu_collect(struct core *c, const char *format, const char *server_ip, cons
     memset(m, 0, sizeof(*m));
     if (host && host->local_boot)
         return 0;
+    m->tag_image = c->n_images > 1 && !(host && host->image);
     for (uint32_t i = 0; i < c->n_images; i++) {
         const struct pxe_image *img = &c->images[i]->pub;
         struct pxe_boot_ctx ctx = {
@@ -236,39 +377,97 @@ static int file_ref(struct pxe_buf *b, const char *format, const char *server_ip
 {
     char port[16] = "";
 
-    if (http_port && http_port != 80)
-        snprintf(port, sizeof(port), ":%u", http_port);
     if (use_http && http_port) {
-        if (strcmp(format, "grub") == 0)
+        if (strcmp(format, "grub") == 0) {
+            /* GRUB >= 2.04 takes a port as a third element: (http,server,port) */
+            if (http_port != 80)
+                snprintf(port, sizeof(port), ",%u", http_port);
             return buf_append(b, "(http,%s%s)/%s", server_ip, port, path);
+        }
+        if (http_port != 80)
+            snprintf(port, sizeof(port), ":%u", http_port);
         return buf_append(b, "http://%s%s/%s", server_ip, port, path);
     }
     if (strcmp(format, "pxelinux") == 0)
-        return buf_append(b, "::/%s", path);
+        return buf_append(b, "::/%s", path); /* "::" = absolute, ignores PathPrefix (210) */
     if (strcmp(format, "grub") == 0)
         return buf_append(b, "(tftp,%s)/%s", server_ip, path);
     return buf_append(b, "tftp://%s/%s", server_ip, path);
 }
 
+/*
+ * Appends cmdline with "${pxeserver}" (archiso's placeholder, which iPXE and
+ * GRUB would expand themselves, to nothing) replaced by server_ip; for GRUB,
+ * characters its lexer treats specially are backslash-escaped.
+ */
+static int append_cmdline(struct pxe_buf *b, const char *cmdline, const char *server_ip,
+                          int grub)
+{
+    static const char ph[] = "${pxeserver}";
+    int known = server_ip && strcmp(server_ip, "0.0.0.0") != 0;
+    int r = 0;
+
+    for (const char *q = cmdline; r == 0 && *q; q++) {
+        if (known && strncmp(q, ph, sizeof(ph) - 1) == 0) {
+            r = buf_append(b, "%s", server_ip);
+            q += sizeof(ph) - 2;
+        } else if (grub && strchr("$\\;&|<>'{}#", *q)) {
+            r = buf_append(b, "\\%c", *q);
+        } else {
+            r = buf_append(b, "%c", *q);
+        }
+    }
+    return r;
+}
+
+static uint64_t ceil_div(uint64_t a, uint64_t b)
+{
+    return (a + b - 1) / b;
+}
+
+static int render_refused(const struct pxe_menu *m, struct pxe_buf *b)
+{
+    int r = 0;
+
+    for (size_t i = 0; r == 0 && i < m->n_refused; i++)
+        r = buf_append(b, "# %s\n", m->refused[i]);
+    return r;
+}
+
+/*
+ * pxelinux (syslinux 6 lpxelinux.0/pxelinux.0). SERIAL must be the first
+ * directive. With a UI module DEFAULT is ignored, so the default entry is also
+ * marked with MENU DEFAULT and ONTIMEOUT; TIMEOUT is in tenths of a second and
+ * 0 would wait forever, so a zero timeout is written as 1.
+ */
 static int render_pxelinux(struct core *c, const struct pxe_menu *m, const char *server_ip,
                            const char *def, struct pxe_buf *b)
 {
     const struct menu_settings *ms = &c->menu;
     uint32_t http = core_service_port(c, "http");
-    int r = buf_append(b, "# Generated by pxecore; changes are lost.\n");
+    uint64_t tenths = ceil_div(ms->timeout, 100000);
+    int r = 0;
 
-    if (r == 0 && ms->serial && *ms->serial)
+    if (ms->serial && *ms->serial)
         r = buf_append(b, "SERIAL %s\n", ms->serial);
+    if (r == 0)
+        r = buf_append(b, "# Generated by pxecore; changes are lost.\n");
+    if (r == 0)
+        r = render_refused(m, b);
     if (r == 0 && ms->ui && *ms->ui)
         r = buf_append(b, "UI %s\n", ms->ui);
     if (r == 0)
-        r = buf_append(b, "PROMPT 0\nTIMEOUT %llu\nMENU TITLE %s\nDEFAULT %s\n",
-                       (unsigned long long)((ms->timeout + 99999) / 100000),
-                       ms->title ? ms->title : "pxecore", def);
+        r = buf_append(b, "PROMPT 0\nTIMEOUT %llu\nONTIMEOUT %s\nDEFAULT %s\nMENU TITLE %s\n",
+                       (unsigned long long)(tenths ? tenths : 1), def, def,
+                       ms->title ? ms->title : "pxecore");
     for (size_t i = 0; r == 0 && i < m->n; i++) {
         const struct menu_item *it = &m->items[i];
 
-        r = buf_append(b, "\nLABEL %s\n  MENU LABEL %s\n  LINUX ", it->id, it->title);
+        r = buf_append(b, "\nLABEL %s\n  MENU LABEL %s\n", it->id, it->title);
+        if (r == 0 && strcmp(it->id, def) == 0)
+            r = buf_append(b, "  MENU DEFAULT\n");
+        if (r == 0)
+            r = buf_append(b, "  LINUX ");
         if (r == 0)
             r = file_ref(b, "pxelinux", server_ip, http, (int)ms->kernel_http, it->kernel);
         if (r == 0 && it->initrd) {
@@ -277,17 +476,31 @@ static int render_pxelinux(struct core *c, const struct pxe_menu *m, const char 
                 r = file_ref(b, "pxelinux", server_ip, http, (int)ms->kernel_http, it->initrd);
         }
         if (r == 0)
-            r = buf_append(b, "\n  APPEND %s\n", it->cmdline);
+            r = buf_append(b, "\n  APPEND ");
+        if (r == 0)
+            r = append_cmdline(b, it->cmdline, server_ip, 0);
+        if (r == 0)
+            r = buf_append(b, "\n");
         if (r == 0 && ms->sysappend)
             r = buf_append(b, "  SYSAPPEND %llu\n", (unsigned long long)ms->sysappend);
         if (r == 0 && it->help)
             r = buf_append(b, "  TEXT HELP\n  %s\n  ENDTEXT\n", it->help);
     }
-    if (r == 0 && (ms->local_entry || m->n == 0))
-        r = buf_append(b, "\nLABEL local\n  MENU LABEL Boot from local disk\n  LOCALBOOT 0\n");
+    if (r == 0 && (ms->local_entry || m->n == 0)) {
+        r = buf_append(b, "\nLABEL local\n  MENU LABEL Boot from local disk\n");
+        if (r == 0 && strcmp(def, "local") == 0)
+            r = buf_append(b, "  MENU DEFAULT\n");
+        if (r == 0)
+            r = buf_append(b, "  LOCALBOOT 0\n");
+    }
     return r;
 }
 
+/*
+ * iPXE script: a menu (skipped when the timeout is 0), kernel and initrd over
+ * HTTP when the http service runs, else TFTP. initrd=<name> lets an EFI stub
+ * find the initrd; BOOTIF uses iPXE's own expansion of the booting NIC's MAC.
+ */
 static int render_ipxe(struct core *c, const struct pxe_menu *m, const char *server_ip,
                        const char *def, struct pxe_buf *b)
 {
@@ -295,26 +508,41 @@ static int render_ipxe(struct core *c, const struct pxe_menu *m, const char *ser
     uint32_t http = core_service_port(c, "http");
     int r = buf_append(b, "#!ipxe\n# Generated by pxecore; changes are lost.\n");
 
+    if (r == 0)
+        r = render_refused(m, b);
     if (r == 0 && m->n == 0)
         return buf_append(b, "echo pxecore: no boot entry for this machine, booting locally\n"
                              "exit\n");
-    if (r == 0)
+    if (r == 0 && ms->timeout == 0)
+        r = buf_append(b, "goto %s\n", def);
+    if (r == 0 && ms->timeout)
         r = buf_append(b, "menu %s\n", ms->title ? ms->title : "pxecore");
-    for (size_t i = 0; r == 0 && i < m->n; i++)
+    for (size_t i = 0; r == 0 && ms->timeout && i < m->n; i++)
         r = buf_append(b, "item %s %s\n", m->items[i].id, m->items[i].title);
-    if (r == 0 && ms->local_entry)
+    if (r == 0 && ms->timeout && ms->local_entry)
         r = buf_append(b, "item local Boot from local disk\n");
-    if (r == 0)
+    if (r == 0 && ms->timeout)
         r = buf_append(b, "choose --default %s --timeout %llu target && goto ${target} || exit\n",
-                       def, (unsigned long long)(ms->timeout / 1000));
+                       def, (unsigned long long)ceil_div(ms->timeout, 1000));
     for (size_t i = 0; r == 0 && i < m->n; i++) {
         const struct menu_item *it = &m->items[i];
 
         r = buf_append(b, "\n:%s\nkernel ", it->id);
         if (r == 0)
             r = file_ref(b, "ipxe", server_ip, http, 1, it->kernel);
+        if (r == 0 && it->initrd && !has_param(it->cmdline, "initrd")) {
+            const char *base = strrchr(it->initrd, '/');
+
+            r = buf_append(b, " initrd=%s", base ? base + 1 : it->initrd);
+        }
+        if (r == 0 && *it->cmdline)
+            r = buf_append(b, " ");
         if (r == 0)
-            r = buf_append(b, " %s\n", it->cmdline);
+            r = append_cmdline(b, it->cmdline, server_ip, 0);
+        if (r == 0 && !has_param(it->cmdline, "BOOTIF"))
+            r = buf_append(b, " BOOTIF=01-${netX/mac:hexhyp}");
+        if (r == 0)
+            r = buf_append(b, "\n");
         if (r == 0 && it->initrd) {
             r = buf_append(b, "initrd ");
             if (r == 0)
@@ -330,23 +558,64 @@ static int render_ipxe(struct core *c, const struct pxe_menu *m, const char *ser
     return r;
 }
 
+/* GRUB's serial directives from the pxelinux-style "PORT [BAUD]" setting. */
+static int render_grub_serial(const char *serial, struct pxe_buf *b)
+{
+    unsigned port = 0, baud = 0;
+    int n = sscanf(serial, "%u %u", &port, &baud);
+
+    if (n < 1 || port > 3)
+        return buf_append(b, "# menu.serial \"%s\" is not \"PORT [BAUD]\"; no serial console\n",
+                          serial);
+    if (n == 1)
+        baud = 9600; /* pxelinux's default */
+    return buf_append(b, "serial --unit=%u --speed=%u\nterminal_input serial console\n"
+                         "terminal_output serial console\n",
+                      port, baud);
+}
+
+static int append_grub_title(struct pxe_buf *b, const char *title)
+{
+    int r = buf_append(b, "'");
+
+    for (const char *q = title; r == 0 && *q; q++)
+        r = *q == '\'' ? buf_append(b, "'\\''") : buf_append(b, "%c", *q);
+    return r == 0 ? buf_append(b, "'") : r;
+}
+
+/* GRUB (grubnetx64.efi): menuentry per entry, set default by --id, timeout in seconds. */
 static int render_grub(struct core *c, const struct pxe_menu *m, const char *server_ip,
                        const char *def, struct pxe_buf *b)
 {
     const struct menu_settings *ms = &c->menu;
     uint32_t http = core_service_port(c, "http");
-    int r = buf_append(b, "# Generated by pxecore; changes are lost.\nset default=%s\nset "
-                          "timeout=%llu\n",
-                       def, (unsigned long long)(ms->timeout / 1000000));
+    int r = buf_append(b, "# Generated by pxecore; changes are lost.\n");
 
+    if (r == 0)
+        r = render_refused(m, b);
+    if (r == 0 && ms->serial && *ms->serial)
+        r = render_grub_serial(ms->serial, b);
+    if (r == 0)
+        r = buf_append(b, "set default=%s\nset timeout=%llu\n", def,
+                       (unsigned long long)ceil_div(ms->timeout, 1000000));
     for (size_t i = 0; r == 0 && i < m->n; i++) {
         const struct menu_item *it = &m->items[i];
 
-        r = buf_append(b, "\nmenuentry \"%s\" --id %s {\n  linux ", it->title, it->id);
+        r = buf_append(b, "\nmenuentry ");
+        if (r == 0)
+            r = append_grub_title(b, it->title);
+        if (r == 0)
+            r = buf_append(b, " --id %s {\n  linux ", it->id);
         if (r == 0)
             r = file_ref(b, "grub", server_ip, http, (int)ms->kernel_http, it->kernel);
+        if (r == 0 && *it->cmdline)
+            r = buf_append(b, " ");
         if (r == 0)
-            r = buf_append(b, " %s\n", it->cmdline);
+            r = append_cmdline(b, it->cmdline, server_ip, 1);
+        if (r == 0 && !has_param(it->cmdline, "BOOTIF"))
+            r = buf_append(b, " BOOTIF=01-${net_default_mac}");
+        if (r == 0)
+            r = buf_append(b, "\n");
         if (r == 0 && it->initrd) {
             r = buf_append(b, "  initrd ");
             if (r == 0)
@@ -358,7 +627,7 @@ static int render_grub(struct core *c, const struct pxe_menu *m, const char *ser
             r = buf_append(b, "}\n");
     }
     if (r == 0 && (ms->local_entry || m->n == 0))
-        r = buf_append(b, "\nmenuentry \"Boot from local disk\" --id local {\n  exit\n}\n");
+        r = buf_append(b, "\nmenuentry 'Boot from local disk' --id local {\n  exit\n}\n");
     return r;
 }
 

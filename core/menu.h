@@ -16,6 +16,7 @@
 
 #define MENU_MAX_ENTRIES 256
 #define MENU_MAX_BYTES (256 * 1024)
+#define MENU_MAX_REFUSED 32
 
 struct menu_item {
     char *id;
@@ -23,7 +24,7 @@ struct menu_item {
     char *kernel; /* namespace path */
     char *initrd; /* namespace path, or NULL */
     char *help;
-    char *cmdline;
+    char *cmdline; /* loader-neutral: BOOTIF=/initrd= for iPXE and GRUB are added when rendering */
     char *method;
 };
 
@@ -31,6 +32,11 @@ struct pxe_menu {
     struct menu_item items[MENU_MAX_ENTRIES];
     size_t n;
     const struct pxe_image *image; /* image of the entries being added */
+    int tag_image; /* several images listed: titles get " [<image>]" unless they name it */
+    /* Entries refused by a method's cmdline_check: "menu entry 'ID' refused: A conflicts
+     * with the M method: WHY"; rendered as comments, logged once. */
+    char *refused[MENU_MAX_REFUSED];
+    size_t n_refused;
 };
 
 int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e);
@@ -43,7 +49,10 @@ int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e);
 int menu_render(struct core *c, const char *format, const char *server_ip, const char *mac,
                 char **ret);
 
-/* Collects every entry (for the API and tests). Caller frees with menu_free_items. */
+/*
+ * Collects every entry (for the API and tests) of every image for every enabled
+ * method (one host profile may narrow both). Caller frees with menu_free_items.
+ */
 int menu_collect(struct core *c, const char *format, const char *server_ip, const char *mac,
                  struct pxe_menu *ret);
 void menu_free_items(struct pxe_menu *m);
