@@ -36,8 +36,24 @@ grep -q "plugin ok 1 running" "$T/pxecore.log" || fail "ok plugin not running"
 grep -q "plugin small 1 running" "$T/pxecore.log" || fail "small_struct plugin not running"
 [ "$(grep -o 'plugin [a-z]* [0-9]* running' "$T/pxecore.log" | cut -d' ' -f2 | tr '\n' ' ')" = "big ok small " ] ||
     fail "plugins not in sorted order"
+kill -HUP "$PXE_PID"
+sleep 0.2
+kill -0 "$PXE_PID" || fail "SIGHUP killed the daemon"
+grep -q "SIGHUP: reloading plugins" "$T/pxecore.log" || fail "no reload on SIGHUP"
 stop_pxecore || fail "SIGTERM: non-zero exit"
 grep -q "SIGTERM: shutting down" "$T/pxecore.log" || fail "no shutdown message"
+[ ! -e "$T/pxecore.pid" ] || fail "pidfile left behind after a clean stop"
+
+# --user: the daemon runs as that user once started (needs root to switch).
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+    chmod 755 "$T"
+    start_pxecore --plugins-dir "$ABI/ok" --no-api --user nobody
+    uid=$(awk '/^Uid:/ {print $2 $3 $4 $5}' "/proc/$PXE_PID/status")
+    [ "$uid" = "$(id -u nobody)$(id -u nobody)$(id -u nobody)$(id -u nobody)" ] ||
+        fail "still running with uid $uid after --user nobody"
+    grep -q "running as user 'nobody'" "$T/pxecore.log" || fail "no privilege-drop message"
+    stop_pxecore || fail "stop after --user"
+fi
 "$PXECORE_BIN" --dump-plugin "$ABI/ok/pxecore-small.so" >"$T/small.txt"
 grep -qx "struct_size=[0-9]*" "$T/small.txt" && ! grep -q "has_rootfs_prepare" "$T/small.txt" ||
     fail "small struct: callbacks past its size must read as absent"
