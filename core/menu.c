@@ -60,9 +60,11 @@ int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e)
         snprintf(path, sizeof(path), "%s%s", img->prefix, img->kernel);
         it->kernel = strdup(path);
     }
-    if (e->initrd)
-        it->initrd = strdup(e->initrd);
-    else if (img && img->initrd) {
+    it->image_kernel = e->kernel == NULL;
+    if (e->initrd) {
+        if (*e->initrd) /* "" asks for no initrd */
+            it->initrd = strdup(e->initrd);
+    } else if (img && img->initrd) {
         snprintf(path, sizeof(path), "%s%s", img->prefix, img->initrd);
         it->initrd = strdup(path);
     }
@@ -133,10 +135,11 @@ static void part_end(struct cmdline_parts *cp, const char *fmt, ...)
  * Builds the loader-neutral command line of one entry: the method's part,
  * then the image parameters it did not give (archisobasedir=, archisosearchuuid=
  * or archisolabel=, ip=dhcp unless pxelinux appends ip= itself), then the
- * global menu settings, then the host's extras.
+ * global menu settings, then the host's extras.  An entry with its own kernel
+ * (memtest, a rescue image) gets only the method's part and the host's extras.
  */
 static int build_cmdline(struct core *c, struct pxe_core *p, const struct pxe_boot_ctx *ctx,
-                         struct cmdline_parts *cp)
+                         const struct menu_item *it, struct cmdline_parts *cp)
 {
     const struct menu_settings *ms = &c->menu;
     const struct pxe_image *img = ctx->image;
@@ -146,6 +149,8 @@ static int build_cmdline(struct core *c, struct pxe_core *p, const struct pxe_bo
     if (p->desc.cmdline)
         r = p->desc.cmdline(p->state, ctx, &cp->b);
     part_end(cp, "the %s method", p->desc.name);
+    if (r == 0 && !it->image_kernel)
+        goto extras; /* not the image's kernel: archiso parameters and globals do not apply */
     if (r == 0)
         r = add_param(&cp->b, "archisobasedir", img->basedir);
     if (r == 0 && img->uuid && !has_param(buf_str(&cp->b), "archisolabel"))
@@ -171,6 +176,7 @@ static int build_cmdline(struct core *c, struct pxe_core *p, const struct pxe_bo
         r = buf_append(&cp->b, "%s%s", cp->b.len ? " " : "", ms->append);
         part_end(cp, "menu.append=\"%.60s\"", ms->append);
     }
+extras:
     if (r == 0 && ctx->host && ctx->host->cmdline_extra && *ctx->host->cmdline_extra) {
         r = buf_append(&cp->b, "%s%s", cp->b.len ? " " : "", ctx->host->cmdline_extra);
         part_end(cp, "the cmdline_extra \"%.60s\" of host %s", ctx->host->cmdline_extra,
@@ -272,7 +278,7 @@ static int finish_entries(struct core *c, struct pxe_core *p, const struct pxe_b
             continue;
         }
         buf_init(&cp->b, 4096);
-        r = build_cmdline(c, p, ctx, cp);
+        r = build_cmdline(c, p, ctx, it, cp);
         if (r < 0)
             snprintf(msg, sizeof(msg), "menu entry '%s' dropped: command line: %s", it->id,
                      strerror(-r));
@@ -481,7 +487,7 @@ static int render_pxelinux(struct core *c, const struct pxe_menu *m, const char 
             r = append_cmdline(b, it->cmdline, server_ip, 0);
         if (r == 0)
             r = buf_append(b, "\n");
-        if (r == 0 && ms->sysappend)
+        if (r == 0 && ms->sysappend && it->image_kernel)
             r = buf_append(b, "  SYSAPPEND %llu\n", (unsigned long long)ms->sysappend);
         if (r == 0 && it->help)
             r = buf_append(b, "  TEXT HELP\n  %s\n  ENDTEXT\n", it->help);
@@ -539,7 +545,7 @@ static int render_ipxe(struct core *c, const struct pxe_menu *m, const char *ser
             r = buf_append(b, " ");
         if (r == 0)
             r = append_cmdline(b, it->cmdline, server_ip, 0);
-        if (r == 0 && !has_param(it->cmdline, "BOOTIF"))
+        if (r == 0 && it->image_kernel && !has_param(it->cmdline, "BOOTIF"))
             r = buf_append(b, " BOOTIF=01-${netX/mac:hexhyp}");
         if (r == 0)
             r = buf_append(b, "\n");
@@ -612,7 +618,7 @@ static int render_grub(struct core *c, const struct pxe_menu *m, const char *ser
             r = buf_append(b, " ");
         if (r == 0)
             r = append_cmdline(b, it->cmdline, server_ip, 1);
-        if (r == 0 && !has_param(it->cmdline, "BOOTIF"))
+        if (r == 0 && it->image_kernel && !has_param(it->cmdline, "BOOTIF"))
             r = buf_append(b, " BOOTIF=01-${net_default_mac}");
         if (r == 0)
             r = buf_append(b, "\n");

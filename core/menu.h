@@ -26,6 +26,7 @@ struct menu_item {
     char *help;
     char *cmdline; /* loader-neutral: BOOTIF=/initrd= for iPXE and GRUB are added when rendering */
     char *method;
+    int image_kernel; /* boots the image's own kernel (gets the archiso parameters) */
 };
 
 struct pxe_menu {

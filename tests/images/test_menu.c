@@ -26,6 +26,7 @@ struct fake {
     const char *cmd;   /* the method's kernel parameters */
     const char *refuse; /* cmdline_check refuses a cmdline holding this, or NULL */
     const char *help;
+    const char *kernel, *initrd; /* the entry's own, or NULL for the image's */
 };
 
 /* tmpl with its "%s" replaced by val. */
@@ -44,7 +45,8 @@ static int fake_entries(void *state, const struct pxe_boot_ctx *ctx, struct pxe_
     const struct fake *f = state;
     char title[128], id[32];
     struct pxe_menu_entry e = {
-        ._struct_size = sizeof(e), .id = id, .title = title, .help = f->help};
+        ._struct_size = sizeof(e), .id = id, .title = title, .help = f->help,
+        .kernel = f->kernel, .initrd = f->initrd};
 
     subst(f->title, ctx->image->arch, title, sizeof(title));
     snprintf(id, sizeof(id), "%s", f->name);
@@ -74,16 +76,22 @@ static int fake_check(void *state, const struct pxe_boot_ctx *ctx, const char *c
 
 static struct fake http = {"http", "Arch Linux %s (HTTP)",
                            "archiso_http_srv=http://${pxeserver}/images/%s/", "copytoram=n",
-                           "Boot the live system; its root filesystem is copied to RAM over HTTP."};
+                           "Boot the live system; its root filesystem is copied to RAM over HTTP.",
+                           NULL, NULL};
 static struct fake nbd = {"nbd", "Arch Linux %s (NBD)",
-                          "archiso_nbd_srv=${pxeserver} archiso_nbd_name=%s", NULL, NULL};
+                          "archiso_nbd_srv=${pxeserver} archiso_nbd_name=%s", NULL, NULL, NULL,
+                          NULL};
 static struct fake nfs = {"nfs", "Arch Linux %s (NFS)",
                           "archiso_nfs_srv=${pxeserver}:/run/pxecore/%s archiso_nfs_opt=v3,tcp",
-                          NULL, NULL};
+                          NULL, NULL, NULL, NULL};
 static struct fake thirdparty = {"zz-rescue", "Rescue shell on %s (third party)",
-                                 "rescue=1 image=%s", NULL, "A method no core change knows."};
+                                 "rescue=1 image=%s", NULL, "A method no core change knows.",
+                                 NULL, NULL};
 
-static struct pxe_core plugins[4];
+static struct fake memtest = {"memtest", "Memory test (memtest86+)", "", NULL, NULL,
+                              "boot/memtest86+x64.bin", ""};
+
+static struct pxe_core plugins[5];
 static struct image img_iso, img_old;
 static struct core core;
 
@@ -126,7 +134,8 @@ static void setup_image(struct image *img, const char *name, const char *label, 
 static void reset(const char *methods)
 {
     memset(&core, 0, sizeof(core));
-    setup_plugin(&plugins[3], &thirdparty, strchr(methods, 't') != NULL, NULL);
+    setup_plugin(&plugins[4], &memtest, strchr(methods, 'm') != NULL, NULL);
+    setup_plugin(&plugins[3], &thirdparty, strchr(methods, 't') != NULL, &plugins[4]);
     setup_plugin(&plugins[2], &nfs, strchr(methods, 'f') != NULL, &plugins[3]);
     setup_plugin(&plugins[1], &nbd, strchr(methods, 'n') != NULL, &plugins[2]);
     setup_plugin(&plugins[0], &http, strchr(methods, 'h') != NULL, &plugins[1]);
@@ -278,6 +287,19 @@ TEST(third_party_method)
     golden("thirdparty", NULL);
 }
 
+TEST(own_kernel_entry)
+{
+    struct pxe_host h = {._struct_size = sizeof(h), .mac = "52:54:00:12:34:56",
+                         .cmdline_extra = "onepass"};
+
+    reset("nm");
+    core.menu.ifnames0 = 1;
+    core.menu.console = "ttyS0,115200";
+    EXPECT_EQ_INT(core_host_set(&core, &h), 0);
+    golden("ownkernel", "52:54:00:12:34:56");
+    core_hosts_free(&core);
+}
+
 TEST(conflict_names_both_sides)
 {
     struct pxe_menu *m = calloc(1, sizeof(*m));
@@ -358,6 +380,7 @@ int main(void)
     RUN(host_local_boot);
     RUN(no_method_enabled);
     RUN(third_party_method);
+    RUN(own_kernel_entry);
     RUN(conflict_names_both_sides);
     RUN(conflict_from_host_extra);
     RUN(method_refuses_itself);
