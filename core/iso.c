@@ -50,7 +50,7 @@ struct iso {
     size_t names_len, names_cap;
     uint32_t *seen; /* open-addressing set of directory sectors + 1 */
     uint32_t seen_n, seen_cap;
-    uint64_t dir_bytes;
+    uint64_t dir_bytes, ce_bytes;
     int rr, joliet;
     unsigned skp; /* SUSP bytes to skip at the start of each system use area */
     char label[33];
@@ -209,8 +209,9 @@ static int names_add(struct iso *iso, const char *s, size_t len, uint32_t *ret)
 
         while (cap < iso->names_len + len + 1)
             cap *= 2;
-        if (cap > UINT32_MAX)
-            return fail(iso, -E2BIG, "names exceed 4 GiB");
+        if (cap > ISO_MAX_NAME_BYTES)
+            return fail(iso, -E2BIG, "names and symlink targets larger than %u bytes",
+                        ISO_MAX_NAME_BYTES);
         n = realloc(iso->names, cap);
         if (!n)
             return -ENOMEM;
@@ -402,7 +403,9 @@ static int parse_susp(struct iso *iso, const uint8_t *su, size_t len, struct rr 
         }
         if (!ce_len)
             break;
-        if (ce >= ISO_MAX_CE || ce_len > ISO_MAX_CE_LEN) {
+        iso->ce_bytes += ce_len;
+        if (ce >= ISO_MAX_CE || ce_len > ISO_MAX_CE_LEN ||
+            iso->ce_bytes > ISO_MAX_TOTAL_CE_BYTES) {
             r = fail(iso, -EINVAL, "too many or too long SUSP continuation areas");
             goto out;
         }
@@ -635,7 +638,17 @@ static int add_entry(struct iso *iso, uint32_t dir, const struct rec *r, uint32_
     return 0;
 }
 
-/* Reads directory node i and appends its entries. */
+/* By name, then by directory order (name offsets grow in that order): a duplicate name
+ * resolves to its first record. */
+static int node_cmp(const void *a, const void *b, void *names)
+{
+    const struct node *x = a, *y = b;
+    int c = strcmp((const char *)names + x->name, (const char *)names + y->name);
+
+    return c ? c : (x->name > y->name) - (x->name < y->name);
+}
+
+/* Reads directory node i and appends its entries (sorted by node_cmp). */
 static int read_dir(struct iso *iso, uint32_t i)
 {
     struct node *d = &iso->nodes[i];
@@ -708,6 +721,8 @@ static int read_dir(struct iso *iso, uint32_t i)
     }
     iso->nodes[i].first = first;
     iso->nodes[i].count = iso->n - first;
+    /* none of these nodes is referenced yet (their own entries are read later) */
+    qsort_r(iso->nodes + first, iso->n - first, sizeof(iso->nodes[0]), node_cmp, iso->names);
     r = 0;
 out:
     free(buf);
@@ -891,16 +906,30 @@ uint32_t iso_node_count(const struct iso *iso)
     return iso->n;
 }
 
+/* Compares the NUL-terminated n with name[0..len) as strcmp would. */
+static int name_cmp(const char *n, const char *name, size_t len)
+{
+    int c = strncmp(n, name, len);
+
+    return c ? c : (unsigned char)n[len];
+}
+
+/* Binary search over the sorted children: the first entry called name[0..len). */
 static uint32_t find_child(const struct iso *iso, uint32_t dir, const char *name, size_t len)
 {
     const struct node *d = &iso->nodes[dir];
+    uint32_t lo = d->first, hi = d->first + d->count;
 
-    for (uint32_t k = d->first; k < d->first + d->count; k++) {
-        const char *n = iso->names + iso->nodes[k].name;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
 
-        if (strncmp(n, name, len) == 0 && n[len] == '\0')
-            return k;
+        if (name_cmp(iso->names + iso->nodes[mid].name, name, len) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
+    if (lo < d->first + d->count && name_cmp(iso->names + iso->nodes[lo].name, name, len) == 0)
+        return lo;
     return UINT32_MAX;
 }
 

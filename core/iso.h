@@ -26,6 +26,8 @@
 #define ISO_MAX_NAME 255                   /* bytes of one name (UTF-8) */
 #define ISO_MAX_LINK 1023                  /* bytes of a symlink target */
 #define ISO_MAX_CE 16                      /* SUSP continuation areas per record */
+#define ISO_MAX_TOTAL_CE_BYTES (64u << 20) /* all continuation areas together */
+#define ISO_MAX_NAME_BYTES (64u << 20)     /* all names and symlink targets together */
 #define ISO_MAX_VD 64                      /* volume descriptors scanned */
 #define ISO_MAX_SYMLINKS 40                /* symlinks followed in one lookup */
 #define ISO_ERR_MAX 256
