@@ -139,6 +139,18 @@ bad "airootfs.sfs: extent" length arch/x86_64/airootfs.sfs
 bad "a directory of 2147481600 bytes" dirsize arch/boot
 bad "malformed directory record" reclen arch
 bad "SUSP continuation" celoop arch/boot/x86_64
+# nesting: 64 levels below the root are read, 70 are refused (ISO_MAX_DEPTH)
+for depth in 64 70; do
+    D=$T/nest$depth; d=$D
+    for i in $(seq 1 $depth); do d="$d/x"; done
+    mkdir -p "$d"; echo leaf >"$d/f"
+    xorriso -report_about SORRY -rockridge on -joliet off -compliance deep_paths:long_paths \
+        -outdev "$T/nest$depth.iso" -map "$D" / >/dev/null 2>&1 || fail "xorriso nest$depth"
+done
+[ "$("$TOOL" cat "$T/nest64.iso" "$(printf 'x/%.0s' $(seq 1 64))f" 2>/dev/null)" = leaf ] ||
+    fail "64 levels deep not readable"
+out=$("$TOOL" info "$T/nest70.iso" 2>&1) && fail "70 levels deep accepted"
+case $out in *"nested deeper than 64"*) echo "refused (70 levels): ${out#*: }" ;; *) fail "nest70: $out" ;; esac
 head -c 100000 /dev/urandom >"$T/random.iso"
 timeout 20 "$TOOL" info "$T/random.iso" >/dev/null 2>&1 && fail "random bytes accepted"
 echo "ok"

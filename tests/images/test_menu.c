@@ -10,6 +10,7 @@
  * them; otherwise a mismatch fails and leaves the output in <case>.<format>.out
  * in the current directory.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,6 +301,31 @@ TEST(own_kernel_entry)
     core_hosts_free(&core);
 }
 
+/* Switching a method (what the REST API does) changes all three menus at the next request. */
+TEST(method_switch_changes_every_menu)
+{
+    static const char *const formats[] = {"pxelinux", "ipxe", "grub"};
+    static const char *const marks[] = {"LABEL archiso-http", "item archiso-http",
+                                        "--id archiso-http"};
+
+    reset("hn");
+    for (int round = 0; round < 3; round++) {
+        int on = round != 1;
+
+        if (round > 0)
+            EXPECT_EQ_INT(core_method_set(&core, "http", on), 0);
+        for (int i = 0; i < 3; i++) {
+            char *text = NULL;
+
+            EXPECT_EQ_INT(menu_render(&core, formats[i], "192.0.2.1", NULL, &text), 0);
+            EXPECT(text && (strstr(text, marks[i]) != NULL) == on);
+            EXPECT(text && strstr(text, "archiso-nbd") != NULL);
+            free(text);
+        }
+    }
+    EXPECT_EQ_INT(core_method_set(&core, "nope", 0), -ENOENT);
+}
+
 TEST(conflict_names_both_sides)
 {
     struct pxe_menu *m = calloc(1, sizeof(*m));
@@ -381,6 +407,7 @@ int main(void)
     RUN(no_method_enabled);
     RUN(third_party_method);
     RUN(own_kernel_entry);
+    RUN(method_switch_changes_every_menu);
     RUN(conflict_names_both_sides);
     RUN(conflict_from_host_extra);
     RUN(method_refuses_itself);
