@@ -292,9 +292,11 @@ static int finish_entries(struct core *c, struct pxe_core *p, const struct pxe_b
             }
             buf_done(&why);
         }
-        if (r == 0 && !valid_text(buf_str(&cp->b))) {
+        if (r == 0 && (!valid_text(buf_str(&cp->b)) || has_param(buf_str(&cp->b), "&&") ||
+                       has_param(buf_str(&cp->b), "||"))) {
+            /* would break a menu line, or chain commands in an iPXE script */
             snprintf(msg, sizeof(msg), "menu entry '%s' dropped: the command line holds a "
-                                       "control character or a double quote", it->id);
+                                       "control character, a double quote, && or ||", it->id);
             r = -EINVAL;
         }
         if (r == 0) {

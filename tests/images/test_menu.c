@@ -379,6 +379,28 @@ TEST(method_refuses_itself)
     free(m);
 }
 
+/* A host extra from the API must not chain commands into the iPXE script. */
+TEST(host_extra_cannot_inject)
+{
+    static const char *const bad[] = {"quiet || shell", "a && chain http://x/evil", "say \"hi\"",
+                                      "line\nbreak", NULL};
+
+    for (int i = 0; bad[i]; i++) {
+        struct pxe_host h = {._struct_size = sizeof(h), .mac = "52:54:00:12:34:56",
+                             .cmdline_extra = bad[i]};
+        struct pxe_menu *m = calloc(1, sizeof(*m));
+
+        reset("n");
+        EXPECT_EQ_INT(core_host_set(&core, &h), 0);
+        EXPECT_EQ_INT(menu_collect(&core, "ipxe", "192.0.2.1", "52:54:00:12:34:56", m), 0);
+        EXPECT_EQ_INT(m->n, 0);
+        EXPECT(m->n_refused == 1 && strstr(m->refused[0], "dropped") != NULL);
+        menu_free_items(m);
+        free(m);
+        core_hosts_free(&core);
+    }
+}
+
 TEST(method_params_win_over_image_params)
 {
     struct pxe_menu *m = calloc(1, sizeof(*m));
@@ -411,6 +433,7 @@ int main(void)
     RUN(conflict_names_both_sides);
     RUN(conflict_from_host_extra);
     RUN(method_refuses_itself);
+    RUN(host_extra_cannot_inject);
     RUN(method_params_win_over_image_params);
     return tap_done();
 }
