@@ -66,6 +66,20 @@ len=$(curl -fsS -L -r 0-0 "http://127.0.0.1:$HP/arch/x86_64/airootfs.sfs" | wc -
 [ "$len" = 1 ] || fail "Range probe returned $len bytes"
 curl -fsS -r 1000-1999 "http://127.0.0.1:$HP/arch/x86_64/airootfs.sfs" | cmp -s - <(tail -c +1001 "$S/arch/x86_64/airootfs.sfs" | head -c 1000) ||
     fail "Range 1000-1999 differs"
-curl -fsS "http://127.0.0.1:$HP/pxelinux.cfg/default" | grep -q '^LABEL' || true
+# the generated menus point at the ISO's kernel and initrd, and those URLs serve them
+K=$S/arch/boot/x86_64/vmlinuz-linux; I=$S/arch/boot/x86_64/initramfs-linux.img
+curl -fsS -o "$T/ipxe" "http://127.0.0.1:$HP/boot.ipxe" || fail "boot.ipxe"
+url=$(sed -n 's/^kernel \([^ ]*\).*/\1/p' "$T/ipxe" | head -1)
+[ -n "$url" ] || { cat "$T/ipxe"; fail "boot.ipxe has no kernel line"; }
+curl -fsS -o "$T/k" "$url" && [ "$(sha "$T/k")" = "$(sha "$K")" ] || fail "boot.ipxe kernel $url"
+url=$(sed -n 's/^initrd \([^ ]*\).*/\1/p' "$T/ipxe" | head -1)
+curl -fsS -o "$T/i" "$url" && [ "$(sha "$T/i")" = "$(sha "$I")" ] || fail "boot.ipxe initrd $url"
+if command -v tftp >/dev/null; then
+    rm -f "$T/pxe"
+    timeout 60 tftp 127.0.0.1 "$TP" -c get pxelinux.cfg/default "$T/pxe" >/dev/null 2>&1 || fail "tftp pxelinux.cfg/default"
+    url=$(sed -n 's/^  LINUX \(http:[^ ]*\)$/\1/p' "$T/pxe" | head -1)
+    [ -n "$url" ] || { cat "$T/pxe"; fail "pxelinux.cfg/default has no LINUX http:// line"; }
+    curl -fsS -o "$T/k" "$url" && [ "$(sha "$T/k")" = "$(sha "$K")" ] || fail "pxelinux kernel $url"
+fi
 stop_pxecore || fail "pxecore exit $?"
 echo "$n files served over HTTP and TFTP from the ISO equal the source"
