@@ -21,15 +21,14 @@ static int valid_image_name(const char *n, size_t len)
     for (size_t i = 0; i < len; i++) {
         char c = n[i];
 
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-              c == '.'))
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
             return 0;
     }
     return n[0] != '.';
 }
 
-int dir_open_file(int root, const char *root_path, const char *rel, int *ret_fd,
-                  uint64_t *ret_size, int64_t *ret_mtime, char **ret_real)
+int dir_open_file(int root, const char *root_path, const char *rel, int *ret_fd, uint64_t *ret_size,
+                  int64_t *ret_mtime, char **ret_real)
 {
     struct open_how how = {
         .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
@@ -271,7 +270,8 @@ static void detect_dir_label(struct image *img)
                                        "boot/syslinux/archiso_sys.cfg",
                                        "boot/syslinux/archiso_pxe-linux.cfg",
                                        "loader/entries/01-archiso-x86_64-linux.conf",
-                                       "boot/grub/grub.cfg", NULL};
+                                       "boot/grub/grub.cfg",
+                                       NULL};
 
     for (int i = 0; cfgs[i] && !img->pub.label; i++) {
         char buf[16384], *k;

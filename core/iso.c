@@ -19,11 +19,11 @@
 
 #include "iso.h"
 
-#define ISO_PATH_MAX 4096
+#define ISO_PATH_MAX   4096
 #define ISO_MAX_CE_LEN (4 * ISO_SECTOR)
 
 /* Directory record flags (ECMA-119 9.1.6). */
-#define FL_DIR 0x02
+#define FL_DIR   0x02
 #define FL_ASSOC 0x04
 #define FL_MULTI 0x80
 
@@ -154,8 +154,8 @@ static int64_t mk_time(int64_t year, int mon, int day, int h, int mi, int s, int
 {
     if (mon < 1 || mon > 12 || day < 1 || day > 31 || h > 23 || mi > 59 || s > 60)
         return 0;
-    return days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 + h * 3600 + mi * 60 +
-           s - (int64_t)gmtoff15 * 900;
+    return days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 + h * 3600 + mi * 60 + s -
+           (int64_t)gmtoff15 * 900;
 }
 
 /* 7-byte date of a directory record (9.1.5) or RRIP TF short form. */
@@ -182,8 +182,8 @@ static int64_t date17(const uint8_t *p)
 {
     int y, mo, d, h, mi, s;
 
-    if (digits(p, 4, &y) || digits(p + 4, 2, &mo) || digits(p + 6, 2, &d) ||
-        digits(p + 8, 2, &h) || digits(p + 10, 2, &mi) || digits(p + 12, 2, &s))
+    if (digits(p, 4, &y) || digits(p + 4, 2, &mo) || digits(p + 6, 2, &d) || digits(p + 8, 2, &h) ||
+        digits(p + 10, 2, &mi) || digits(p + 12, 2, &s))
         return 0;
     return mk_time(y, mo, d, h, mi, s, (int8_t)p[16]);
 }
@@ -196,8 +196,8 @@ static int date_uuid(const uint8_t *p, char out[24])
             return 0;
     if (memcmp(p, "0000000000000000", 16) == 0)
         return 0;
-    snprintf(out, 24, "%.4s-%.2s-%.2s-%.2s-%.2s-%.2s-%.2s", p, p + 4, p + 6, p + 8, p + 10,
-             p + 12, p + 14);
+    snprintf(out, 24, "%.4s-%.2s-%.2s-%.2s-%.2s-%.2s-%.2s", p, p + 4, p + 6, p + 8, p + 10, p + 12,
+             p + 14);
     return 1;
 }
 
@@ -404,8 +404,7 @@ static int parse_susp(struct iso *iso, const uint8_t *su, size_t len, struct rr 
         if (!ce_len)
             break;
         iso->ce_bytes += ce_len;
-        if (ce >= ISO_MAX_CE || ce_len > ISO_MAX_CE_LEN ||
-            iso->ce_bytes > ISO_MAX_TOTAL_CE_BYTES) {
+        if (ce >= ISO_MAX_CE || ce_len > ISO_MAX_CE_LEN || iso->ce_bytes > ISO_MAX_TOTAL_CE_BYTES) {
             r = fail(iso, -EINVAL, "too many or too long SUSP continuation areas");
             goto out;
         }
@@ -532,8 +531,9 @@ static int check_extent(struct iso *iso, uint32_t dir, const char *name, uint64_
 
     if (size && (off > iso->size || size > iso->size - off)) {
         node_path(iso, dir, name, path, sizeof(path));
-        return fail(iso, -EINVAL, "%s: extent (sector %llu, %llu bytes) past the end of the "
-                                  "ISO (%llu bytes)",
+        return fail(iso, -EINVAL,
+                    "%s: extent (sector %llu, %llu bytes) past the end of the "
+                    "ISO (%llu bytes)",
                     path, (unsigned long long)(off / ISO_SECTOR), (unsigned long long)size,
                     (unsigned long long)iso->size);
     }
@@ -770,8 +770,7 @@ static int parse(struct iso *iso)
             break;
         if (vd[0] == 1 && !have_pvd) {
             if (le16(vd + 128) != ISO_SECTOR)
-                return fail(iso, -EINVAL, "logical block size %u is not supported",
-                            le16(vd + 128));
+                return fail(iso, -EINVAL, "logical block size %u is not supported", le16(vd + 128));
             memcpy(pvd_root, vd + 156, 34);
             memcpy(iso->label, vd + 40, 32);
             iso->label[32] = '\0';

@@ -18,29 +18,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ISO_SECTOR 2048
-#define ISO_MAX_DEPTH 64                   /* directory nesting below the root */
-#define ISO_MAX_NODES (256u * 1024)        /* files + directories + symlinks */
-#define ISO_MAX_DIR_BYTES (16u << 20)      /* one directory extent */
-#define ISO_MAX_TOTAL_DIR_BYTES (256u << 20) /* all directory extents together */
-#define ISO_MAX_NAME 255                   /* bytes of one name (UTF-8) */
-#define ISO_MAX_LINK 1023                  /* bytes of a symlink target */
-#define ISO_MAX_CE 16                      /* SUSP continuation areas per record */
-#define ISO_MAX_TOTAL_CE_BYTES (64u << 20) /* all continuation areas together */
-#define ISO_MAX_NAME_BYTES (64u << 20)     /* all names and symlink targets together */
-#define ISO_MAX_VD 64                      /* volume descriptors scanned */
-#define ISO_MAX_SYMLINKS 40                /* symlinks followed in one lookup */
-#define ISO_ERR_MAX 256
+#define ISO_SECTOR              2048
+#define ISO_MAX_DEPTH           64            /* directory nesting below the root */
+#define ISO_MAX_NODES           (256u * 1024) /* files + directories + symlinks */
+#define ISO_MAX_DIR_BYTES       (16u << 20)   /* one directory extent */
+#define ISO_MAX_TOTAL_DIR_BYTES (256u << 20)  /* all directory extents together */
+#define ISO_MAX_NAME            255           /* bytes of one name (UTF-8) */
+#define ISO_MAX_LINK            1023          /* bytes of a symlink target */
+#define ISO_MAX_CE              16            /* SUSP continuation areas per record */
+#define ISO_MAX_TOTAL_CE_BYTES  (64u << 20)   /* all continuation areas together */
+#define ISO_MAX_NAME_BYTES      (64u << 20)   /* all names and symlink targets together */
+#define ISO_MAX_VD              64            /* volume descriptors scanned */
+#define ISO_MAX_SYMLINKS        40            /* symlinks followed in one lookup */
+#define ISO_ERR_MAX             256
 
 enum iso_type { ISO_REG = 1, ISO_DIR, ISO_LNK, ISO_OTHER };
 
 struct iso;
 
 struct iso_stat {
-    int type;        /* enum iso_type */
-    uint64_t offset; /* byte offset of the content in the ISO file (regular files) */
-    uint64_t size;   /* bytes */
-    int64_t mtime;   /* seconds since the epoch (UTC) */
+    int type;            /* enum iso_type */
+    uint64_t offset;     /* byte offset of the content in the ISO file (regular files) */
+    uint64_t size;       /* bytes */
+    int64_t mtime;       /* seconds since the epoch (UTC) */
     uint32_t fragmented; /* 1: a multi-extent file whose sections are not contiguous */
 };
 

@@ -113,7 +113,7 @@ static int add_param(struct pxe_buf *b, const char *key, const char *value)
 struct cmdline_parts {
     struct pxe_buf b;
     size_t n;
-    size_t end[MENU_MAX_SEGS];  /* b.len after part i */
+    size_t end[MENU_MAX_SEGS];     /* b.len after part i */
     char label[MENU_MAX_SEGS][96]; /* who added part i, for conflict messages */
 };
 
@@ -224,8 +224,9 @@ static void explain_refusal(struct pxe_core *p, const struct pxe_boot_ctx *ctx,
     if (k == cp->n - 1 || cp->n == 0)
         check_prefix(p, ctx, cmd, strlen(cmd), &why);
     if (k == 0)
-        snprintf(out, outlen, "menu entry '%s' refused: the %s method rejects its own command "
-                              "line: %s",
+        snprintf(out, outlen,
+                 "menu entry '%s' refused: the %s method rejects its own command "
+                 "line: %s",
                  id, p->desc.name, why.len ? buf_str(&why) : "no reason given");
     else
         snprintf(out, outlen, "menu entry '%s' refused: %s conflicts with the %s method: %s", id,
@@ -295,8 +296,10 @@ static int finish_entries(struct core *c, struct pxe_core *p, const struct pxe_b
         if (r == 0 && (!valid_text(buf_str(&cp->b)) || has_param(buf_str(&cp->b), "&&") ||
                        has_param(buf_str(&cp->b), "||"))) {
             /* would break a menu line, or chain commands in an iPXE script */
-            snprintf(msg, sizeof(msg), "menu entry '%s' dropped: the command line holds a "
-                                       "control character, a double quote, && or ||", it->id);
+            snprintf(msg, sizeof(msg),
+                     "menu entry '%s' dropped: the command line holds a "
+                     "control character, a double quote, && or ||",
+                     it->id);
             r = -EINVAL;
         }
         if (r == 0) {
@@ -408,8 +411,7 @@ static int file_ref(struct pxe_buf *b, const char *format, const char *server_ip
  * GRUB would expand themselves, to nothing) replaced by server_ip; for GRUB,
  * characters its lexer treats specially are backslash-escaped.
  */
-static int append_cmdline(struct pxe_buf *b, const char *cmdline, const char *server_ip,
-                          int grub)
+static int append_cmdline(struct pxe_buf *b, const char *cmdline, const char *server_ip, int grub)
 {
     static const char ph[] = "${pxeserver}";
     int known = server_ip && strcmp(server_ip, "0.0.0.0") != 0;
@@ -577,8 +579,9 @@ static int render_grub_serial(const char *serial, struct pxe_buf *b)
                           serial);
     if (n == 1)
         baud = 9600; /* pxelinux's default */
-    return buf_append(b, "serial --unit=%u --speed=%u\nterminal_input serial console\n"
-                         "terminal_output serial console\n",
+    return buf_append(b,
+                      "serial --unit=%u --speed=%u\nterminal_input serial console\n"
+                      "terminal_output serial console\n",
                       port, baud);
 }
 

@@ -15,7 +15,7 @@
 #include "core.h"
 
 #define MENU_MAX_ENTRIES 256
-#define MENU_MAX_BYTES (256 * 1024)
+#define MENU_MAX_BYTES   (256 * 1024)
 #define MENU_MAX_REFUSED 32
 
 struct menu_item {

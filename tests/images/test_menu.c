@@ -22,9 +22,9 @@
 #include "menu.h"
 
 struct fake {
-    const char *name;  /* method */
-    const char *title; /* "Arch Linux %s (HTTP)" */
-    const char *cmd;   /* the method's kernel parameters */
+    const char *name;   /* method */
+    const char *title;  /* "Arch Linux %s (HTTP)" */
+    const char *cmd;    /* the method's kernel parameters */
     const char *refuse; /* cmdline_check refuses a cmdline holding this, or NULL */
     const char *help;
     const char *kernel, *initrd; /* the entry's own, or NULL for the image's */
@@ -45,9 +45,12 @@ static int fake_entries(void *state, const struct pxe_boot_ctx *ctx, struct pxe_
 {
     const struct fake *f = state;
     char title[128], id[32];
-    struct pxe_menu_entry e = {
-        ._struct_size = sizeof(e), .id = id, .title = title, .help = f->help,
-        .kernel = f->kernel, .initrd = f->initrd};
+    struct pxe_menu_entry e = {._struct_size = sizeof(e),
+                               .id = id,
+                               .title = title,
+                               .help = f->help,
+                               .kernel = f->kernel,
+                               .initrd = f->initrd};
 
     subst(f->title, ctx->image->arch, title, sizeof(title));
     snprintf(id, sizeof(id), "%s", f->name);
@@ -75,22 +78,34 @@ static int fake_check(void *state, const struct pxe_boot_ctx *ctx, const char *c
     return 0;
 }
 
-static struct fake http = {"http", "Arch Linux %s (HTTP)",
-                           "archiso_http_srv=http://${pxeserver}/images/%s/", "copytoram=n",
+static struct fake http = {"http",
+                           "Arch Linux %s (HTTP)",
+                           "archiso_http_srv=http://${pxeserver}/images/%s/",
+                           "copytoram=n",
                            "Boot the live system; its root filesystem is copied to RAM over HTTP.",
-                           NULL, NULL};
-static struct fake nbd = {"nbd", "Arch Linux %s (NBD)",
-                          "archiso_nbd_srv=${pxeserver} archiso_nbd_name=%s", NULL, NULL, NULL,
+                           NULL,
+                           NULL};
+static struct fake nbd = {"nbd",
+                          "Arch Linux %s (NBD)",
+                          "archiso_nbd_srv=${pxeserver} archiso_nbd_name=%s",
+                          NULL,
+                          NULL,
+                          NULL,
                           NULL};
-static struct fake nfs = {"nfs", "Arch Linux %s (NFS)",
+static struct fake nfs = {"nfs",
+                          "Arch Linux %s (NFS)",
                           "archiso_nfs_srv=${pxeserver}:/run/pxecore/%s archiso_nfs_opt=v3,tcp",
-                          NULL, NULL, NULL, NULL};
-static struct fake thirdparty = {"zz-rescue", "Rescue shell on %s (third party)",
-                                 "rescue=1 image=%s", NULL, "A method no core change knows.",
-                                 NULL, NULL};
+                          NULL,
+                          NULL,
+                          NULL,
+                          NULL};
+static struct fake thirdparty = {
+    "zz-rescue", "Rescue shell on %s (third party)", "rescue=1 image=%s",
+    NULL,        "A method no core change knows.",   NULL,
+    NULL};
 
-static struct fake memtest = {"memtest", "Memory test (memtest86+)", "", NULL, NULL,
-                              "boot/memtest86+x64.bin", ""};
+static struct fake memtest = {"memtest", "Memory test (memtest86+)", "", NULL,
+                              NULL,      "boot/memtest86+x64.bin",   ""};
 
 static struct pxe_core plugins[5];
 static struct image img_iso, img_old;
@@ -290,8 +305,8 @@ TEST(third_party_method)
 
 TEST(own_kernel_entry)
 {
-    struct pxe_host h = {._struct_size = sizeof(h), .mac = "52:54:00:12:34:56",
-                         .cmdline_extra = "onepass"};
+    struct pxe_host h = {
+        ._struct_size = sizeof(h), .mac = "52:54:00:12:34:56", .cmdline_extra = "onepass"};
 
     reset("nm");
     core.menu.ifnames0 = 1;
@@ -347,8 +362,8 @@ TEST(conflict_names_both_sides)
 
 TEST(conflict_from_host_extra)
 {
-    struct pxe_host h = {._struct_size = sizeof(h), .mac = "52:54:00:12:34:56",
-                         .cmdline_extra = "copytoram=n"};
+    struct pxe_host h = {
+        ._struct_size = sizeof(h), .mac = "52:54:00:12:34:56", .cmdline_extra = "copytoram=n"};
     struct pxe_menu *m = calloc(1, sizeof(*m));
 
     reset("h");
@@ -386,8 +401,8 @@ TEST(host_extra_cannot_inject)
                                       "line\nbreak", NULL};
 
     for (int i = 0; bad[i]; i++) {
-        struct pxe_host h = {._struct_size = sizeof(h), .mac = "52:54:00:12:34:56",
-                             .cmdline_extra = bad[i]};
+        struct pxe_host h = {
+            ._struct_size = sizeof(h), .mac = "52:54:00:12:34:56", .cmdline_extra = bad[i]};
         struct pxe_menu *m = calloc(1, sizeof(*m));
 
         reset("n");
@@ -412,8 +427,9 @@ TEST(method_params_win_over_image_params)
     EXPECT_EQ_INT(menu_collect(&core, "ipxe", "192.0.2.1", NULL, m), 0);
     EXPECT_EQ_INT(m->n, 1);
     if (m->n)
-        EXPECT_EQ_STR(m->items[0].cmdline,
-                      "archisobasedir=custom archisolabel=MINE ip=10.0.0.2::10.0.0.1:255.255.255.0");
+        EXPECT_EQ_STR(
+            m->items[0].cmdline,
+            "archisobasedir=custom archisolabel=MINE ip=10.0.0.2::10.0.0.1:255.255.255.0");
     menu_free_items(m);
     free(m);
 }

@@ -40,8 +40,8 @@ static int walk_cb(void *ud, const char *name, const struct iso_stat *st)
     snprintf(w->path + len, sizeof(w->path) - len, "%s%s", len ? "/" : "", name);
     if (iso_lookup(w->iso, w->path, 1, &lst) == 0 && lst.type != st->type)
         abort(); /* listing and lookup disagree */
-    if (st->type == ISO_DIR && iso_lookup(w->iso, w->path, 0, &lst) == 0 &&
-        lst.type == ISO_DIR && w->depth < ISO_MAX_DEPTH + 2) {
+    if (st->type == ISO_DIR && iso_lookup(w->iso, w->path, 0, &lst) == 0 && lst.type == ISO_DIR &&
+        w->depth < ISO_MAX_DEPTH + 2) {
         w->depth++;
         walk_dir(w);
         w->depth--;
@@ -57,8 +57,13 @@ static int walk_dir(struct walk *w)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const probes[] = {"arch/boot/x86_64/vmlinuz-linux", "..", "a/../..",
-                                         "boot/../boot/./x", "a/link", "deep/d1/../d1", NULL};
+    static const char *const probes[] = {"arch/boot/x86_64/vmlinuz-linux",
+                                         "..",
+                                         "a/../..",
+                                         "boot/../boot/./x",
+                                         "a/link",
+                                         "deep/d1/../d1",
+                                         NULL};
     size_t total = 16 * ISO_SECTOR + size;
     uint8_t *img = calloc(1, total ? total : 1);
     struct iso *iso;
