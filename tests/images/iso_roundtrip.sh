@@ -139,6 +139,18 @@ bad "airootfs.sfs: extent" length arch/x86_64/airootfs.sfs
 bad "a directory of 2147481600 bytes" dirsize arch/boot
 bad "malformed directory record" reclen arch
 bad "SUSP continuation" celoop arch/boot/x86_64
+# multi-extent files (ECMA-119 6.5.1, what >4 GiB files use): contiguous sections are
+# served as one extent; a fragmented file stays listed but cannot be opened
+K=arch/boot/x86_64/vmlinuz-linux
+python3 "$PATCH" split "$T/rrj.iso" "$T/multi.iso" $K || fail "isopatch split"
+"$TOOL" cat "$T/multi.iso" $K 2>/dev/null | cmp -s - "$S/$K" || fail "multi-extent file differs"
+python3 "$PATCH" split "$T/rrj.iso" "$T/frag.iso" $K 7 || fail "isopatch split 7"
+e=$("$TOOL" cat "$T/frag.iso" $K 2>&1 >/dev/null) && fail "fragmented file opened"
+case $e in *"Permission denied"*) ;; *) fail "fragmented: $e" ;; esac
+"$TOOL" cat "$T/frag.iso" arch/boot/x86_64/initramfs-linux.img 2>/dev/null |
+    cmp -s - "$S/arch/boot/x86_64/initramfs-linux.img" || fail "fragmented ISO: other files"
+bad "vmlinuz-linux: extent" split $K 100000
+
 # nesting: 64 levels below the root are read, 70 are refused (ISO_MAX_DEPTH)
 for depth in 64 70; do
     D=$T/nest$depth; d=$D

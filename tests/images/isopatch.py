@@ -11,6 +11,9 @@
     reclen DIR          the first record after "." and ".." of DIR gets length 20
     celoop DIR          (Rock Ridge) DIR's entries' PX become a SUSP CE pointing
                         at itself, again and again
+    split FILE [GAP]    FILE's record becomes two multi-extent sections (ECMA-119
+                        6.5.1): its first sector, then the rest starting GAP
+                        sectors later (0: contiguous, the same bytes)
 Paths are '/'-separated names as seen in the Rock Ridge/Joliet trees (matched on
 the ISO 9660 identifier case-insensitively, ';1' dropped, or the Joliet name).
 """
@@ -138,6 +141,29 @@ def main():
                         img[p:p + 28] = ce
                         img[p + 28:p + ln] = b'\0' * (ln - 28)
                     p += ln
+    elif op == 'split':
+        gap = int(args[1]) if len(args) > 1 else 0
+        for off in find(img, args[0]):
+            n = img[off]
+            rec = bytearray(img[off:off + n])
+            lba = struct.unpack_from('<I', rec, 2)[0]
+            size = struct.unpack_from('<I', rec, 10)[0]
+            if size <= S:
+                sys.exit('isopatch: %s is too small to split' % args[0])
+            sector_end = (off // S + 1) * S
+            used = off + n
+            while used < sector_end and img[used]:
+                used += img[used]
+            if used + n > sector_end:
+                sys.exit('isopatch: no room in the directory sector')
+            first = bytearray(rec)
+            set32(first, 10, S)
+            first[25] |= 0x80
+            second = bytearray(rec)
+            set32(second, 2, lba + 1 + gap)
+            set32(second, 10, size - S)
+            tail = bytes(img[off + n:used])
+            img[off:off + 2 * n + len(tail)] = first + second + tail
     else:
         sys.exit('isopatch: unknown op ' + op)
     open(dst, 'wb').write(img)
