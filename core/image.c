@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +103,7 @@ static int img_kind(const struct image *img, const char *rel)
     }
 }
 
-/* Names in directory rel of the image, sorted, at most LAYOUT_MAX_LIST; count in *ret_n. */
+/* Names in directory rel of the image, sorted, at most LAYOUT_MAX_LIST of them. */
 #define LAYOUT_MAX_LIST 256
 
 struct name_list {
