@@ -389,15 +389,15 @@ static int file_ref(struct pxe_buf *b, const char *format, const char *server_ip
     char port[16] = "";
 
     if (use_http && http_port) {
-        if (strcmp(format, "grub") == 0) {
-            /* GRUB >= 2.04 takes a port as a third element: (http,server,port) */
+        /* GRUB's (http,server) device has no port form every release parses: on any
+         * other port its kernels come over TFTP */
+        if (strcmp(format, "grub") == 0 && http_port == 80)
+            return buf_append(b, "(http,%s)/%s", server_ip, path);
+        if (strcmp(format, "grub") != 0) {
             if (http_port != 80)
-                snprintf(port, sizeof(port), ",%u", http_port);
-            return buf_append(b, "(http,%s%s)/%s", server_ip, port, path);
+                snprintf(port, sizeof(port), ":%u", http_port);
+            return buf_append(b, "http://%s%s/%s", server_ip, port, path);
         }
-        if (http_port != 80)
-            snprintf(port, sizeof(port), ":%u", http_port);
-        return buf_append(b, "http://%s%s/%s", server_ip, port, path);
     }
     if (strcmp(format, "pxelinux") == 0)
         return buf_append(b, "::/%s", path); /* "::" = absolute, ignores PathPrefix (210) */
