@@ -30,12 +30,8 @@ ISO=$T/archlinux.iso
 xorriso -report_about SORRY -as mkisofs -r -J -V ARCH_202411 -o "$ISO" "$S" >/dev/null 2>&1 || fail xorriso
 
 TP=$(free_port); HP=$(free_port)
-disable=()
-for p in "$P"/pxecore-*.so; do
-    n=$(basename "$p" .so); n=${n#pxecore-}
-    case $n in tftp|http) ;; *) disable+=("\"$n\": {\"enabled\": false}") ;; esac
-done
-cfg="{\"plugins\": {$(IFS=,; echo "${disable[*]}")${disable:+,}
+use_plugins tftp http
+cfg="{\"plugins\": {
   \"tftp\": {\"$TK\": $TP$( [ -n "$(addr_key tftp)" ] && echo ", \"$(addr_key tftp)\": \"127.0.0.1\"")},
   \"http\": {\"$HK\": $HP$( [ -n "$(addr_key http)" ] && echo ", \"$(addr_key http)\": \"127.0.0.1\"")}}}"
 echo "$cfg" >"$T/pxecore.json"
