@@ -154,6 +154,7 @@ struct nfs_state {
 
     char *written; /* content of file as we last wrote it (NULL: not written by this run) */
     int applied;   /* the server has seen `written` (exportfs -ra / reload / all added) */
+    int verified;  /* a check after applying found every export */
     int want;      /* exports should exist */
     int live;      /* exports exist and the last check passed */
     int offer;     /* boot method enabled */
@@ -177,6 +178,9 @@ struct nfs_state {
 };
 
 static void reconcile(struct nfs_state *s);
+static int check_argv(struct nfs_state *s, const char **argv);
+static void done_check(struct nfs_state *s, struct nfs_exp *unused, int status, const char *out,
+                       size_t len);
 
 static void set_error(struct nfs_state *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_error(struct nfs_state *s, const char *fmt, ...)
@@ -769,6 +773,7 @@ static int sync_file(struct nfs_state *s, int with_exports)
     free(s->written);
     s->written = content;
     s->applied = 0;
+    s->verified = 0;
     return 0;
 }
 
@@ -870,6 +875,11 @@ static void reconcile(struct nfs_state *s)
             run(s, argv, done_add, e, "ganesha AddExport");
             return;
         }
+        if (exported_count(s) && !s->verified) {
+            check_argv(s, argv);
+            run(s, argv, done_check, NULL, "export check");
+            return;
+        }
         if (exported_count(s)) {
             clear_error(s);
             set_live(s, 1);
@@ -922,11 +932,21 @@ static void reconcile(struct nfs_state *s)
 
 /* ---- health check and drain ------------------------------------------------------------- */
 
+/* The server lost the exports or stopped answering: re-apply after a backoff. */
+static void exports_lost(struct nfs_state *s)
+{
+    s->applied = 0;
+    s->verified = 0;
+    for (size_t i = 0; i < s->nexps; i++)
+        s->exps[i].added = 0;
+    fail_step(s, -1, "", 0);
+}
+
 static void done_check(struct nfs_state *s, struct nfs_exp *unused, int status, const char *out,
                        size_t len)
 {
     char st[48], tail[1700];
-    int missing = 0;
+    const char *missing = NULL;
 
     if (!s->want || !s->applied)
         return;
@@ -934,44 +954,35 @@ static void done_check(struct nfs_state *s, struct nfs_exp *unused, int status, 
         describe_status(status, st, sizeof(st));
         set_error(s, "export check failed, the NFS server does not answer (%s): %s", st,
                   output_tail(s, out, len, tail, sizeof(tail)));
-        set_live(s, 0);
-        /* Re-apply once the server is back: ganesha restarts without our DBus exports. */
+        exports_lost(s);
+        return;
+    }
+    /* Without DBus, rpcinfo says MOUNT answers; ganesha reads our file whenever it starts. */
+    for (size_t i = 0; s->backend != NFS_GANESHA_RELOAD && i < s->nexps && !missing; i++)
+        if (!s->exps[i].refused && !nfs_listing_has(out, s->exps[i].path))
+            missing = s->exps[i].path;
+    if (!missing) {
+        s->verified = 1;
+        return;
+    }
+    if (s->verified) {
+        s->core->log(s->self, PXE_LOG_WARNING,
+                     "export %s is missing from the server; re-exporting", missing);
+        s->verified = 0;
         s->applied = 0;
         for (size_t i = 0; i < s->nexps; i++)
             s->exps[i].added = 0;
-        s->failed = 1;
-        if (s->retry_timer)
-            s->core->timer_set(s->retry_timer, s->cfg->check_interval ? s->cfg->check_interval
-                                                                      : 5000000);
+        set_live(s, 0);
         return;
     }
-    if (s->backend == NFS_GANESHA_RELOAD)
-        return; /* rpcinfo says MOUNT answers; ganesha reads our file on every start */
-    for (size_t i = 0; i < s->nexps; i++) {
-        struct nfs_exp *e = &s->exps[i];
-
-        if (e->refused || nfs_listing_has(out, e->path))
-            continue;
-        s->core->log(s->self, PXE_LOG_WARNING, "export %s is missing from the server; re-exporting",
-                     e->path);
-        missing = 1;
-        e->added = 0;
-    }
-    if (missing) {
-        set_live(s, 0);
-        s->applied = 0;
-    }
+    set_error(s, "export %s is not in the server's export list after applying", missing);
+    exports_lost(s);
 }
 
-static void check_cb(void *ud)
+static int check_argv(struct nfs_state *s, const char **argv)
 {
-    struct nfs_state *s = ud;
-    const char *argv[NFS_MAX_ARGV];
     int n = 0;
 
-    s->core->timer_set(s->check_timer, s->cfg->check_interval);
-    if (s->busy || !s->want || !s->applied || s->failed || s->have_leftover)
-        return;
     if (s->backend == NFS_KERNEL) {
         argv[n++] = s->cfg->exportfs;
     } else if (s->backend == NFS_GANESHA_DBUS) {
@@ -986,6 +997,18 @@ static void check_cb(void *ud)
         argv[n++] = "3";
     }
     argv[n] = NULL;
+    return n;
+}
+
+static void check_cb(void *ud)
+{
+    struct nfs_state *s = ud;
+    const char *argv[NFS_MAX_ARGV];
+
+    s->core->timer_set(s->check_timer, s->cfg->check_interval);
+    if (s->busy || !s->want || !s->applied || s->failed || s->have_leftover)
+        return;
+    check_argv(s, argv);
     run(s, argv, done_check, NULL, "export check");
 }
 

@@ -492,8 +492,8 @@ static int line_is(const char *s, size_t n, const char *what)
 }
 
 /*
- * Reply layout (ganesha 4.x): struct { uint64 sec uint64 nsec } (the reply
- * time), then array [ struct { [uint16 id] string "NAME" struct { struct {
+ * Reply layout (ganesha 4.x), after dbus-send's "method return time=SEC.USEC"
+ * line: struct { uint64 sec uint64 nsec } (when statistics started), then array [ struct { [uint16 id] string "NAME" struct { struct {
  * string "NFSv3" boolean B } ... } struct { uint64 sec uint64 nsec } (last
  * activity) } ... ].  ShowClients names clients, ShowExports export paths.
  */
@@ -509,8 +509,13 @@ int nfs_ganesha_active(const char *text, size_t len, const char *name, uint64_t 
         size_t ln = (size_t)n;
 
         if (!have_now) {
-            if (parse_u64(l, ln, "uint64 ", &now))
+            /* dbus-send's own header carries the reply time; the first struct of the
+             * reply is when ganesha started counting, not now. */
+            const char *t = ln > 20 && !memcmp(l, "method return time=", 19) ? l + 19 : NULL;
+            if (t) {
+                now = strtoull(t, NULL, 10);
                 have_now = 1;
+            }
             continue;
         }
         if (line_is(l, ln, "array ["))

@@ -76,7 +76,7 @@ int nfs_listing_has(const char *text, const char *path);
 /*
  * Counts the entries of a ganesha ClientMgr.ShowClients or ExportMgr.ShowExports
  * reply (as dbus-send --print-reply prints it) that served NFSv3 or MOUNT in
- * the last idle_sec seconds before the reply's own timestamp; with name, only
+ * the last idle_sec seconds before the reply's time (dbus-send's header line); with name, only
  * the entry with that client address or export path.  -EINVAL when the text
  * is not such a reply.
  */

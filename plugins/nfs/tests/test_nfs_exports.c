@@ -241,8 +241,8 @@ out:
 
 TEST(ganesha_activity_idle)
 {
-    const char *reply = "method return time=1 sender=:1.0\n"
-                        "   struct {\n      uint64 1000\n      uint64 5\n   }\n"
+    const char *reply = "method return time=1000.000042 sender=:1.0\n"
+                        "   struct {\n      uint64 5\n      uint64 5\n   }\n"
                         "   array [\n      struct {\n         string \"::ffff:192.0.2.5\"\n"
                         "         struct {\n            struct {\n               string \"NFSv3\"\n"
                         "               boolean true\n            }\n         }\n"
