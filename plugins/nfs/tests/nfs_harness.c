@@ -387,6 +387,7 @@ static int set_item(const struct pxe_config_item *it, const char *val)
     case PXE_CFG_STR:
     case PXE_CFG_PATH:
     case PXE_CFG_ADDR:
+        free(*(char **)field);
         *(char **)field = strdup(val);
         return 0;
     case PXE_CFG_BOOL:
