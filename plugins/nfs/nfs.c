@@ -11,7 +11,9 @@
  * each command's exit calls reconcile() again.  What was created is recorded
  * in state_file before it is created, so a crash is undone on the next start.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -1365,7 +1367,7 @@ static void nfs_stop(void *state)
     s->core->source_free(s->check_timer);
     s->core->source_free(s->drain_timer);
     s->retry_timer = s->check_timer = s->drain_timer = NULL;
-    finish_pending(s, -ECANCELED);
+    s->npending = 0; /* dropped by the core with rootfs_release */
     set_live(s, 0);
     s->want = 0;
     if (s->have_leftover)
@@ -1473,7 +1475,11 @@ static int nfs_rootfs_prepare(void *state, const struct pxe_image *image, struct
 
 static void nfs_rootfs_release(void *state, const struct pxe_image *image)
 {
-    /* Exports are shared by every client and live until the method is disabled. */
+    struct nfs_state *s = state;
+
+    /* The core has dropped every request still pending (shutdown): forget them.
+     * The exports themselves are shared and go in stop(). */
+    s->npending = 0;
 }
 
 static int nfs_menu_entries(void *state, const struct pxe_boot_ctx *ctx, struct pxe_menu *menu)

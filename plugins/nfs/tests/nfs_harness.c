@@ -17,7 +17,9 @@
  *   expect KEY VALUE          top-level status field, printed as JSON, equals VALUE
  *   sh CMD                    /bin/sh -c CMD must exit 0 (the loop is paused meanwhile)
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
