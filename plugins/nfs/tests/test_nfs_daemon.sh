@@ -70,6 +70,27 @@ for p in "$T/img" "$T/run/release"; do
     [ "$got" = "$want_kernel" ] || fail "sha256 over NFSv3 of $p: $got"
     echo "nfs-cat $p: sha256 ok"
 done
+# archiso's client is a klibc nfsmount: when klibc-utils is here, its MOUNT v3
+# exchange over TCP with the options we emit must succeed (the mount(2) call
+# itself needs an NFS-capable kernel, which this host may lack).
+NFSMOUNT=/usr/lib/klibc/bin/nfsmount
+if [ -x "$NFSMOUNT" ]; then
+    mkdir -p "$T/mnt"
+    if timeout 30 "$NFSMOUNT" -o v3,tcp "127.0.0.1:$T/img" "$T/mnt" >"$T/nfsmount.out" 2>&1; then
+        [ "$(sha "$T/mnt/arch/boot/x86_64/vmlinuz-linux")" = "$want_kernel" ] || fail "nfsmount read"
+        umount "$T/mnt"
+        echo "klibc nfsmount -o v3,tcp: mounted, sha256 ok"
+    elif grep -q "the kernel lacks NFS v3 support" "$T/nfsmount.out"; then
+        echo "klibc nfsmount -o v3,tcp: MOUNT v3/TCP accepted; this kernel cannot mount NFS"
+    else
+        cat "$T/nfsmount.out"; fail "klibc nfsmount -o v3,tcp refused"
+    fi
+    timeout 30 "$NFSMOUNT" -o v3,tcp "127.0.0.1:$T/not-exported" "$T/mnt" >"$T/nfsmount.out" 2>&1 &&
+        fail "nfsmount of a path that is not exported succeeded"
+    grep -q "Permission denied" "$T/nfsmount.out" || { cat "$T/nfsmount.out"; fail "nfsmount refusal"; }
+else
+    echo "note: klibc-utils not installed; archiso's nfsmount not exercised"
+fi
 stop_pxecore || fail "pxecore exit status"
 timeout 20 nfs-ls "$(url "$T/img/arch")" >/dev/null 2>&1 && fail "export still served after SIGTERM"
 mountpoint -q "$T/run/release" && fail "ISO mount left after SIGTERM"
