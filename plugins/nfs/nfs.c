@@ -356,6 +356,34 @@ static int read_small(const char *path, char **ret, size_t *len)
     return 0;
 }
 
+/* mkdir -p of path (or of its parent directory when parent is set), mode 0755. */
+static int mkdir_p(const char *path, int parent)
+{
+    char buf[NFS_MAX_PATH + 1];
+    size_t n = strlen(path);
+
+    if (n >= sizeof(buf))
+        return -ENAMETOOLONG;
+    memcpy(buf, path, n + 1);
+    if (parent) {
+        char *slash = strrchr(buf, '/');
+        if (!slash || slash == buf)
+            return 0;
+        *slash = '\0';
+    }
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+                return -errno;
+            *p = c;
+            if (!c)
+                return 0;
+        }
+    }
+}
+
 /* 1 when path is a file we generated (first line is our mark). */
 static int is_ours(const char *path)
 {
@@ -1180,10 +1208,14 @@ static int setup_exports(struct nfs_state *s)
 {
     uint32_t n = s->core->image_count(s->self);
 
-    if (n > NFS_MAX_EXPORTS || s->cfg->export_id_base + n > 65535)
-        n = NFS_MAX_EXPORTS < 65535 - (uint32_t)s->cfg->export_id_base
-                ? NFS_MAX_EXPORTS
-                : 65535 - (uint32_t)s->cfg->export_id_base;
+    if (n > NFS_MAX_EXPORTS || s->cfg->export_id_base + n > 65535) {
+        uint32_t cap = NFS_MAX_EXPORTS < 65535 - (uint32_t)s->cfg->export_id_base
+                           ? NFS_MAX_EXPORTS
+                           : 65535 - (uint32_t)s->cfg->export_id_base;
+        s->core->log(s->self, PXE_LOG_WARNING, "only the first %u of %u images are exported",
+                     cap, n);
+        n = cap;
+    }
     s->exps = calloc(n ? n : 1, sizeof(*s->exps));
     if (!s->exps)
         return -ENOMEM;
@@ -1287,13 +1319,18 @@ static int nfs_start(void *state)
     s->core->timer_set(s->retry_timer, 0);
     s->core->timer_set(s->drain_timer, 0);
     s->core->timer_set(s->check_timer, s->cfg->check_interval);
-    if (mkdir(s->cfg->export_root, 0755) < 0 && errno != EEXIST)
-        for (size_t i = 0; i < s->nexps; i++)
-            if (s->exps[i].mount_point && !s->exps[i].refused) {
-                s->core->log(s->self, PXE_LOG_ERR, "cannot create export_root %s: %s",
-                             s->cfg->export_root, strerror(errno));
-                return -errno;
-            }
+    if ((r = mkdir_p(s->cfg->state_file, 1))) {
+        s->core->log(s->self, PXE_LOG_ERR, "cannot create the directory of state_file %s: %s",
+                     s->cfg->state_file, strerror(-r));
+        return r;
+    }
+    for (size_t i = 0; i < s->nexps; i++)
+        if (s->exps[i].mount_point && !s->exps[i].refused &&
+            (r = mkdir_p(s->cfg->export_root, 0))) {
+            s->core->log(s->self, PXE_LOG_ERR, "cannot create export_root %s: %s",
+                         s->cfg->export_root, strerror(-r));
+            return r;
+        }
     s->want = 1;
     if (PXE_CORE_HAS(s->core, method_enabled) && !s->core->method_enabled(s->self)) {
         s->want = 0;
