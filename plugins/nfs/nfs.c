@@ -174,6 +174,7 @@ struct nfs_state {
     size_t npending;
 
     /* The running command. */
+    pid_t child; /* its pid when /proc tells (stop() waits for it), else 0 */
     nfs_done_fn done;
     struct nfs_exp *done_exp;
     char what[160];
@@ -486,6 +487,51 @@ static int is_mount_point(const char *dir)
 
 /* ---- commands --------------------------------------------------------------------------- */
 
+/*
+ * Children of the calling thread (/proc/self/task/TID/children); count, or -1
+ * when the kernel does not say.  spawn() does not return the pid, and stop()
+ * must wait for a command still running (a mount finishing after the cleanup
+ * would be left behind).
+ */
+static int list_children(pid_t *out, int max)
+{
+    char path[64], buf[8192];
+    ssize_t n;
+    int fd, count = 0;
+
+    snprintf(path, sizeof(path), "/proc/self/task/%ld/children", (long)syscall(SYS_gettid));
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n < 0 || n == (ssize_t)sizeof(buf) - 1)
+        return -1;
+    buf[n] = '\0';
+    for (char *p = buf, *end; count < max; p = end) {
+        long v = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        out[count++] = (pid_t)v;
+    }
+    return count;
+}
+
+/* Waits (bounded) for pid to exit without reaping it; the core reaps its children. */
+static void wait_exit(pid_t pid, uint64_t usec)
+{
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    struct pollfd p;
+
+    if (pfd < 0)
+        return;
+    p.fd = pfd;
+    p.events = POLLIN;
+    p.revents = 0;
+    poll(&p, 1, (int)(usec / 1000));
+    close(pfd);
+}
+
 static void on_exit_cb(void *ud, int status, const char *output, size_t len)
 {
     struct nfs_state *s = ud;
@@ -493,6 +539,7 @@ static void on_exit_cb(void *ud, int status, const char *output, size_t len)
     struct nfs_exp *e = s->done_exp;
 
     s->busy = 0;
+    s->child = 0;
     s->done = NULL;
     s->done_exp = NULL;
     if (s->stopped)
@@ -514,7 +561,19 @@ static int run(struct nfs_state *s, const char *const *argv, nfs_done_fn done, s
     s->busy = 1;
     s->core->metric_add(s->self, "commands_total", "commands run for NFS exports", 1);
     s->core->log(s->self, PXE_LOG_DEBUG, "running %s (%s)", argv[0], what);
+    pid_t before[256], after[256];
+    int nb = list_children(before, 256), na;
+
     r = s->core->spawn(s->self, argv, on_exit_cb, s);
+    s->child = 0;
+    if (r == 0 && nb >= 0 && (na = list_children(after, 256)) > 0)
+        for (int i = 0; i < na && !s->child; i++) {
+            int known = 0;
+            for (int j = 0; j < nb && !known; j++)
+                known = after[i] == before[j];
+            if (!known)
+                s->child = after[i];
+        }
     if (r < 0) {
         s->busy = 0;
         s->done = NULL;
@@ -1400,6 +1459,10 @@ static void nfs_stop(void *state)
     if (!s || !s->started || s->stopped)
         return;
     s->stopped = 1;
+    if (s->busy && s->child > 0) {
+        s->core->log(s->self, PXE_LOG_INFO, "waiting for %s to finish", s->what);
+        wait_exit(s->child, NFS_STOP_CMD_USEC);
+    }
     s->core->source_free(s->retry_timer);
     s->core->source_free(s->check_timer);
     s->core->source_free(s->drain_timer);

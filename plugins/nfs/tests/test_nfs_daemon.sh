@@ -33,6 +33,7 @@ kernel_args=(--image "archiso=$T/img" --set "nfs.exportfs=$SRC/fake-exportfs"
     --set "nfs.export_root=$T/run" --set nfs.clients=192.0.2.0/24 --set nfs.check_interval=500ms)
 
 echo "## kernel backend, fake exportfs"
+: >"$T/pxecore.log"
 start_pxecore --no-api -v "${kernel_args[@]}"
 wait_log "[nfs] 1 export(s) live through the kernel backend" 10
 wait_log "[nfs] root filesystem for image 'archiso' ready" 10
@@ -44,16 +45,28 @@ stop_pxecore || fail "pxecore exit status"
 [ "$(grep -c '^exportfs -ra$' "$F/calls.log")" -eq 2 ] || fail "exportfs -ra at start and stop"
 
 echo "## kill -9, then the next start cleans up"
+: >"$T/pxecore.log"
 start_pxecore --no-api "${kernel_args[@]}"
 wait_log "export(s) live" 10
 kill -9 "$PXE_PID"; wait "$PXE_PID" 2>/dev/null || true; PXE_PID=""
 [ -e "$F/exports.d/pxecore.exports" ] && [ -e "$T/nfs-state.json" ] || fail "crash left nothing to clean"
+: >"$T/pxecore.log"
 start_pxecore --no-api "${kernel_args[@]}" --set "nfs.exports_file=$F/exports.d/other.exports"
 wait_log "undoing what the previous run left" 10
 wait_log "export(s) live" 10
 [ ! -e "$F/exports.d/pxecore.exports" ] || fail "old exports file not removed"
 stop_pxecore || fail "pxecore exit status"
 [ ! -e "$F/exports.d/other.exports" ] && [ ! -e "$T/nfs-state.json" ] || fail "left after stop"
+
+echo "## SIGTERM while the ISO loop mount is still running: stop waits for it; nothing is left"
+: >"$T/pxecore.log"
+touch "$F/slow"
+start_pxecore --no-api -v "${kernel_args[@]}" --image "release=$T/rel.iso" --set "nfs.mount=$mount_cmd"
+stop_pxecore || fail "pxecore exit status"
+rm "$F/slow"
+grep -q "waiting for loop-mounting" "$T/pxecore.log" || fail "stop did not wait for the mount"
+mountpoint -q "$T/run/release" && fail "loop mount left after SIGTERM"
+[ ! -e "$T/nfs-state.json" ] || fail "state file left"
 
 echo "## nfs-ganesha over DBus"
 start_dbus
