@@ -170,7 +170,10 @@ struct nfs_state {
     atomic_uint_fast64_t sessions;
 
     struct pxe_source *retry_timer, *check_timer, *drain_timer;
-    struct pxe_request *pending[NFS_MAX_PENDING];
+    struct {
+        struct pxe_request *req;
+        struct nfs_exp *exp;
+    } pending[NFS_MAX_PENDING];
     size_t npending;
 
     /* The running command. */
@@ -266,10 +269,11 @@ static void set_live(struct nfs_state *s, int live)
     }
 }
 
+/* Completes the pending rootfs_prepare requests: rc, or -EOPNOTSUPP for a refused image. */
 static void finish_pending(struct nfs_state *s, int rc)
 {
     for (size_t i = 0; i < s->npending; i++)
-        s->core->request_done(s->pending[i], rc);
+        s->core->request_done(s->pending[i].req, s->pending[i].exp->refused ? -EOPNOTSUPP : rc);
     s->npending = 0;
 }
 
@@ -553,7 +557,8 @@ static void on_exit_cb(void *ud, int status, const char *output, size_t len)
 static int run(struct nfs_state *s, const char *const *argv, nfs_done_fn done, struct nfs_exp *e,
                const char *what)
 {
-    int r;
+    pid_t before[256], after[256];
+    int r, nb, na;
 
     snprintf(s->what, sizeof(s->what), "%s", what);
     s->done = done;
@@ -561,9 +566,7 @@ static int run(struct nfs_state *s, const char *const *argv, nfs_done_fn done, s
     s->busy = 1;
     s->core->metric_add(s->self, "commands_total", "commands run for NFS exports", 1);
     s->core->log(s->self, PXE_LOG_DEBUG, "running %s (%s)", argv[0], what);
-    pid_t before[256], after[256];
-    int nb = list_children(before, 256), na;
-
+    nb = list_children(before, 256);
     r = s->core->spawn(s->self, argv, on_exit_cb, s);
     s->child = 0;
     if (r == 0 && nb >= 0 && (na = list_children(after, 256)) > 0)
@@ -651,11 +654,24 @@ static int split_cmd(const char *cmd, char *buf, size_t size, const char **argv,
     return n ? n : -EINVAL;
 }
 
+/* A loop mount that fails refuses that image only; the other exports go on. */
 static void done_mount(struct nfs_state *s, struct nfs_exp *e, int status, const char *out,
                        size_t len)
 {
     if (!ok_status(status)) {
-        fail_step(s, status, out, len);
+        char st[48], tail[1700], msg[2048];
+
+        describe_status(status, st, sizeof(st));
+        snprintf(msg, sizeof(msg), "%s failed (%s): %s", s->what, st,
+                 output_tail(s, out, len, tail, sizeof(tail)));
+        set_error(s, "image %s not exported over NFS: %s", e->image->name, msg);
+        free(e->refused);
+        e->refused = strdup(msg);
+        if (!is_mount_point(e->mount_point)) {
+            rmdir(e->mount_point);
+            created_del_mount(&s->created, e->mount_point);
+            save_state(s);
+        }
         return;
     }
     e->mounted = 1;
@@ -1569,7 +1585,8 @@ static int nfs_rootfs_prepare(void *state, const struct pxe_image *image, struct
         return -ENODEV;
     if (s->npending >= NFS_MAX_PENDING)
         return -EBUSY;
-    s->pending[s->npending++] = req;
+    s->pending[s->npending].req = req;
+    s->pending[s->npending++].exp = e;
     return PXE_PENDING;
 }
 

@@ -105,6 +105,22 @@ grep -q '^check: refused: the NFS export .* not live: exportfs -ra failed' "$out
 grep -q '^prepare: 1$' "$out" || fail "rootfs_prepare should be pending while failing"
 grep -q '^request_done: 0$' "$out" || fail "pending request not completed on recovery"
 
+echo "## a loop mount that fails refuses that image only"
+common=(--set exportfs="$SRC/fake-exportfs" --set exports_file="$F/exports.d/pxecore.exports"
+    --set state_file="$T/state.json" --set export_root="$T/run" --set mount="$SRC/fake-mount")
+touch "$F/mountfail"
+harness --image archiso="$T/img" --image release="$T/rel.iso" start wait-live 20 prepare release \
+    prepare archiso menu status stop
+rm "$F/mountfail"
+cat "$out"
+grep -q 'image release not exported over NFS: loop-mounting .* failed (exit 32): mount: .*wrong fs type' \
+    "$T/harness.err" || fail "no clear mount error"
+grep -q '^menu-count: 1$' "$out" || fail "the directory image should still be offered"
+grep -q '"image":"release","iso":true,"mounted":false,"path":"[^"]*","refused":"loop-mounting' "$out" ||
+    fail "status does not show the refused image"
+[ "$(grep '^prepare' "$out" | tr '\n' ' ')" = "prepare: -95 prepare: 0 " ] || fail "rootfs_prepare results"
+[ ! -e "$T/run/release" ] || fail "mount point left"
+
 echo "## an ISO image is refused with a clear error when not root"
 mkdir -p "$T/nobody" && chmod 777 "$T/nobody" && chmod 755 "$T"
 common=(--set exportfs="$SRC/fake-exportfs" --set exports_file="$T/nobody/x.exports"
