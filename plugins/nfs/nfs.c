@@ -56,6 +56,7 @@ struct nfs_cfg {
     char *ganesha_reload_cmd;
     char *dbus_send;
     char *rpcinfo;
+    char *export_list_cmd;
     char *export_root;
     char *state_file;
     char *mount;
@@ -95,6 +96,10 @@ static const struct pxe_config_item nfs_config_items[] = {
       "ganesha backend: dbus-send binary", NULL, 0, 0 },
     { "rpcinfo", PXE_CFG_PATH, 0, "/usr/sbin/rpcinfo", CFG(rpcinfo),
       "ganesha backend without DBus: rpcinfo binary used to check MOUNT v3 answers on 127.0.0.1",
+      NULL, 0, 0 },
+    { "export_list_cmd", PXE_CFG_STR, 0, NULL, CFG(export_list_cmd),
+      "ganesha backend without DBus: command listing the server's exports, each of ours must "
+      "appear (default: \"/usr/sbin/showmount -e 127.0.0.1\" when installed, else only rpcinfo)",
       NULL, 0, 0 },
     { "export_root", PXE_CFG_PATH, 0, "/run/pxecore/nfs", CFG(export_root),
       "where ISO images are loop-mounted read-only (as <export_root>/<image>) to be exported",
@@ -157,6 +162,9 @@ struct nfs_state {
     char *written; /* content of file as we last wrote it (NULL: not written by this run) */
     int applied;   /* the server has seen `written` (exportfs -ra / reload / all added) */
     int verified;  /* a check after applying found every export */
+    int verify_tries; /* checks since applying that did not find every export yet */
+    const char *list_cmd; /* reload mode: export listing command, or NULL (rpcinfo only) */
+    char list_buf[1024];
     int want;      /* exports should exist */
     int live;      /* exports exist and the last check passed */
     int offer;     /* boot method enabled */
@@ -879,6 +887,7 @@ static int sync_file(struct nfs_state *s, int with_exports)
     s->written = content;
     s->applied = 0;
     s->verified = 0;
+    s->verify_tries = 0;
     return 0;
 }
 
@@ -1062,14 +1071,24 @@ static void done_check(struct nfs_state *s, struct nfs_exp *unused, int status, 
         exports_lost(s);
         return;
     }
-    /* Without DBus, rpcinfo says MOUNT answers; ganesha reads our file whenever it starts. */
-    for (size_t i = 0; s->backend != NFS_GANESHA_RELOAD && i < s->nexps && !missing; i++)
+    /* rpcinfo alone (reload mode without a listing) only says MOUNT answers. */
+    for (size_t i = 0; (s->backend != NFS_GANESHA_RELOAD || s->list_cmd) && i < s->nexps &&
+                       !missing;
+         i++)
         if (!s->exps[i].refused && !nfs_listing_has(out, s->exps[i].path))
             missing = s->exps[i].path;
     if (!missing) {
         s->verified = 1;
+        s->verify_tries = 0;
         return;
     }
+    /* A reload is asynchronous: give the server a few seconds to load what it was told. */
+    if (!s->verified && ++s->verify_tries < 15) {
+        s->failed = 1;
+        s->core->timer_set(s->retry_timer, 300000);
+        return;
+    }
+    s->verify_tries = 0;
     if (s->verified) {
         s->core->log(s->self, PXE_LOG_WARNING,
                      "export %s is missing from the server; re-exporting", missing);
@@ -1093,6 +1112,10 @@ static int check_argv(struct nfs_state *s, const char **argv)
     } else if (s->backend == NFS_GANESHA_DBUS) {
         n = dbus_argv(s, argv, "/org/ganesha/nfsd/ExportMgr",
                       "org.ganesha.nfsd.exportmgr.ShowExports");
+    } else if (s->list_cmd) {
+        n = split_cmd(s->list_cmd, s->list_buf, sizeof(s->list_buf), argv, NFS_MAX_ARGV);
+        if (n < 0)
+            n = 0;
     } else {
         argv[n++] = s->cfg->rpcinfo;
         argv[n++] = "-T";
@@ -1243,8 +1266,18 @@ static int nfs_config_complete(void *state, void *cfgp)
         s->file = c->ganesha_conf;
         if (c->ganesha_dbus)
             s->backend = NFS_GANESHA_DBUS;
-        else if (c->ganesha_reload_cmd && *c->ganesha_reload_cmd)
+        else if (c->ganesha_reload_cmd && *c->ganesha_reload_cmd) {
             s->backend = NFS_GANESHA_RELOAD;
+            if (c->export_list_cmd && *c->export_list_cmd)
+                s->list_cmd = c->export_list_cmd;
+            else if (access("/usr/sbin/showmount", X_OK) == 0)
+                s->list_cmd = "/usr/sbin/showmount -e 127.0.0.1";
+            else
+                s->core->log(s->self, PXE_LOG_WARNING,
+                             "no showmount (nfs-common) and no export_list_cmd: only checking "
+                             "that ganesha's MOUNT service answers, not that it loaded the "
+                             "exports");
+        }
         else {
             s->core->log(s->self, PXE_LOG_ERR,
                          "backend ganesha needs ganesha_dbus true or a ganesha_reload_cmd");

@@ -458,7 +458,14 @@ int nfs_listing_has(const char *text, const char *path)
                 return 1;
             continue;
         }
-        /* exportfs prints "PATH<blanks>CLIENT" or PATH alone when it is long. */
+        /* nfs-ls -D prints nfs://HOST/PATH. */
+        if (left > 6 && !memcmp(s, "nfs://", 6)) {
+            const char *slash = memchr(s + 6, '/', left - 6);
+            if (slash && (size_t)(s + left - slash) == plen && !memcmp(slash, path, plen))
+                return 1;
+            continue;
+        }
+        /* exportfs and showmount -e print "PATH<blanks>CLIENT", or PATH alone when it is long. */
         if (s == l && left >= plen && !memcmp(s, path, plen) &&
             (left == plen || s[plen] == ' ' || s[plen] == '\t'))
             return 1;

@@ -68,8 +68,9 @@ int nfs_render_ganesha(const struct nfs_export *ex, size_t n, const char *client
 size_t nfs_rmtab_mounts(const char *text, size_t len, const char *const *paths, size_t npaths);
 
 /*
- * Whether the export listing of `exportfs` (no arguments) or of ganesha's
- * ShowExports (dbus-send --print-reply) names path: 1 or 0.
+ * Whether an export listing names path: 1 or 0.  Listings: `exportfs` (no
+ * arguments), `showmount -e`, `nfs-ls -D nfs://HOST`, and ganesha's ShowExports
+ * as dbus-send --print-reply prints it.
  */
 int nfs_listing_has(const char *text, const char *path);
 

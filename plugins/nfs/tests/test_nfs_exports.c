@@ -212,6 +212,11 @@ TEST(listings)
     EXPECT_EQ_INT(nfs_listing_has(g, "/tmp/gx/export2"), 1);
     EXPECT_EQ_INT(nfs_listing_has(g, "/tmp/gx"), 0);
     EXPECT_EQ_INT(nfs_listing_has("", "/a"), 0);
+    /* nfs-ls -D and showmount -e, as captured from ganesha 4.3 */
+    EXPECT_EQ_INT(nfs_listing_has("nfs://127.0.0.1/tmp/gx/export2\n", "/tmp/gx/export2"), 1);
+    EXPECT_EQ_INT(nfs_listing_has("nfs://127.0.0.1/tmp/gx/export2\n", "/tmp/gx"), 0);
+    EXPECT_EQ_INT(nfs_listing_has("nfs://127.0.0.1/tmp/gx/export2x\n", "/tmp/gx/export2"), 0);
+    EXPECT_EQ_INT(nfs_listing_has("Export list for 127.0.0.1:\n/srv/arch 127.0.0.1\n", "/srv/arch"), 1);
 out:
     free(e);
     free(g);
