@@ -24,6 +24,7 @@
 #include <pxecore/version.h>
 
 #include "api.h"
+#include "child.h"
 #include "config.h"
 #include "core.h"
 #include "events.h"
@@ -549,6 +550,10 @@ static void plugins_shutdown(struct core *c)
                 p->desc.stop(p->state);
             p->started = 0;
         }
+        left = spawn_forget_owner(p);
+        if (left)
+            log_msg(p->desc.name, 5, "%u command(s) still running after stop, not waited for",
+                    left);
         left = loop_free_owner(c->loop, p);
         if (left)
             log_msg(p->desc.name, 4, "%u event sources left after stop, freed", left);
