@@ -78,9 +78,9 @@ int nfs_check_path(const char *path)
             c == '{' || c == '}' || c == '(' || c == ')')
             return -EINVAL;
         if (c == '/' && (path[i + 1] == '/' ||
-                         (path[i + 1] == '.' && (path[i + 2] == '/' || path[i + 2] == '\0' ||
-                                                 (path[i + 2] == '.' &&
-                                                  (path[i + 3] == '/' || path[i + 3] == '\0'))))))
+                         (path[i + 1] == '.' &&
+                          (path[i + 2] == '/' || path[i + 2] == '\0' ||
+                           (path[i + 2] == '.' && (path[i + 3] == '/' || path[i + 3] == '\0'))))))
             return -EINVAL;
     }
     if (n > 1 && path[n - 1] == '/')
@@ -250,7 +250,7 @@ int nfs_render_kernel(const struct nfs_export *ex, size_t n, const char *clients
                       const char *options, char **ret, const char **why)
 {
     const struct nfs_export **v;
-    struct sb b = { 0 };
+    struct sb b = {0};
     int r;
 
     if ((r = nfs_check_clients(clients, why)) || (r = nfs_check_options(options, why)))
@@ -259,7 +259,7 @@ int nfs_render_kernel(const struct nfs_export *ex, size_t n, const char *clients
         return r;
     sb_printf(&b, "%s Do not edit: rewritten on every change.\n", NFS_GENERATED_MARK);
     for (size_t i = 0; i < n; i++) {
-        struct kline k = { &b, options, strstr(options, "fsid=") ? 0 : v[i]->fsid };
+        struct kline k = {&b, options, strstr(options, "fsid=") ? 0 : v[i]->fsid};
 
         sb_printf(&b, "%s", v[i]->path);
         each_token(clients, kernel_client, &k);
@@ -337,7 +337,7 @@ int nfs_render_ganesha(const struct nfs_export *ex, size_t n, const char *client
                        const char *options, char **ret, const char **why)
 {
     const struct nfs_export **v;
-    struct sb b = { 0 };
+    struct sb b = {0};
     struct gopts g;
     int r;
 
@@ -354,7 +354,7 @@ int nfs_render_ganesha(const struct nfs_export *ex, size_t n, const char *client
         }
     sb_printf(&b, "%s Do not edit: rewritten on every change.\n", NFS_GENERATED_MARK);
     for (size_t i = 0; i < n; i++) {
-        struct gclients gc = { &b, 1 };
+        struct gclients gc = {&b, 1};
 
         sb_printf(&b,
                   "EXPORT {\n"
@@ -500,9 +500,9 @@ static int line_is(const char *s, size_t n, const char *what)
 
 /*
  * Reply layout (ganesha 4.x), after dbus-send's "method return time=SEC.USEC"
- * line: struct { uint64 sec uint64 nsec } (when statistics started), then array [ struct { [uint16 id] string "NAME" struct { struct {
- * string "NFSv3" boolean B } ... } struct { uint64 sec uint64 nsec } (last
- * activity) } ... ].  ShowClients names clients, ShowExports export paths.
+ * line: struct { uint64 sec uint64 nsec } (when statistics started), then array [ struct { [uint16
+ * id] string "NAME" struct { struct { string "NFSv3" boolean B } ... } struct { uint64 sec uint64
+ * nsec } (last activity) } ... ].  ShowClients names clients, ShowExports export paths.
  */
 int nfs_ganesha_active(const char *text, size_t len, const char *name, uint64_t idle_sec)
 {
@@ -537,8 +537,8 @@ int nfs_ganesha_active(const char *text, size_t len, const char *name, uint64_t 
                 in_entry = 1;
                 v3 = 0;
                 want_bool = 0;
-                match = !name || (rest == nlen + 1 && !memcmp(q + 1, name, nlen) &&
-                                  q[1 + nlen] == '"');
+                match =
+                    !name || (rest == nlen + 1 && !memcmp(q + 1, name, nlen) && q[1 + nlen] == '"');
             } else {
                 want_bool = (rest >= 6 && !memcmp(q + 1, "NFSv3\"", 6)) ||
                             (rest >= 4 && !memcmp(q + 1, "MNT\"", 4));
@@ -616,13 +616,15 @@ int nfs_state_decode(const char *text, size_t len, struct nfs_created *c)
         goto out;
     strcpy(c->backend, backend);
     strcpy(c->file, file);
-    json_array_foreach(ids, i, v) {
+    json_array_foreach(ids, i, v)
+    {
         json_int_t id = json_integer_value(v);
         if (!json_is_integer(v) || id < 1 || id > 65535)
             goto out;
         c->ids[c->nids++] = (uint32_t)id;
     }
-    json_array_foreach(mounts, i, v) {
+    json_array_foreach(mounts, i, v)
+    {
         const char *m = json_string_value(v);
         if (!m || nfs_check_path(m))
             goto out;

@@ -20,8 +20,8 @@ struct json_t;
 
 /* Caps on user-controlled sizes. */
 #define NFS_MAX_EXPORTS 256
-#define NFS_MAX_PATH 1024
-#define NFS_MAX_SPEC 1024 /* clients and options strings */
+#define NFS_MAX_PATH    1024
+#define NFS_MAX_SPEC    1024 /* clients and options strings */
 
 struct nfs_export {
     const char *path;   /* absolute directory the server exports (and the client mounts) */
@@ -85,12 +85,12 @@ int nfs_ganesha_active(const char *text, size_t len, const char *name, uint64_t 
 
 /* What the plugin created, kept on disk so a crash is cleaned up next start. */
 struct nfs_created {
-    char backend[16];         /* "kernel" or "ganesha" */
-    char file[NFS_MAX_PATH];  /* exports file or ganesha include it wrote, or "" */
+    char backend[16];        /* "kernel" or "ganesha" */
+    char file[NFS_MAX_PATH]; /* exports file or ganesha include it wrote, or "" */
     size_t nids;
-    uint32_t ids[NFS_MAX_EXPORTS];  /* ganesha Export_Ids added through DBus */
+    uint32_t ids[NFS_MAX_EXPORTS]; /* ganesha Export_Ids added through DBus */
     size_t nmounts;
-    char *mounts[NFS_MAX_EXPORTS];  /* loop mount points it made (malloc'd) */
+    char *mounts[NFS_MAX_EXPORTS]; /* loop mount points it made (malloc'd) */
 };
 
 /* JSON text of c (malloc'd), or NULL on ENOMEM. */

@@ -43,7 +43,7 @@ static void render_checked(const struct nfs_export *ex, size_t n, const char *cl
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const char *paths[] = { "/srv/arch", "/run/pxecore/nfs/x" };
+    const char *paths[] = {"/srv/arch", "/run/pxecore/nfs/x"};
     struct nfs_created c, d;
     char *t, *nl, *enc;
 
@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         break;
     case 4: {
-        struct nfs_export ex[2] = { { "/srv/arch", 0, 1 }, { "/run/pxecore/nfs/x", 7, 2 } };
+        struct nfs_export ex[2] = {{"/srv/arch", 0, 1}, {"/run/pxecore/nfs/x", 7, 2}};
         const char *why;
 
         nl = strchr(t, '\n');
@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     default:
         if (nfs_check_path(t) == 0) {
-            struct nfs_export ex[1] = { { t, nfs_fsid_for(t), 9 } };
+            struct nfs_export ex[1] = {{t, nfs_fsid_for(t), 9}};
             render_checked(ex, 1, "*", "ro,no_subtree_check");
         }
         break;

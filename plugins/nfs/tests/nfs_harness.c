@@ -85,12 +85,11 @@ static void fc_vlog(struct pxe_core *self, int level, const char *fmt, va_list a
 {
     char line[4096];
     int n = vsnprintf(line, sizeof(line), fmt, ap);
-    static const char *names[] = { "", "", "", "err", "warning", "notice", "info", "debug" };
+    static const char *names[] = {"", "", "", "err", "warning", "notice", "info", "debug"};
 
     if (n < 0)
         return;
-    fprintf(stderr, "harness: %s: [nfs] %s\n", level >= 3 && level <= 7 ? names[level] : "?",
-            line);
+    fprintf(stderr, "harness: %s: [nfs] %s\n", level >= 3 && level <= 7 ? names[level] : "?", line);
     loglines = realloc(loglines, loglen + strlen(line) + 2);
     memcpy(loglines + loglen, line, strlen(line));
     loglen += strlen(line);
@@ -201,7 +200,7 @@ static int fc_menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e)
 }
 
 __attribute__((format(printf, 2, 3))) static int fc_buf_append(struct pxe_buf *b, const char *fmt,
-                                                                 ...)
+                                                               ...)
 {
     va_list ap;
     int n;
@@ -558,7 +557,7 @@ int main(int argc, char **argv)
             i += 2;
         } else if (!strcmp(step, "menu")) {
             struct pxe_boot_ctx ctx;
-            struct pxe_menu m = { 0 };
+            struct pxe_menu m = {0};
             for (uint32_t k = 0; k < nimages; k++) {
                 boot_ctx(&ctx, images[k].name);
                 if (plug->menu_entries(state, &ctx, &m))

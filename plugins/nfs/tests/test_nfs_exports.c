@@ -61,8 +61,8 @@ static int golden(const char *name, const char *got)
 }
 
 static const struct nfs_export two[] = {
-    { "/srv/arch", 0, 4201 },
-    { "/run/pxecore/nfs/release", 1234567, 4202 },
+    {"/srv/arch", 0, 4201},
+    {"/run/pxecore/nfs/release", 1234567, 4202},
 };
 
 TEST(kernel_golden)
@@ -74,8 +74,11 @@ TEST(kernel_golden)
     EXPECT(out && golden("kernel-two.exports", out));
     free(out);
     out = NULL;
-    EXPECT_EQ_INT(nfs_render_kernel(two, 2, "192.0.2.0/24 198.51.100.7,@lab", "ro,no_subtree_check,"
-                                    "insecure", &out, &why), 0);
+    EXPECT_EQ_INT(nfs_render_kernel(two, 2, "192.0.2.0/24 198.51.100.7,@lab",
+                                    "ro,no_subtree_check,"
+                                    "insecure",
+                                    &out, &why),
+                  0);
     EXPECT(out && golden("kernel-clients.exports", out));
     free(out);
     out = NULL;
@@ -96,7 +99,7 @@ TEST(kernel_admin_fsid_wins)
 
 TEST(kernel_order_is_stable)
 {
-    const struct nfs_export rev[] = { two[1], two[0] };
+    const struct nfs_export rev[] = {two[1], two[0]};
     const char *why = NULL;
     char *a = NULL, *b = NULL;
 
@@ -112,12 +115,13 @@ TEST(ganesha_golden)
     const char *why = NULL;
     char *out = NULL;
 
-    EXPECT_EQ_INT(nfs_render_ganesha(two, 2, "192.0.2.0/24 127.0.0.1", "ro,no_subtree_check", &out,
-                                     &why), 0);
+    EXPECT_EQ_INT(
+        nfs_render_ganesha(two, 2, "192.0.2.0/24 127.0.0.1", "ro,no_subtree_check", &out, &why), 0);
     EXPECT(out && golden("ganesha-two.conf", out));
     free(out);
     out = NULL;
-    EXPECT_EQ_INT(nfs_render_ganesha(two, 1, "*", "rw,no_root_squash,insecure,sync", &out, &why), 0);
+    EXPECT_EQ_INT(nfs_render_ganesha(two, 1, "*", "rw,no_root_squash,insecure,sync", &out, &why),
+                  0);
     EXPECT(out && golden("ganesha-options.conf", out));
     free(out);
     out = NULL;
@@ -128,7 +132,7 @@ TEST(ganesha_golden)
 
 TEST(ganesha_refuses)
 {
-    const struct nfs_export badid[] = { { "/srv/x", 0, 0 } };
+    const struct nfs_export badid[] = {{"/srv/x", 0, 0}};
     const char *why = NULL;
     char *out = NULL;
 
@@ -140,8 +144,8 @@ TEST(ganesha_refuses)
 
 TEST(validation)
 {
-    const struct nfs_export dup[] = { { "/a", 0, 1 }, { "/a", 0, 2 } };
-    const struct nfs_export bad[] = { { "/a b", 0, 1 } };
+    const struct nfs_export dup[] = {{"/a", 0, 1}, {"/a", 0, 2}};
+    const struct nfs_export bad[] = {{"/a b", 0, 1}};
     const char *why = NULL;
     char *out = NULL;
 
@@ -176,13 +180,14 @@ TEST(fsid)
 {
     EXPECT(nfs_fsid_for("/run/pxecore/nfs/archiso") != 0);
     EXPECT(nfs_fsid_for("/run/pxecore/nfs/archiso") < 0x80000000u);
-    EXPECT_EQ_INT(nfs_fsid_for("/run/pxecore/nfs/archiso"), nfs_fsid_for("/run/pxecore/nfs/archiso"));
+    EXPECT_EQ_INT(nfs_fsid_for("/run/pxecore/nfs/archiso"),
+                  nfs_fsid_for("/run/pxecore/nfs/archiso"));
     EXPECT(nfs_fsid_for("/run/pxecore/nfs/a") != nfs_fsid_for("/run/pxecore/nfs/b"));
 }
 
 TEST(rmtab)
 {
-    const char *paths[] = { "/srv/arch", "/run/pxecore/nfs/release" };
+    const char *paths[] = {"/srv/arch", "/run/pxecore/nfs/release"};
     size_t len;
     char *t = slurp("rmtab", &len);
 
@@ -216,7 +221,8 @@ TEST(listings)
     EXPECT_EQ_INT(nfs_listing_has("nfs://127.0.0.1/tmp/gx/export2\n", "/tmp/gx/export2"), 1);
     EXPECT_EQ_INT(nfs_listing_has("nfs://127.0.0.1/tmp/gx/export2\n", "/tmp/gx"), 0);
     EXPECT_EQ_INT(nfs_listing_has("nfs://127.0.0.1/tmp/gx/export2x\n", "/tmp/gx/export2"), 0);
-    EXPECT_EQ_INT(nfs_listing_has("Export list for 127.0.0.1:\n/srv/arch 127.0.0.1\n", "/srv/arch"), 1);
+    EXPECT_EQ_INT(nfs_listing_has("Export list for 127.0.0.1:\n/srv/arch 127.0.0.1\n", "/srv/arch"),
+                  1);
 out:
     free(e);
     free(g);
@@ -237,8 +243,9 @@ TEST(ganesha_activity)
     EXPECT_EQ_INT(nfs_ganesha_active(e, el, "/tmp/gx/export2", 60), 1);
     EXPECT_EQ_INT(nfs_ganesha_active(e, el, "/", 60), 0);
     EXPECT_EQ_INT(nfs_ganesha_active(e, el, NULL, 60), 1);
-    EXPECT_EQ_INT(nfs_ganesha_active("Error org.freedesktop.DBus.Error.ServiceUnknown", 47, NULL, 60),
-                  -EINVAL);
+    EXPECT_EQ_INT(
+        nfs_ganesha_active("Error org.freedesktop.DBus.Error.ServiceUnknown", 47, NULL, 60),
+        -EINVAL);
 out:
     free(c);
     free(e);
@@ -260,7 +267,7 @@ TEST(ganesha_activity_idle)
 
 TEST(state_roundtrip)
 {
-    struct nfs_created c = { .backend = "ganesha", .file = "/etc/ganesha/pxecore.conf" }, d;
+    struct nfs_created c = {.backend = "ganesha", .file = "/etc/ganesha/pxecore.conf"}, d;
     char *s;
 
     c.ids[c.nids++] = 4201;
@@ -292,7 +299,8 @@ TEST(state_rejects)
         "{\"version\":2,\"backend\":\"kernel\",\"file\":\"\",\"ganesha_ids\":[],\"mounts\":[]}",
         "{\"version\":1,\"backend\":\"kernel\",\"file\":\"rel\",\"ganesha_ids\":[],\"mounts\":[]}",
         "{\"version\":1,\"backend\":\"kernel\",\"file\":\"\",\"ganesha_ids\":[0],\"mounts\":[]}",
-        "{\"version\":1,\"backend\":\"kernel\",\"file\":\"\",\"ganesha_ids\":[],\"mounts\":[\"/a/../b\"]}",
+        "{\"version\":1,\"backend\":\"kernel\",\"file\":\"\",\"ganesha_ids\":[],\"mounts\":[\"/a/"
+        "../b\"]}",
         "{\"version\":1,\"backend\":\"kernel\",\"file\":\"\",\"ganesha_ids\":[],\"mounts\":[1]}",
     };
 
