@@ -248,15 +248,50 @@ static void load_leftovers(struct nfs_state *s)
                  s->leftover.file[0] ? ", exports file" : "");
 }
 
+/*
+ * The program the backend cannot work without, or NULL when it is there.  A
+ * host without an NFS server keeps the plugin inert instead of failing the
+ * daemon (or touching /etc/exports.d).
+ */
+static const char *missing_tool(struct nfs_state *s, char *buf, size_t size)
+{
+    const char *tool = s->backend == NFS_KERNEL         ? s->cfg->exportfs
+                       : s->backend == NFS_GANESHA_DBUS ? s->cfg->dbus_send
+                                                        : NULL;
+
+    if (!tool) {
+        size_t n = strcspn(s->cfg->ganesha_reload_cmd, " \t");
+        snprintf(buf, size, "%.*s", (int)n, s->cfg->ganesha_reload_cmd);
+        tool = buf;
+    }
+    return access(tool, X_OK) == 0 ? NULL : tool;
+}
+
 static int nfs_start(void *state)
 {
     struct nfs_state *s = state;
+    char toolbuf[256], buf[NFS_MAX_PATH + 256];
+    const char *tool;
     int r;
 
     snprintf(s->created.backend, sizeof(s->created.backend), "%s", s->cfg->backend);
-    load_leftovers(s);
     if ((r = setup_exports(s)))
         return r;
+    if ((tool = missing_tool(s, toolbuf, sizeof(toolbuf)))) {
+        snprintf(buf, sizeof(buf),
+                 "NFS exports disabled: %.255s is not installed (the %s backend needs %s; set "
+                 "plugins.nfs.backend and its paths, or disable the nfs plugin)",
+                 tool, s->cfg->backend,
+                 s->backend == NFS_KERNEL ? "nfs-kernel-server" : "nfs-ganesha's tools");
+        s->core->log(s->self, PXE_LOG_WARNING, "%s", buf);
+        for (size_t i = 0; i < s->nexps; i++)
+            if (!s->exps[i].refused)
+                s->exps[i].refused = strdup(buf);
+        s->inert = 1;
+        s->started = 1;
+        return 0;
+    }
+    load_leftovers(s);
     /* Added far in the future, then disarmed (timer_set 0) until needed. */
     if ((r = s->core->timer_add(s->self, NFS_TIMER_IDLE, nfs_retry_cb, s, &s->retry_timer)) ||
         (r = s->core->timer_add(s->self, NFS_TIMER_IDLE, nfs_drain_cb, s, &s->drain_timer)) ||
@@ -420,6 +455,8 @@ static int nfs_method_set(void *state, uint32_t enabled)
 {
     struct nfs_state *s = state;
 
+    if (s->inert)
+        return 0;
     if (enabled) {
         s->offer = 1;
         if (s->draining)

@@ -108,6 +108,7 @@ struct nfs_state {
     uint64_t drain_start;
     int busy; /* a command is running */
     int started, stopped;
+    int inert;  /* the backend's tools are missing: nothing is exported or run */
     int failed; /* last command failed; retry timer armed */
     uint64_t backoff;
     char *last_error;

@@ -498,7 +498,7 @@ void nfs_reconcile(struct nfs_state *s)
     const char *argv[NFS_MAX_ARGV];
     char what[NFS_MAX_PATH + 64], num[32];
 
-    if (s->busy || s->stopped || !s->started || s->failed)
+    if (s->busy || s->stopped || !s->started || s->failed || s->inert)
         return;
     if (s->have_leftover && leftover_step(s))
         return;
@@ -866,6 +866,8 @@ void nfs_shutdown(void *state)
     if (!s || !s->started || s->stopped)
         return;
     s->stopped = 1;
+    if (s->inert)
+        return;
     if (s->busy && s->child > 0) {
         s->core->log(s->self, PXE_LOG_INFO, "waiting for %s to finish", s->what);
         nfs_wait_exit(s->child, NFS_STOP_CMD_USEC);

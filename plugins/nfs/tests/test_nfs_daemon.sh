@@ -15,6 +15,7 @@ if [ -z "${NFS_IN_NS:-}" ]; then
 fi
 set -eu
 . "$PXECORE_SRC/tests/integration/lib.sh"
+use_plugins nfs
 SRC=$PXECORE_SRC/plugins/nfs/tests
 . "$SRC/ganesha-env.sh"
 mkdir -p "$F/exports.d"

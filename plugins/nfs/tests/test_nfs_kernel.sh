@@ -121,6 +121,17 @@ grep -q '"image":"release","iso":true,"mounted":false,"path":"[^"]*","refused":"
 [ "$(grep '^prepare' "$out" | tr '\n' ' ')" = "prepare: -95 prepare: 0 " ] || fail "rootfs_prepare results"
 [ ! -e "$T/run/release" ] || fail "mount point left"
 
+echo "## no exportfs on the host: the plugin stays inert and says why"
+harness --set exportfs=/nonexistent/exportfs --set exports_file="$F/exports.d/inert.exports" \
+    --set state_file="$T/inert/state.json" --image archiso="$T/img" start run 0.5 menu status stop
+cat "$out"
+grep -q 'NFS exports disabled: /nonexistent/exportfs is not installed (the kernel backend needs nfs-kernel-server' \
+    "$T/harness.err" || fail "no clear message when exportfs is missing"
+grep -q '^menu-count: 0$' "$out" || fail "entry offered without exportfs"
+grep -q '"refused":"NFS exports disabled: /nonexistent/exportfs is not installed' "$out" || fail "status"
+[ ! -e "$F/exports.d/inert.exports" ] && [ ! -e "$T/inert" ] || fail "inert plugin wrote files"
+grep -q 'spawn:' "$T/harness.err" && fail "inert plugin ran a command"
+
 echo "## an ISO image is refused with a clear error when not root"
 mkdir -p "$T/nobody" && chmod 777 "$T/nobody" && chmod 755 "$T"
 common=(--set exportfs="$SRC/fake-exportfs" --set exports_file="$T/nobody/x.exports"

@@ -9,6 +9,7 @@ set -eu
 need curl
 "$PXECORE_BIN" --plugins-dir "$PXECORE_PLUGINS" --dump-plugin "$PXECORE_PLUGINS/pxecore-http.so" |
     grep -q '^config.port=' || skip "the http plugin serves no files in this build"
+use_plugins nfs http
 SRC=$PXECORE_SRC/plugins/nfs/tests
 F=$T/fake
 mkdir -p "$F/exports.d" "$T/img/arch/boot/x86_64"
