@@ -34,7 +34,7 @@ round() { # NAME ARGS...: runs the harness, output in $out, log in $T/harness-NA
     "$H" --set backend=ganesha --set ganesha_conf="$T/pxecore-ganesha.conf" \
         --set state_file="$T/state.json" --set export_root="$T/run" --set mount="$mount_cmd" \
         --set clients=127.0.0.1 --set check_interval=500ms --set drain_poll=300ms \
-        --set drain_idle=3s --image archiso="$T/img" --image release="$T/rel.iso" "$@" \
+        --set drain_idle=5s --image archiso="$T/img" --image release="$T/rel.iso" "$@" \
         >"$out" 2>"$T/harness-$name.err" || {
         cat "$out"; grep -v -E 'harness: (spawn|exit|debug)' "$T/harness-$name.err" | tail -40
         tail -20 "$T/ganesha.log"; fail "round $name"; }
