@@ -69,6 +69,11 @@ grep -q "waiting for loop-mounting" "$T/pxecore.log" || fail "stop did not wait 
 mountpoint -q "$T/run/release" && fail "loop mount left after SIGTERM"
 [ ! -e "$T/nfs-state.json" ] || fail "state file left"
 
+echo "## a bad backend is a config error naming it"
+"$PXECORE_BIN" --plugins-dir "$PXECORE_PLUGINS" --no-api --state-dir "$T/state" \
+    --set nfs.backend=nfsd >"$T/bad.log" 2>&1 && fail "bad backend accepted"
+grep -q 'backend: "kernel" or "ganesha", not "nfsd"' "$T/bad.log" || { cat "$T/bad.log"; fail "message"; }
+
 echo "## nfs-ganesha over DBus"
 start_dbus
 start_ganesha
@@ -84,6 +89,21 @@ for p in "$T/img" "$T/run/release"; do
     [ "$got" = "$want_kernel" ] || fail "sha256 over NFSv3 of $p: $got"
     echo "nfs-cat $p: sha256 ok"
 done
+echo "## kill -9 with ganesha exports; the next start removes them (DBus) and adds them again"
+kill -9 "$PXE_PID"; wait "$PXE_PID" 2>/dev/null || true; PXE_PID=""
+grep -q '"ganesha_ids"' "$T/nfs-state.json" && grep -q 4201 "$T/nfs-state.json" || fail "state file ids"
+: >"$T/pxecore.log"
+start_pxecore --no-api -v --image "archiso=$T/img" --image "release=$T/rel.iso" \
+    --set nfs.backend=ganesha --set "nfs.ganesha_conf=$T/pxecore-ganesha.conf" \
+    --set "nfs.state_file=$T/nfs-state.json" --set "nfs.export_root=$T/run" \
+    --set "nfs.mount=$mount_cmd" --set nfs.clients=127.0.0.1
+wait_log "undoing what the previous run left (2 DBus export(s), 1 mount(s), exports file)" 10
+wait_log "[nfs] 2 export(s) live through the ganesha backend" 30
+grep -q 'RemoveExport uint16:4201' "$T/pxecore.log" || grep -q 'RemoveExport 4201 left by the previous run' \
+    "$T/pxecore.log" || fail "leftover DBus export not removed"
+got=$(timeout 60 nfs-cat "$(url "$T/run/release/arch/boot/x86_64/vmlinuz-linux")" | sha256sum | cut -c1-64)
+[ "$got" = "$want_kernel" ] || fail "sha256 after the crash cleanup"
+
 # archiso's client is a klibc nfsmount: when klibc-utils is here, its MOUNT v3
 # exchange over TCP with the options we emit must succeed (the mount(2) call
 # itself needs an NFS-capable kernel, which this host may lack).
