@@ -1,0 +1,163 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The http plugin in the real daemon, driven by curl and wget on 127.0.0.1:
+# GET + sha256, HEAD, every Range form, conditional requests, 404/403/405,
+# traversal, a sparse file > 4 GiB, 100 concurrent downloads, the generated
+# menus' HTTP entry, the access log line, copytoram=n refusal, port fallback.
+set -u
+. "$PXECORE_SRC/tests/integration/lib.sh"
+need curl wget sha256sum truncate python3
+
+IMG=$T/img
+mkdir -p "$IMG/arch/x86_64" "$IMG/arch/boot/x86_64" "$IMG/EFI/BOOT" "$T/state"
+head -c $((8 * 1024 * 1024 + 123)) /dev/urandom >"$IMG/arch/x86_64/airootfs.sfs"
+(cd "$IMG/arch/x86_64" && sha512sum airootfs.sfs >airootfs.sha512)
+head -c 100000 /dev/urandom >"$IMG/arch/boot/x86_64/vmlinuz-linux"
+head -c 200000 /dev/urandom >"$IMG/arch/boot/x86_64/initramfs-linux.img"
+echo efi >"$IMG/EFI/BOOT/BOOTx64.EFI"
+echo iso >"$IMG/small.iso"
+truncate -s 5G "$IMG/big.img"
+printf 'beyond-4-GiB-marker' | dd of="$IMG/big.img" bs=1 seek=$((4 * 1024 * 1024 * 1024 + 12345)) conv=notrunc status=none
+echo "top secret" >"$T/secret.txt"
+ROOTFS=$IMG/arch/x86_64/airootfs.sfs
+SIZE=$(stat -c %s "$ROOTFS")
+
+PORT=$(free_port)
+U=http://127.0.0.1:$PORT
+run_pxecore() {
+    start_pxecore --no-api --disable-plugin dhcp --disable-plugin tftp --disable-plugin nbd \
+        --disable-plugin nfs --http-port "$PORT" --image "$IMG" "$@"
+}
+# code URL [curl args...]: the HTTP status curl sees
+code() { u=$1; shift; curl -s -o /dev/null -w '%{http_code}' "$@" "$u"; }
+hdr() { grep -i "^$1:" | head -n1 | cut -d' ' -f2- | tr -d '\r'; }
+
+run_pxecore
+
+# Full GET: curl and wget, byte for byte.
+curl -sf -o "$T/get.curl" "$U/arch/x86_64/airootfs.sfs" || fail "curl GET"
+[ "$(sha "$T/get.curl")" = "$(sha "$ROOTFS")" ] || fail "curl GET sha256 differs"
+wget -q -O "$T/get.wget" "$U/images/archiso/arch/x86_64/airootfs.sfs" || fail "wget GET"
+[ "$(sha "$T/get.wget")" = "$(sha "$ROOTFS")" ] || fail "wget GET sha256 differs"
+
+# HEAD: headers of the full body, no body.
+curl -sI "$U/arch/x86_64/airootfs.sfs" >"$T/head"
+grep -q '^HTTP/1.1 200' "$T/head" || fail "HEAD status: $(head -n1 "$T/head")"
+[ "$(hdr Content-Length <"$T/head")" = "$SIZE" ] || fail "HEAD Content-Length"
+[ "$(hdr Accept-Ranges <"$T/head")" = bytes ] || fail "HEAD Accept-Ranges"
+ETAG=$(hdr ETag <"$T/head")
+LASTMOD=$(hdr Last-Modified <"$T/head")
+[ -n "$ETAG" ] && [ -n "$LASTMOD" ] || fail "HEAD lacks ETag/Last-Modified"
+[ "$(curl -s -X HEAD -m 5 "$U/arch/x86_64/airootfs.sfs" 2>/dev/null | wc -c)" = 0 ] || fail "HEAD has a body"
+
+# Content types.
+[ "$(curl -sI "$U/EFI/BOOT/BOOTx64.EFI" | hdr Content-Type)" = application/efi ] || fail "efi type"
+[ "$(curl -sI "$U/small.iso" | hdr Content-Type)" = application/vnd.efi-iso ] || fail "iso type"
+
+# Ranges: archiso's probe (curl -r 0-0), closed, open, suffix, unsatisfiable.
+check_range() { # curl-range expected-offset expected-length
+    curl -s -D "$T/rh" -o "$T/r" -r "$1" "$U/arch/x86_64/airootfs.sfs"
+    grep -q '^HTTP/1.1 206' "$T/rh" || fail "range $1: $(head -n1 "$T/rh")"
+    dd if="$ROOTFS" of="$T/want" bs=1M iflag=skip_bytes,count_bytes skip="$2" count="$3" status=none
+    cmp -s "$T/r" "$T/want" || fail "range $1: wrong bytes"
+    [ "$(hdr Content-Range <"$T/rh")" = "bytes $2-$(($2 + $3 - 1))/$SIZE" ] || fail "range $1: Content-Range"
+}
+check_range 0-0 0 1
+check_range 100-199 100 100
+check_range 1000- 1000 $((SIZE - 1000))
+check_range -4096 $((SIZE - 4096)) 4096
+check_range 5-99999999999 5 $((SIZE - 5))
+curl -s -D "$T/rh" -o /dev/null -r "$SIZE-" "$U/arch/x86_64/airootfs.sfs"
+grep -q '^HTTP/1.1 416' "$T/rh" || fail "unsatisfiable range: $(head -n1 "$T/rh")"
+[ "$(hdr Content-Range <"$T/rh")" = "bytes */$SIZE" ] || fail "416 Content-Range"
+[ "$(code "$U/arch/x86_64/airootfs.sfs" -r 0-1,5-6)" = 200 ] || fail "multi-range not ignored"
+# wget resumes a cut download with an open range.
+head -c 3000000 "$ROOTFS" >"$T/resume"
+wget -q -c -O "$T/resume" "$U/arch/x86_64/airootfs.sfs" || fail "wget -c"
+[ "$(sha "$T/resume")" = "$(sha "$ROOTFS")" ] || fail "wget -c result differs"
+
+# Conditional requests.
+[ "$(code "$U/arch/x86_64/airootfs.sfs" -H "If-None-Match: $ETAG")" = 304 ] || fail "If-None-Match"
+[ "$(code "$U/arch/x86_64/airootfs.sfs" -H 'If-None-Match: "nope"')" = 200 ] || fail "If-None-Match other"
+[ "$(code "$U/arch/x86_64/airootfs.sfs" -H "If-Modified-Since: $LASTMOD")" = 304 ] || fail "If-Modified-Since"
+[ "$(code "$U/arch/x86_64/airootfs.sfs" -H 'If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT')" = 200 ] ||
+    fail "If-Modified-Since old"
+touch -d '+1 hour' "$T/get.curl" # curl -z sends the file's mtime as If-Modified-Since
+[ "$(code "$U/arch/x86_64/airootfs.sfs" -z "$T/get.curl")" = 304 ] || fail "curl -z newer copy"
+touch -d '2001-01-01' "$T/get.curl"
+[ "$(code "$U/arch/x86_64/airootfs.sfs" -z "$T/get.curl")" = 200 ] || fail "curl -z older copy"
+[ "$(code "$U/arch/x86_64/airootfs.sfs" -r 0-9 -H "If-Range: $ETAG")" = 206 ] || fail "If-Range match"
+[ "$(code "$U/arch/x86_64/airootfs.sfs" -r 0-9 -H 'If-Range: "stale"')" = 200 ] || fail "If-Range stale"
+[ "$(code "$U/arch/x86_64/airootfs.sfs" -r 0-9 -H "If-Range: $LASTMOD")" = 206 ] || fail "If-Range date"
+
+# Errors and confinement.
+[ "$(code "$U/nothere")" = 404 ] || fail "missing file"
+[ "$(code "$U/arch/x86_64/")" = 404 ] || fail "directory listing"
+[ "$(code "$U/arch/x86_64/airootfs.sfs" -X POST -d x)" = 405 ] || fail "POST"
+for bad in "/../secret.txt" "/images/archiso/../../secret.txt" "/%2e%2e/secret.txt" \
+    "/%2E%2E%2Fsecret.txt" "/arch/..%5c..%5csecret.txt" "/a%00b" "//etc/passwd" \
+    "/images/archiso/../../../../../etc/passwd"; do
+    c=$(curl -s --path-as-is -o "$T/bad" -w '%{http_code}' "$U$bad")
+    case $c in 400 | 403 | 404) ;; *) fail "traversal $bad answered $c" ;; esac
+    ! grep -q -e 'top secret' -e 'root:' "$T/bad" || fail "traversal $bad leaked a file"
+done
+
+# A sparse file over 4 GiB: size and a range beyond 4 GiB.
+[ "$(curl -sI "$U/big.img" | hdr Content-Length)" = 5368709120 ] || fail "5 GiB Content-Length"
+OFF=$((4 * 1024 * 1024 * 1024 + 12345))
+[ "$(curl -sf -r "$OFF-$((OFF + 18))" "$U/big.img")" = beyond-4-GiB-marker ] || fail "range beyond 4 GiB"
+[ "$(curl -sf -r -5 "$U/big.img" | od -An -tx1 | tr -d ' \n')" = 0000000000 ] || fail "suffix of 5 GiB"
+
+# 100 concurrent downloads.
+seq 1 100 | xargs -P 100 -I{} curl -sf -o "$T/c{}" "$U/arch/x86_64/airootfs.sfs" || fail "concurrent curl"
+want=$(sha "$ROOTFS")
+for i in $(seq 1 100); do [ "$(sha "$T/c$i")" = "$want" ] || fail "concurrent download $i differs"; done
+rm -f "$T"/c*
+
+# The generated menus carry the HTTP entry with archiso_http_srv.
+SRV="archiso_http_srv=http://127.0.0.1:$PORT/images/archiso/"
+curl -sf "$U/pxelinux.cfg/default" >"$T/pxelinux" || fail "pxelinux.cfg/default"
+grep -q 'MENU LABEL Arch Linux x86_64 (HTTP)' "$T/pxelinux" || fail "no HTTP entry in pxelinux menu"
+grep -q "APPEND .*archisobasedir=arch .*$SRV" "$T/pxelinux" || fail "pxelinux cmdline: $(grep APPEND "$T/pxelinux")"
+curl -sf "$U/boot.ipxe?mac=52:54:00:12:34:56" >"$T/ipxe" || fail "boot.ipxe"
+grep -q '^item .*-http Arch Linux x86_64 (HTTP)' "$T/ipxe" || fail "no HTTP item in boot.ipxe"
+grep -q "^kernel .*$SRV" "$T/ipxe" || fail "boot.ipxe cmdline"
+wget -q -O "$T/ipxe.wget" "$U/boot.ipxe" || fail "wget boot.ipxe"
+grep -q "$SRV" "$T/ipxe.wget" || fail "wget boot.ipxe content"
+
+# darkhttpd's access log line.
+grep -Eq "^pxecore\[[0-9]+\]: info: \[http\] [0-9]{10} 127\.0\.0\.1 \"GET /arch/x86_64/airootfs.sfs\" 200 $SIZE \"\" \"curl/[0-9.]+\"$" \
+    "$T/pxecore.log" || fail "access log line"
+grep -q '"GET /arch/x86_64/airootfs.sfs" 206 1 ' "$T/pxecore.log" || fail "probe log line"
+stop_pxecore || fail "pxecore exit status $?"
+
+# copytoram=n is refused for the HTTP entry, with the reason in the log.
+run_pxecore --copytoram n
+curl -sf "$U/boot.ipxe" >"$T/ipxe2" || fail "boot.ipxe (copytoram=n)"
+! grep -q archiso_http_srv "$T/ipxe2" || fail "HTTP entry offered with copytoram=n"
+grep -q 'refused: copytoram=n cannot be used with the HTTP boot method' "$T/pxecore.log" ||
+    fail "no refusal reason logged"
+stop_pxecore || fail "pxecore exit status $?"
+
+# Port in use: fails clearly (exit 2) without a fallback, falls back with one.
+python3 -c 'import socket,sys,time
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(); time.sleep(60)' "$PORT" &
+BLOCKER=$!
+at_exit "kill $BLOCKER 2>/dev/null"
+sleep 0.5
+"$PXECORE_BIN" --plugins-dir "$PXECORE_PLUGINS" --state-dir "$T/state" --no-api --disable-plugin dhcp \
+    --disable-plugin tftp --disable-plugin nbd --disable-plugin nfs --http-port "$PORT" \
+    --image "$IMG" >"$T/busy.log" 2>&1
+rc=$?
+[ "$rc" = 2 ] || fail "busy port: exit $rc, want 2"
+grep -q "cannot bind 0.0.0.0:$PORT: Address already in use" "$T/busy.log" || fail "busy port message"
+FB=$(free_port)
+run_pxecore --set "http.port_fallback=$FB"
+grep -q "cannot bind 0.0.0.0:$PORT (Address already in use); falling back to port $FB" "$T/pxecore.log" ||
+    fail "fallback warning"
+curl -sf "http://127.0.0.1:$FB/pxelinux.cfg/default" | grep -q "archiso_http_srv=http://127.0.0.1:$FB/" ||
+    fail "fallback port not used in menus"
+stop_pxecore || fail "pxecore exit status $?"
+kill "$BLOCKER" 2>/dev/null
+echo "ok"
