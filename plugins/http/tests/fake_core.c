@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* The fake core of fake_core.h. */
-#define _GNU_SOURCE
 #include "fake_core.h"
 
 #include <errno.h>

@@ -9,7 +9,6 @@
  * arch/boot/x86_64/initramfs-linux.img, rootfs arch/x86_64/airootfs.sfs.
  * SIGTERM/SIGINT stop it (exit 0).
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
