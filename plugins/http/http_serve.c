@@ -43,6 +43,9 @@ struct http_req {
     char uri[];
 };
 
+/* Bodies up to this size are read into memory instead of sent with sendfile. */
+#define HTTP_SMALL_BODY (32 * 1024)
+
 enum { ERR_400, ERR_403, ERR_404, ERR_405, ERR_500 };
 static const unsigned err_status[] = {400, 403, 404, 405, 500};
 static const char *const err_body[] = {"400 Bad Request\n", "403 Forbidden\n", "404 Not Found\n",
@@ -157,8 +160,27 @@ static struct MHD_Response *file_response(const struct pxe_file *f, const struct
         return MHD_create_response_from_buffer((size_t)plan->len,
                                                (char *)f->data + plan->start,
                                                MHD_RESPMEM_MUST_COPY);
+    if (plan->len <= HTTP_SMALL_BODY) {
+        /* One copy beats sendfile here: MHD sends header and body in one send(). */
+        char *buf = malloc((size_t)plan->len);
+        size_t got = 0;
+
+        while (buf && got < plan->len) {
+            ssize_t n = pread(f->fd, buf + got, (size_t)plan->len - got,
+                              (off_t)(f->offset + plan->start + got));
+
+            if (n <= 0 && !(n < 0 && errno == EINTR)) {
+                free(buf);
+                return NULL; /* the file shrank under us, or an I/O error */
+            }
+            got += n > 0 ? (size_t)n : 0;
+        }
+        return buf ? MHD_create_response_from_buffer((size_t)plan->len, buf,
+                                                     MHD_RESPMEM_MUST_FREE)
+                   : NULL;
+    }
     {
-        /* MHD closes the fd with the response; the core keeps its own. */
+        /* Zero copy: MHD sendfile()s from its own fd (it closes it with the response). */
         int fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
         struct MHD_Response *resp;
 
