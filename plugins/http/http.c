@@ -81,6 +81,8 @@ static int http_config_complete(void *state, void *cfg)
 
         s->nthreads = n < 1 ? 1 : n > HTTP_MAX_THREADS ? HTTP_MAX_THREADS : (unsigned)n;
     }
+    if (s->nthreads > c->max_connections) /* MHD splits the cap among its threads */
+        s->nthreads = (unsigned)c->max_connections;
     return 0;
 }
 

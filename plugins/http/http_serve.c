@@ -393,13 +393,13 @@ int http_serve_start(struct http_state *s)
     unsigned limit = (unsigned)s->cfg->max_connections;
     unsigned timeout = (unsigned)((s->cfg->timeout + 999999) / 1000000);
     struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_mhd_log, s},
         {MHD_OPTION_LISTEN_SOCKET, s->listen_fd, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, limit, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, timeout, NULL},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)http_uri_log, s},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_completed, s},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)http_notify_conn, s},
-        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_mhd_log, s},
         {s->nthreads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, s->nthreads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };

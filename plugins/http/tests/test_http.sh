@@ -114,6 +114,13 @@ want=$(sha "$ROOTFS")
 for i in $(seq 1 100); do [ "$(sha "$T/c$i")" = "$want" ] || fail "concurrent download $i differs"; done
 rm -f "$T"/c*
 
+# Clients that give up mid-transfer: counted, logged, and the server carries on.
+big=$IMG/arch/x86_64/airootfs.sfs
+for _ in 1 2 3 4 5; do curl -s -o /dev/null -m 0.2 --limit-rate 200k "$U/arch/x86_64/airootfs.sfs"; done
+curl -sf -o "$T/after" "$U/arch/x86_64/airootfs.sfs" || fail "GET after aborted transfers"
+[ "$(sha "$T/after")" = "$(sha "$big")" ] || fail "GET after aborted transfers differs"
+kill -0 "$PXE_PID" || fail "pxecore died"
+
 # The generated menus carry the HTTP entry with archiso_http_srv.
 SRV="archiso_http_srv=http://127.0.0.1:$PORT/images/archiso/"
 curl -sf "$U/pxelinux.cfg/default" >"$T/pxelinux" || fail "pxelinux.cfg/default"
@@ -160,4 +167,27 @@ curl -sf "http://127.0.0.1:$FB/pxelinux.cfg/default" | grep -q "archiso_http_srv
     fail "fallback port not used in menus"
 stop_pxecore || fail "pxecore exit status $?"
 kill "$BLOCKER" 2>/dev/null
+
+# The connection cap: with 2 idle connections open, a third is not served
+# (MHD leaves it in the listen backlog) until one of them closes.
+run_pxecore --set http.max_connections=2 --set http.threads=1
+python3 - "$PORT" <<'PY' || fail "connection cap not enforced"
+import socket, sys
+port = int(sys.argv[1])
+idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+third = socket.create_connection(("127.0.0.1", port))
+third.settimeout(1)
+third.sendall(b"GET /small.iso HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+try:
+    third.recv(100)
+    sys.exit("answered over the cap")
+except socket.timeout:
+    pass
+idle[0].close()
+third.settimeout(10)
+data = third.recv(100)
+sys.exit(0 if data.startswith(b"HTTP/1.1 200") else "not answered after a slot freed")
+PY
+[ "$(code "$U/small.iso")" = 200 ] || fail "serving after the cap was hit"
+stop_pxecore || fail "pxecore exit status $?"
 echo "ok"
