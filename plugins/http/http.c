@@ -131,10 +131,11 @@ static int http_bind(void *state)
 
     fd = listen_on(c->address, port, &s->port);
     if (fd < 0 && c->port_fallback) {
-        s->core->log(s->self, PXE_LOG_WARNING,
-                     "cannot bind %s:%u (%s); falling back to port %" PRIu64
-                     ": clients that assume port %u (the archiso ISO's HTTP menu) will not reach it",
-                     c->address, port, strerror(-fd), c->port_fallback, port);
+        s->core->log(
+            s->self, PXE_LOG_WARNING,
+            "cannot bind %s:%u (%s); falling back to port %" PRIu64
+            ": clients that assume port %u (the archiso ISO's HTTP menu) will not reach it",
+            c->address, port, strerror(-fd), c->port_fallback, port);
         port = (unsigned)c->port_fallback;
         fd = listen_on(c->address, port, &s->port);
     }
@@ -251,8 +252,9 @@ static int http_start(void *state)
         s->core->log(s->self, PXE_LOG_ERR, "cannot start libmicrohttpd on port %u", s->port);
         return r;
     }
-    s->core->log(s->self, PXE_LOG_INFO, "serving HTTP on port %u with %u threads, at most %" PRIu64
-                 " connections", s->port, s->nthreads, s->cfg->max_connections);
+    s->core->log(s->self, PXE_LOG_INFO,
+                 "serving HTTP on port %u with %u threads, at most %" PRIu64 " connections",
+                 s->port, s->nthreads, s->cfg->max_connections);
     return 0;
 }
 
@@ -319,8 +321,8 @@ static int http_menu_entries(void *state, const struct pxe_boot_ctx *ctx, struct
 {
     struct http_state *s = state;
     const struct pxe_image *img = ctx->image;
-    struct pxe_menu_entry e = {sizeof(e), "http", NULL, NULL, NULL,
-                               "root filesystem fetched over HTTP and copied to RAM"};
+    struct pxe_menu_entry e = {
+        sizeof(e), "http", NULL, NULL, NULL, "root filesystem fetched over HTTP and copied to RAM"};
     char title[128];
 
     if (!img || rootfs_check(s, img) < 0)
@@ -328,8 +330,8 @@ static int http_menu_entries(void *state, const struct pxe_boot_ctx *ctx, struct
     if (img == s->core->image_get(s->self, 0))
         snprintf(title, sizeof(title), "Arch Linux %s (HTTP)", img->arch ? img->arch : "x86_64");
     else
-        snprintf(title, sizeof(title), "Arch Linux %s (HTTP, %s)",
-                 img->arch ? img->arch : "x86_64", img->name);
+        snprintf(title, sizeof(title), "Arch Linux %s (HTTP, %s)", img->arch ? img->arch : "x86_64",
+                 img->name);
     e.title = title;
     return s->core->menu_add(menu, &e);
 }
@@ -379,8 +381,7 @@ static int http_cmdline_check(void *state, const struct pxe_boot_ctx *ctx, const
         return 0;
     dir_of(img->rootfs, dir, sizeof(dir));
     if (http_cmdline_is(cmdline, "checksum", "y") && !image_has(s, img, dir, "airootfs.sha512")) {
-        s->core->buf_append(why, "checksum=y but %s%sairootfs.sha512 is missing", img->prefix,
-                            dir);
+        s->core->buf_append(why, "checksum=y but %s%sairootfs.sha512 is missing", img->prefix, dir);
         return -EINVAL;
     }
     if (http_cmdline_is(cmdline, "verify", "y") && !image_has(s, img, img->rootfs, ".sig")) {
@@ -417,9 +418,8 @@ static int http_status(void *state, json_t **ret_json)
     struct http_state *s = state;
     json_t *j;
 
-    j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "address",
-                  s->cfg->address, "port", (json_int_t)s->port, "threads",
-                  (json_int_t)s->nthreads, "connections",
+    j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "address", s->cfg->address,
+                  "port", (json_int_t)s->port, "threads", (json_int_t)s->nthreads, "connections",
                   (json_int_t)atomic_load(&s->connections), "rootfs_sessions",
                   (json_int_t)atomic_load(&s->rootfs_sessions), "requests",
                   (json_int_t)atomic_load(&s->requests), "sent_bytes",

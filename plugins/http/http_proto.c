@@ -473,8 +473,8 @@ size_t http_log_format(char *buf, size_t size, int64_t t, const char *ip, const 
     return o.pos;
 }
 
-int http_srv_url(char *buf, size_t size, const char *base_url, const char *server_ip,
-                 unsigned port, const char *prefix)
+int http_srv_url(char *buf, size_t size, const char *base_url, const char *server_ip, unsigned port,
+                 const char *prefix)
 {
     char portbuf[16] = "";
     int n;

@@ -31,8 +31,8 @@ struct http_range {
     uint64_t len;
 };
 
-#define HTTP_RANGE_NONE 0          /* no usable Range: serve the whole file */
-#define HTTP_RANGE_OK 1            /* one satisfiable range in *ret */
+#define HTTP_RANGE_NONE          0 /* no usable Range: serve the whole file */
+#define HTTP_RANGE_OK            1 /* one satisfiable range in *ret */
 #define HTTP_RANGE_UNSATISFIABLE 2 /* answer 416 with Content-Range: bytes *\/size */
 
 /*
@@ -100,8 +100,8 @@ size_t http_log_format(char *buf, size_t size, int64_t t, const char *ip, const 
  * omitted, prefix "" or ending in '/').  Returns 0, -EINVAL (no server_ip and
  * no base_url) or -ENAMETOOLONG.
  */
-int http_srv_url(char *buf, size_t size, const char *base_url, const char *server_ip,
-                 unsigned port, const char *prefix);
+int http_srv_url(char *buf, size_t size, const char *base_url, const char *server_ip, unsigned port,
+                 const char *prefix);
 
 /*
  * The value of the last "key=value" parameter of a kernel command line

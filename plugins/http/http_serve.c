@@ -157,8 +157,7 @@ static struct MHD_Response *file_response(const struct pxe_file *f, const struct
     if (plan->len == 0 || plan->status == 304 || plan->status == 416)
         return MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (f->data)
-        return MHD_create_response_from_buffer((size_t)plan->len,
-                                               (char *)f->data + plan->start,
+        return MHD_create_response_from_buffer((size_t)plan->len, (char *)f->data + plan->start,
                                                MHD_RESPMEM_MUST_COPY);
     if (plan->len <= HTTP_SMALL_BODY) {
         /* One copy beats sendfile here: MHD sends header and body in one send(). */
@@ -175,8 +174,7 @@ static struct MHD_Response *file_response(const struct pxe_file *f, const struct
             }
             got += n > 0 ? (size_t)n : 0;
         }
-        return buf ? MHD_create_response_from_buffer((size_t)plan->len, buf,
-                                                     MHD_RESPMEM_MUST_FREE)
+        return buf ? MHD_create_response_from_buffer((size_t)plan->len, buf, MHD_RESPMEM_MUST_FREE)
                    : NULL;
     }
     {
@@ -259,9 +257,8 @@ static enum MHD_Result serve_file(struct http_state *s, struct MHD_Connection *c
 }
 
 static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection, const char *url,
-                                   const char *method, const char *version,
-                                   const char *upload_data, size_t *upload_data_size,
-                                   void **req_cls)
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_data_size, void **req_cls)
 {
     struct http_state *s = cls;
     struct http_req *rq = *req_cls;

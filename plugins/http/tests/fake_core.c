@@ -302,8 +302,8 @@ static void fake_event(struct pxe_core *self, const char *kind, const char *mac,
     va_end(ap);
     pthread_mutex_lock(&lock);
     fake.events++;
-    snprintf(fake.last_event, sizeof(fake.last_event), "%s ip=%s phase=%u %s", kind,
-             ip ? ip : "-", phase, msg);
+    snprintf(fake.last_event, sizeof(fake.last_event), "%s ip=%s phase=%u %s", kind, ip ? ip : "-",
+             phase, msg);
     if (!fake.quiet)
         fprintf(stderr, "pxecore[%d]: info: [http] event %s\n", (int)getpid(), fake.last_event);
     pthread_mutex_unlock(&lock);
@@ -353,8 +353,8 @@ void fake_core_init(void)
     fake.api.sanitize = fake_sanitize;
 }
 
-void fake_core_add_image(const char *name, const char *dir, const char *kernel,
-                         const char *initrd, const char *rootfs)
+void fake_core_add_image(const char *name, const char *dir, const char *kernel, const char *initrd,
+                         const char *rootfs)
 {
     struct pxe_image *img = &fake.images[fake.n_images];
 

@@ -44,8 +44,8 @@ extern struct fake_core fake;
 /* Resets fake and fills fake.api. */
 void fake_core_init(void);
 /* Adds an image directory named name (first one: default); rootfs etc. relative to it. */
-void fake_core_add_image(const char *name, const char *dir, const char *kernel,
-                         const char *initrd, const char *rootfs);
+void fake_core_add_image(const char *name, const char *dir, const char *kernel, const char *initrd,
+                         const char *rootfs);
 /* Runs every due timer (the metrics flush); call from the "loop". */
 void fake_core_run_timers(void);
 

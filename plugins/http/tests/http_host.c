@@ -50,8 +50,7 @@ int main(int argc, char **argv)
             if (fake.n_images >= FAKE_MAX_IMAGES)
                 return 1;
             fake_core_add_image(name, eq ? eq + 1 : v, "arch/boot/x86_64/vmlinuz-linux",
-                                "arch/boot/x86_64/initramfs-linux.img",
-                                "arch/x86_64/airootfs.sfs");
+                                "arch/boot/x86_64/initramfs-linux.img", "arch/x86_64/airootfs.sfs");
         } else if (strcmp(a, "--port") == 0) {
             cfg.port = strtoull(v, NULL, 10);
         } else if (strcmp(a, "--address") == 0) {

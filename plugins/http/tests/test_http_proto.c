@@ -233,9 +233,9 @@ TEST(srv_url)
     EXPECT_EQ_STR(buf, "http://192.0.2.1:8080/");
     EXPECT_EQ_INT(http_srv_url(buf, sizeof(buf), NULL, "2001:db8::1", 80, "images/a"), 0);
     EXPECT_EQ_STR(buf, "http://[2001:db8::1]/images/a/");
-    EXPECT_EQ_INT(http_srv_url(buf, sizeof(buf), "http://mirror.example/arch", "192.0.2.1", 80,
-                               "images/a/"),
-                  0);
+    EXPECT_EQ_INT(
+        http_srv_url(buf, sizeof(buf), "http://mirror.example/arch", "192.0.2.1", 80, "images/a/"),
+        0);
     EXPECT_EQ_STR(buf, "http://mirror.example/arch/");
     EXPECT_EQ_INT(http_srv_url(buf, sizeof(buf), "http://m/", NULL, 80, NULL), 0);
     EXPECT_EQ_STR(buf, "http://m/");
