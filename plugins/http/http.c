@@ -250,6 +250,9 @@ static int http_start(void *state)
     r = http_serve_start(s);
     if (r < 0) {
         s->core->log(s->self, PXE_LOG_ERR, "cannot start libmicrohttpd on port %u", s->port);
+        http_serve_stop(s);
+        s->core->source_free(s->metrics_timer);
+        s->metrics_timer = NULL;
         return r;
     }
     s->core->log(s->self, PXE_LOG_INFO,
