@@ -41,6 +41,9 @@ static const struct pxe_config_item http_config_items[] = {
      "external archiso_http_srv (mirror or cache) for the HTTP boot method", NULL, 0, 0},
     {"access_log", PXE_CFG_BOOL, 0, "true", offsetof(struct http_config, access_log),
      "log each request at info level in darkhttpd's access log form", NULL, 0, 0},
+    {"max_connections_per_ip", PXE_CFG_UINT, 0, "0",
+     offsetof(struct http_config, max_connections_per_ip),
+     "cap on simultaneous connections from one address (0: none)", NULL, 0, 65536},
     {0},
 };
 

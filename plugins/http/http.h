@@ -25,6 +25,7 @@ struct http_config {
     uint64_t timeout;
     char *base_url;
     uint32_t access_log;
+    uint64_t max_connections_per_ip;
 };
 
 /* A namespace path the plugin reports a boot phase for (kernel, initrd, rootfs). */

@@ -377,8 +377,9 @@ static void http_mhd_log(void *cls, const char *fmt, va_list ap)
         /* First time and every 1000th: a flood must not flood the log too. */
         if (atomic_fetch_add(&s->refused_conns, 1) % 1000 == 0)
             s->core->log(s->self, PXE_LOG_WARNING,
-                         "connection limit (%" PRIu64 ") reached, refusing new connections",
-                         s->cfg->max_connections);
+                         "connection limit reached (max_connections %" PRIu64
+                         ", max_connections_per_ip %" PRIu64 "), closing new connections",
+                         s->cfg->max_connections, s->cfg->max_connections_per_ip);
         return;
     }
     s->core->log(s->self, PXE_LOG_DEBUG, "libmicrohttpd: %s", msg);
@@ -397,6 +398,7 @@ int http_serve_start(struct http_state *s)
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)http_uri_log, s},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_completed, s},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)http_notify_conn, s},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)s->cfg->max_connections_per_ip, NULL},
         {s->nthreads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, s->nthreads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };

@@ -190,4 +190,24 @@ sys.exit(0 if data.startswith(b"HTTP/1.1 200") else "not answered after a slot f
 PY
 [ "$(code "$U/small.iso")" = 200 ] || fail "serving after the cap was hit"
 stop_pxecore || fail "pxecore exit status $?"
+
+# The per-address cap: a second connection from 127.0.0.1 is closed at once.
+run_pxecore --set http.max_connections_per_ip=1
+python3 - "$PORT" "$T/held" <<'PY' &
+import socket, sys, time, os
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+open(sys.argv[2], "w").close()
+time.sleep(30)
+PY
+HOLDER=$!
+at_exit "kill $HOLDER 2>/dev/null"
+for _ in $(seq 1 50); do [ -e "$T/held" ] && break; sleep 0.1; done
+sleep 0.3
+[ "$(code "$U/small.iso")" = 000 ] || fail "per-address cap not enforced"
+grep -q 'connection limit reached (max_connections 1024, max_connections_per_ip 1)' "$T/pxecore.log" ||
+    fail "per-address cap not logged"
+kill "$HOLDER"
+wait "$HOLDER" 2>/dev/null
+[ "$(code "$U/small.iso")" = 200 ] || fail "serving after the per-address cap"
+stop_pxecore || fail "pxecore exit status $?"
 echo "ok"
