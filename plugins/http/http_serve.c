@@ -45,6 +45,12 @@ struct http_req {
 
 /* Bodies up to this size are read into memory instead of sent with sendfile. */
 #define HTTP_SMALL_BODY (32 * 1024)
+/*
+ * Per-connection MHD memory (request line, headers, response header): it caps
+ * what a client may send, and MHD zeroes the used part after each request, so
+ * MHD's 32 KiB default cost ~3% of the CPU on 4 KiB requests.
+ */
+#define HTTP_CONN_MEMORY (16 * 1024)
 
 enum { ERR_400, ERR_403, ERR_404, ERR_405, ERR_500 };
 static const unsigned err_status[] = {400, 403, 404, 405, 500};
@@ -394,6 +400,7 @@ int http_serve_start(struct http_state *s)
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_mhd_log, s},
         {MHD_OPTION_LISTEN_SOCKET, s->listen_fd, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, limit, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, timeout, NULL},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)http_uri_log, s},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_completed, s},

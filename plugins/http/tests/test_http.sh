@@ -90,6 +90,16 @@ touch -d '2001-01-01' "$T/get.curl"
 [ "$(code "$U/arch/x86_64/airootfs.sfs" -r 0-9 -H 'If-Range: "stale"')" = 200 ] || fail "If-Range stale"
 [ "$(code "$U/arch/x86_64/airootfs.sfs" -r 0-9 -H "If-Range: $LASTMOD")" = 206 ] || fail "If-Range date"
 
+# Long headers within the per-connection memory (16 KiB) are fine, and a long
+# User-Agent is cut to 256 bytes in the log; far too long ones are refused.
+LONG=$(printf 'u%.0s' $(seq 1 6000))
+[ "$(code "$U/small.iso" -A "$LONG")" = 200 ] || fail "6000-byte User-Agent"
+grep -q "\"GET /small.iso\" 200 4 \"\" \"$(printf 'u%.0s' $(seq 1 256))\"$" "$T/pxecore.log" ||
+    fail "long User-Agent not cut to 256 bytes in the log"
+HUGE=$(printf 'u%.0s' $(seq 1 40000))
+case $(code "$U/small.iso" -A "$HUGE") in 4* | 000) ;; *) fail "40000-byte header accepted" ;; esac
+kill -0 "$PXE_PID" || fail "pxecore died on a huge header"
+
 # Errors and confinement.
 [ "$(code "$U/nothere")" = 404 ] || fail "missing file"
 [ "$(code "$U/arch/x86_64/")" = 404 ] || fail "directory listing"
