@@ -4,7 +4,8 @@
  * (PXE_THREAD_OWN) serving GET and HEAD of the core's file namespace.  Worker
  * threads call only the thread-safe core functions (file_open, file_close,
  * log, event, sanitize); counters are atomics flushed by a loop timer.
- * Files on disk go out with sendfile through MHD's fd-at-offset responses.
+ * Bodies of files on disk over 32 KiB go out with sendfile through MHD's
+ * fd-at-offset responses; smaller ones and generated files from memory.
  */
 #include <arpa/inet.h>
 #include <errno.h>
