@@ -67,6 +67,10 @@ static int http_config_complete(void *state, void *cfg)
     const struct http_config *c = cfg;
 
     s->cfg = c;
+    if (!c->address || !*c->address) {
+        s->core->log(s->self, PXE_LOG_ERR, "address must be an IPv4 or IPv6 literal");
+        return -EINVAL;
+    }
     if (c->base_url && strncmp(c->base_url, "http://", 7) != 0 &&
         strncmp(c->base_url, "https://", 8) != 0) {
         s->core->log(s->self, PXE_LOG_ERR, "base_url '%s' must start with http:// or https://",
