@@ -40,6 +40,12 @@ curl -sf -o "$T/get.curl" "$U/arch/x86_64/airootfs.sfs" || fail "curl GET"
 wget -q -O "$T/get.wget" "$U/images/archiso/arch/x86_64/airootfs.sfs" || fail "wget GET"
 [ "$(sha "$T/get.wget")" = "$(sha "$ROOTFS")" ] || fail "wget GET sha256 differs"
 
+# busybox wget (HTTP/1.0-style client of small initramfs images), when present.
+if command -v busybox >/dev/null 2>&1 && busybox wget --help >/dev/null 2>&1; then
+    busybox wget -q -O "$T/get.bb" "$U/arch/x86_64/airootfs.sfs" || fail "busybox wget GET"
+    [ "$(sha "$T/get.bb")" = "$(sha "$ROOTFS")" ] || fail "busybox wget sha256 differs"
+fi
+
 # HEAD: headers of the full body, no body.
 curl -sI "$U/arch/x86_64/airootfs.sfs" >"$T/head"
 grep -q '^HTTP/1.1 200' "$T/head" || fail "HEAD status: $(head -n1 "$T/head")"
