@@ -159,10 +159,16 @@ static uint32_t classify(const struct http_state *s, const struct pxe_file *f)
 }
 
 /* Builds the response for plan on the open file f; NULL on failure. */
-static struct MHD_Response *file_response(const struct pxe_file *f, const struct http_plan *plan)
+static struct MHD_Response *file_response(const struct pxe_file *f, const struct http_plan *plan,
+                                          int head)
 {
+    static const char no_body[HTTP_SMALL_BODY]; /* HEAD: MHD sends the length, never the bytes */
+
     if (plan->len == 0 || plan->status == 304 || plan->status == 416)
         return MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (head && plan->len <= HTTP_SMALL_BODY)
+        return MHD_create_response_from_buffer((size_t)plan->len, (void *)no_body,
+                                               MHD_RESPMEM_PERSISTENT);
     if (f->data)
         return MHD_create_response_from_buffer((size_t)plan->len, (char *)f->data + plan->start,
                                                MHD_RESPMEM_MUST_COPY);
@@ -243,7 +249,7 @@ static enum MHD_Result serve_file(struct http_state *s, struct MHD_Connection *c
     http_etag_format(f->size, f->mtime, etag, sizeof(etag));
     http_plan_request(&cond, f->size, f->mtime, !f->generated, etag, &plan);
 
-    resp = file_response(f, &plan);
+    resp = file_response(f, &plan, rq->head);
     if (!resp)
         return queue_error(s, connection, rq, ERR_500);
     add_headers(resp, f, &plan, etag);
