@@ -67,9 +67,10 @@ wait_http() { # port
     return 1
 }
 
-start_pxecore() { # port
-    "$SRC/$B/pxecore" --plugins-dir "$SRC/$B/plugins" --state-dir "$W/state" --no-api \
-        --disable-plugin dhcp --disable-plugin tftp --disable-plugin nbd --disable-plugin nfs \
+start_pxecore() { # port; only the http plugin is loaded
+    mkdir -p "$W/plugins"
+    ln -sf "$SRC/$B/plugins/pxecore-http.so" "$W/plugins/"
+    "$SRC/$B/pxecore" --plugins-dir "$W/plugins" --state-dir "$W/state" --no-api \
         --http-port "$1" --set http.address=127.0.0.1 --image "$D" >"$W/pxecore.log" 2>&1 &
     echo $!
 }

@@ -24,9 +24,9 @@ SIZE=$(stat -c %s "$ROOTFS")
 
 PORT=$(free_port)
 U=http://127.0.0.1:$PORT
+use_plugins http
 run_pxecore() {
-    start_pxecore --no-api --disable-plugin dhcp --disable-plugin tftp --disable-plugin nbd \
-        --disable-plugin nfs --http-port "$PORT" --image "$IMG" "$@"
+    start_pxecore --no-api --http-port "$PORT" --image "$IMG" "$@"
 }
 # code URL [curl args...]: the HTTP status curl sees
 code() { u=$1; shift; curl -s -o /dev/null -w '%{http_code}' "$@" "$u"; }
@@ -188,8 +188,7 @@ s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(); time.sleep(60)' "$PORT" &
 BLOCKER=$!
 at_exit "kill $BLOCKER 2>/dev/null"
 sleep 0.5
-"$PXECORE_BIN" --plugins-dir "$PXECORE_PLUGINS" --state-dir "$T/state" --no-api --disable-plugin dhcp \
-    --disable-plugin tftp --disable-plugin nbd --disable-plugin nfs --http-port "$PORT" \
+"$PXECORE_BIN" --plugins-dir "$PXECORE_PLUGINS" --state-dir "$T/state" --no-api --http-port "$PORT" \
     --image "$IMG" >"$T/busy.log" 2>&1
 rc=$?
 [ "$rc" = 2 ] || fail "busy port: exit $rc, want 2"
