@@ -309,14 +309,39 @@ static void fake_event(struct pxe_core *self, const char *kind, const char *mac,
     pthread_mutex_unlock(&lock);
 }
 
+static struct fake_metric *metric_slot(const char *name)
+{
+    for (unsigned i = 0; i < FAKE_MAX_METRICS; i++) {
+        if (!fake.metrics[i].name[0])
+            snprintf(fake.metrics[i].name, sizeof(fake.metrics[i].name), "%s", name);
+        if (strcmp(fake.metrics[i].name, name) == 0)
+            return &fake.metrics[i];
+    }
+    return NULL;
+}
+
 static void fake_metric_add(struct pxe_core *self, const char *name, const char *help,
                             uint64_t delta)
 {
+    struct fake_metric *m;
+
+    pthread_mutex_lock(&lock);
+    m = metric_slot(name);
+    if (m)
+        m->value += (int64_t)delta;
+    pthread_mutex_unlock(&lock);
 }
 
 static void fake_metric_set(struct pxe_core *self, const char *name, const char *help,
                             int64_t value)
 {
+    struct fake_metric *m;
+
+    pthread_mutex_lock(&lock);
+    m = metric_slot(name);
+    if (m)
+        m->value = value;
+    pthread_mutex_unlock(&lock);
 }
 
 static size_t fake_sanitize(const char *in, size_t len, char *out, size_t size)

@@ -24,6 +24,13 @@ struct pxe_menu {
     unsigned n;
 };
 
+#define FAKE_MAX_METRICS 16
+
+struct fake_metric {
+    char name[48];
+    int64_t value;
+};
+
 struct fake_core {
     struct pxe_core_api api;
     struct pxe_image images[FAKE_MAX_IMAGES];
@@ -36,6 +43,7 @@ struct fake_core {
     unsigned events;         /* events seen */
     char last_event[512];
     unsigned service_port;
+    struct fake_metric metrics[FAKE_MAX_METRICS]; /* metric_add sums, metric_set sets */
 };
 
 /* The handle passed as struct pxe_core * to the plugin. */

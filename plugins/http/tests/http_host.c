@@ -7,7 +7,7 @@
  *             [--pidfile F] [--base-url URL] [--global-args ARGS] [--no-access-log]
  * Images: kernel arch/boot/x86_64/vmlinuz-linux, initrd
  * arch/boot/x86_64/initramfs-linux.img, rootfs arch/x86_64/airootfs.sfs.
- * SIGTERM/SIGINT stop it (exit 0).
+ * SIGTERM/SIGINT stop it (exit 0); it then prints "metric NAME VALUE" lines.
  */
 #include <errno.h>
 #include <signal.h>
@@ -103,6 +103,9 @@ int main(int argc, char **argv)
     }
     p->stop(state);
     p->unload(state);
+    for (unsigned i = 0; i < FAKE_MAX_METRICS && fake.metrics[i].name[0]; i++)
+        fprintf(stderr, "metric %s %lld\n", fake.metrics[i].name,
+                (long long)fake.metrics[i].value);
     return 0;
 fail:
     fprintf(stderr, "http_host: start failed: %s\n", strerror(-r));

@@ -56,6 +56,20 @@ expect_none "$U/other.txt"
 expect_none "$U/missing"
 ETAG=$(curl -sI "$U/arch/x86_64/airootfs.sfs" | grep -i '^etag:' | cut -d' ' -f2 | tr -d '\r')
 expect_none -H "If-None-Match: $ETAG" "$U/arch/x86_64/airootfs.sfs"
+WANT="phase=3 boot.ipxe 206 6 bytes"
+expect_event -r 0-5 "$U/boot.ipxe"
+curl -s -r 0-5 "$U/boot.ipxe" | grep -qx '#!ipxe' || fail "range of a generated file"
+expect_none -X POST -d x "$U/boot.ipxe"
 kill -TERM "$HPID"
 wait "$HPID" || fail "http_host exit status $?"
+
+# The counters reach the core's metrics (flushed once a second and at stop).
+metric() { grep "^metric $1 " "$T/host.log" | cut -d' ' -f3; }
+REQS=$(grep -c '\[http\] [0-9]* 127.0.0.1 "' "$T/host.log")
+[ "$(metric requests_total)" = "$REQS" ] || fail "requests_total $(metric requests_total), log lines $REQS"
+[ "$(metric errors_total)" = 2 ] || fail "errors_total $(metric errors_total), want 2 (404, 405)"
+[ "$(metric connections)" = 0 ] || fail "connections gauge $(metric connections) after stop"
+[ "$(metric rootfs_sessions)" = 0 ] || fail "rootfs_sessions $(metric rootfs_sessions) after stop"
+BYTES=$(grep -o '\[http\] [0-9]* 127.0.0.1 "[^"]*" [0-9]* [0-9]*' "$T/host.log" | awk '{s += $NF} END {print s}')
+[ "$(metric sent_bytes_total)" = "$BYTES" ] || fail "sent_bytes_total $(metric sent_bytes_total), log sum $BYTES"
 echo ok
