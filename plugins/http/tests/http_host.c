@@ -104,8 +104,7 @@ int main(int argc, char **argv)
     p->stop(state);
     p->unload(state);
     for (unsigned i = 0; i < FAKE_MAX_METRICS && fake.metrics[i].name[0]; i++)
-        fprintf(stderr, "metric %s %lld\n", fake.metrics[i].name,
-                (long long)fake.metrics[i].value);
+        fprintf(stderr, "metric %s %lld\n", fake.metrics[i].name, (long long)fake.metrics[i].value);
     return 0;
 fail:
     fprintf(stderr, "http_host: start failed: %s\n", strerror(-r));
