@@ -245,4 +245,18 @@ kill "$HOLDER"
 wait "$HOLDER" 2>/dev/null
 [ "$(code "$U/small.iso")" = 200 ] || fail "serving after the per-address cap"
 stop_pxecore || fail "pxecore exit status $?"
+
+# IPv6: listening on :: serves [::1] and 127.0.0.1; menus bracket the address.
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+    n0=$(wc -l <"$T/pxecore.log")
+    run_pxecore --http-address ::
+    [ "$(code "http://[::1]:$PORT/small.iso" -g)" = 200 ] || fail "GET over IPv6"
+    [ "$(code "$U/small.iso")" = 200 ] || fail "GET over IPv4 on ::"
+    curl -sfg "http://[::1]:$PORT/boot.ipxe" | grep -q "archiso_http_srv=http://\[::1\]:$PORT/images/archiso/" ||
+        fail "IPv6 archiso_http_srv"
+    tail -n +$((n0 + 1)) "$T/pxecore.log" >"$T/v6.log"
+    grep -q '\[http\] [0-9]* ::1 "GET /small.iso" 200' "$T/v6.log" || fail "IPv6 peer in the log"
+    grep -q '\[http\] [0-9]* 127.0.0.1 "GET /small.iso" 200' "$T/v6.log" || fail "v4-mapped peer in the log"
+    stop_pxecore || fail "pxecore exit status $?"
+fi
 echo "ok"
