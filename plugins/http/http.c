@@ -230,7 +230,7 @@ static void metrics_flush(void *ud)
     for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
         uint64_t v = atomic_load(counters[i].now);
 
-        if (v != *counters[i].flushed || v == 0)
+        if (v != *counters[i].flushed || v == 0) /* adding 0 makes the series exist */
             s->core->metric_add(s->self, counters[i].name, counters[i].help,
                                 v - *counters[i].flushed);
         *counters[i].flushed = v;
