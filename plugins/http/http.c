@@ -355,6 +355,10 @@ static int http_cmdline(void *state, const struct pxe_boot_ctx *ctx, struct pxe_
 
     if (!img)
         return -EINVAL;
+    /* The core's fallback when it does not know our address: no usable URL. */
+    if (!s->cfg->base_url && ctx->server_ip &&
+        (strcmp(ctx->server_ip, "0.0.0.0") == 0 || strcmp(ctx->server_ip, "::") == 0))
+        return -EADDRNOTAVAIL;
     r = http_srv_url(url, sizeof(url), s->cfg->base_url, ctx->server_ip, s->port, img->prefix);
     if (r < 0)
         return r;

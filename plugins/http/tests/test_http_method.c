@@ -89,6 +89,9 @@ TEST(menu_and_cmdline)
              fake.service_port);
     EXPECT_EQ_STR(out.s, want);
     EXPECT_EQ_INT(p->rootfs_prepare(st, &fake.images[0], NULL), 0);
+    ctx.server_ip = "0.0.0.0"; /* unknown address: no URL rather than a wrong one */
+    EXPECT_EQ_INT(p->cmdline(st, &ctx, &out), -EADDRNOTAVAIL);
+    ctx.server_ip = "192.0.2.1";
 
     /* image b has no root filesystem: no entry, preflight fails */
     ctx.image = &fake.images[1];
