@@ -770,15 +770,15 @@ int main(int argc, char **argv)
     core.start_time = time(NULL);
     if (plugins_bind_start(&core, &ex) < 0)
         goto out;
+    log_notice("pxecore %s ready: %u image(s)", PXE_VERSION_STRING, core.n_images);
+    for (struct pxe_core *p = core.plugins; p; p = p->next)
+        log_info("plugin %s %s %s", p->desc.name, p->desc.version,
+                 p->started ? "running" : "disabled");
     if (core.pidfd >= 0 && (r = pidfile_fill(core.pidfd)) < 0) {
         log_err("core.pidfile: cannot write '%s': %s", core.set.pidfile, strerror(-r));
         ex = EXIT_FILE;
         goto out;
     }
-    log_notice("pxecore %s ready: %u image(s)", PXE_VERSION_STRING, core.n_images);
-    for (struct pxe_core *p = core.plugins; p; p = p->next)
-        log_info("plugin %s %s %s", p->desc.name, p->desc.version,
-                 p->started ? "running" : "disabled");
     r = loop_run(core.loop);
     if (r < 0) {
         log_err("event loop failed: %s", strerror(-r));
