@@ -177,7 +177,7 @@ stop_pxecore || fail "pxecore exit status $?"
 run_pxecore --copytoram n
 curl -sf "$U/boot.ipxe" >"$T/ipxe2" || fail "boot.ipxe (copytoram=n)"
 ! grep -q archiso_http_srv "$T/ipxe2" || fail "HTTP entry offered with copytoram=n"
-grep -q 'refused: copytoram=n cannot be used with the HTTP boot method' "$T/pxecore.log" ||
+grep -q 'refused: menu.copytoram=n conflicts with the http method: copytoram=n cannot be used with the HTTP boot method' "$T/pxecore.log" ||
     fail "no refusal reason logged"
 stop_pxecore || fail "pxecore exit status $?"
 
