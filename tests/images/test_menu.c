@@ -267,6 +267,27 @@ TEST(tftp_only_no_ui_immediate)
     golden("tftp", NULL);
 }
 
+/* GRUB off port 80: TFTP when it runs, else the (http,server:port) form. */
+TEST(grub_http_port)
+{
+    char *text = NULL;
+
+    reset("h");
+    core.services[0].port = 8080;
+    EXPECT_EQ_INT(menu_render(&core, "grub", "192.0.2.1", NULL, &text), 0);
+    EXPECT(text && strstr(text, "  linux (tftp,192.0.2.1)/images/archiso/") != NULL);
+    free(text);
+    core.services[1].name[0] = '\0';
+    core.services[1].port = 0;
+    EXPECT_EQ_INT(menu_render(&core, "grub", "192.0.2.1", NULL, &text), 0);
+    EXPECT(text && strstr(text, "  linux (http,192.0.2.1:8080)/images/archiso/") != NULL);
+    free(text);
+    core.services[0].port = 80;
+    EXPECT_EQ_INT(menu_render(&core, "grub", "192.0.2.1", NULL, &text), 0);
+    EXPECT(text && strstr(text, "  linux (http,192.0.2.1)/images/archiso/") != NULL);
+    free(text);
+}
+
 TEST(host_profile)
 {
     struct pxe_host h = {._struct_size = sizeof(h),
@@ -440,6 +461,7 @@ int main(void)
     RUN(http_only);
     RUN(all_methods_two_images);
     RUN(tftp_only_no_ui_immediate);
+    RUN(grub_http_port);
     RUN(host_profile);
     RUN(host_local_boot);
     RUN(no_method_enabled);
