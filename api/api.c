@@ -554,11 +554,12 @@ static void on_timer(void *ud)
 int api_bind(struct core *c)
 {
     unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-    unsigned per_ip = (unsigned)(api->set->max_connections + 3) / 4;
+    unsigned per_ip;
     int r;
 
     if (!api)
         return 0;
+    per_ip = (unsigned)(api->set->max_connections + 3) / 4;
     if (api->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     api->d = MHD_start_daemon(

@@ -225,7 +225,7 @@ int request_validate(const struct raw_request *in, struct valid_request *out,
                              "Content-Type must be application/json");
     if (in->body_len == 0 || !in->body)
         return api_error_set(err, 400, "bad_json", "a JSON body is required");
-    out->body = json_loadb(in->body, in->body_len, JSON_REJECT_DUPLICATES, &je);
+    out->body = json_loadb(in->body, in->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (!out->body)
         return api_error_set(err, 400, "bad_json", "invalid JSON at line %d column %d: %s",
                              je.line, je.column, je.text);
