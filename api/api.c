@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 
 #include "api_int.h"
+#include "events.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -54,8 +55,11 @@ struct api {
     char token[TOKEN_MAX + 1];
     struct sockaddr_storage addr;
     struct MHD_Daemon *d;
-    struct pxe_source *io, *timer;
+    struct pxe_source *io, *timer, *tick;
+    uint64_t seen_event; /* events up to this id were checked for boot_once */
 };
+
+#define TICK_USEC 1000000
 
 /* Per connection: the request body as it arrives. */
 struct conn_ctx {
@@ -551,6 +555,35 @@ static void on_timer(void *ud)
     rearm();
 }
 
+/* Once a second: machines with a boot_once profile that were sent a kernel boot locally next. */
+static void on_tick(void *ud)
+{
+    json_t *ev = events_since(api->seen_event, 1000);
+    size_t i;
+    json_t *e;
+
+    json_array_foreach (ev, i, e) {
+        const char *phase = json_string_value(json_object_get(e, "phase"));
+        const char *mac = json_string_value(json_object_get(e, "mac"));
+        int r;
+
+        api->seen_event = (uint64_t)json_integer_value(json_object_get(e, "id"));
+        if (!mac || !phase ||
+            (strcmp(phase, "kernel") && strcmp(phase, "initrd") && strcmp(phase, "rootfs")))
+            continue;
+        r = state_boot_once_used(api->core, mac);
+        if (r > 0) {
+            log_notice("api: host %s used its boot_once: local boot from now on", mac);
+            events_addf("api", "host.boot_once_used", mac, NULL, PXE_PHASE_NONE,
+                        "local boot from now on");
+        } else if (r < 0) {
+            log_err("api: host %s: cannot record its boot_once: %s", mac, strerror(-r));
+        }
+    }
+    json_decref(ev);
+    loop_timer_set(api->tick, TICK_USEC);
+}
+
 int api_bind(struct core *c)
 {
     unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
@@ -591,6 +624,8 @@ int api_start(struct core *c)
     r = loop_io_add(c->loop, api, fdi->epoll_fd, PXE_IO_IN, on_io, api, &api->io);
     if (r == 0)
         r = loop_timer_add(c->loop, api, 1, on_timer, api, &api->timer);
+    if (r == 0)
+        r = loop_timer_add(c->loop, api, TICK_USEC, on_tick, api, &api->tick);
     if (r < 0) {
         log_err("api: cannot watch the HTTP daemon: %s", strerror(-r));
         return r;
@@ -607,7 +642,8 @@ void api_stop(struct core *c)
         return;
     loop_source_free(api->io);
     loop_source_free(api->timer);
-    api->io = api->timer = NULL;
+    loop_source_free(api->tick);
+    api->io = api->timer = api->tick = NULL;
     if (api->d)
         MHD_stop_daemon(api->d);
     api->d = NULL;

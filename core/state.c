@@ -348,3 +348,26 @@ int state_save(struct core *c)
     }
     return fsync_dir(path);
 }
+
+int state_boot_once_used(struct core *c, const char *mac)
+{
+    const struct pxe_host *h = core_host_lookup(c, mac);
+    struct pxe_host copy;
+    char *m;
+    int r;
+
+    if (!h || !h->boot_once || h->local_boot)
+        return 0;
+    copy = *h;
+    copy.local_boot = 1;
+    m = strdup(h->mac);
+    if (!m)
+        return -ENOMEM;
+    copy.mac = m;
+    r = core_host_set(c, &copy); /* copies before it frees the old profile */
+    free(m);
+    if (r < 0)
+        return r;
+    r = state_save(c);
+    return r < 0 ? r : 1;
+}

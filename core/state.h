@@ -47,6 +47,11 @@ json_t *state_host_json(const struct pxe_host *h);
 int state_load(struct core *c, char *err, size_t errlen);
 /* Writes the current state durably. 0 or -errno. */
 int state_save(struct core *c);
+/*
+ * A machine with a boot_once profile was sent its kernel: sets local_boot and
+ * saves.  1 when the profile changed, 0 when there was nothing to do, -errno.
+ */
+int state_boot_once_used(struct core *c, const char *mac);
 /* The path of the state file (valid until state_free). */
 const char *state_path(void);
 void state_free(void);

@@ -188,6 +188,19 @@ req GET "/api/v1/menus/pxelinux?mac=52:54:00:aa:bb:cd"; expect 200 "local boot m
 grep -q "pxe_fake" "$T/out" && fail "local_boot host still gets network entries"
 req DELETE /api/v1/hosts/52-54-00-aa-bb-cd; expect 200 "delete host"; jcheck "d['deleted'] is True" delete
 req DELETE /api/v1/hosts/52-54-00-aa-bb-cd; expect_error 404 not_found "delete twice"
+# boot_once: once the machine was sent a kernel, it boots locally (checked every second)
+put_json PUT /api/v1/hosts/52:54:00:aa:bb:ce '{"boot_once":true}'; expect 201 "boot_once host"
+req POST /api/v1/plugins/http/event/52:54:00:aa:bb:ce/3; expect 201 "menu event"
+sleep 1.5
+req GET /api/v1/hosts/52:54:00:aa:bb:ce; jcheck "d['local_boot'] is False" "boot_once used up by a menu event"
+req POST /api/v1/plugins/http/event/52:54:00:aa:bb:ce/4; expect 201 "kernel event"
+k=0
+while req GET /api/v1/hosts/52:54:00:aa:bb:ce && ! grep -q '"local_boot": true' "$T/out"; do
+    k=$((k + 1)); [ "$k" -lt 50 ] || fail "boot_once not used up after 5 s"; sleep 0.1
+done
+grep -q '"local_boot": true' "$T/state/state.json" || fail "used-up boot_once not saved"
+req GET "/api/v1/menus/pxelinux?mac=52:54:00:aa:bb:ce"; grep -q pxe_fake "$T/out" && fail "boot_once host still netboots"
+req DELETE /api/v1/hosts/52:54:00:aa:bb:ce; expect 200 "delete boot_once host"
 req GET "/api/v1/menus/pxelinux?mac=zz"; expect_error 400 invalid_field "menu bad mac"
 req GET "/api/v1/menus/pxelinux?server_ip=1.2.3"; expect_error 400 invalid_field "menu bad server_ip"
 req GET "/api/v1/menus/pxelinux?server_ip=192.0.2.1"; expect 200 "menu server_ip"
@@ -228,7 +241,7 @@ PROM_PY=python3
 /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null && PROM_PY=/usr/bin/python3
 $PROM_PY "$PXECORE_SRC/api/tests/promparse.py" <"$T/out" >"$T/samples" || fail "metrics do not parse"
 for s in 'pxecore_methods_enabled 2.0' 'pxecore_images 2.0' 'pxecore_plugins 3.0' \
-    'pxecore_boot_phase_events_total{phase="kernel"} 1.0' 'pxecore_hosts 1.0'; do
+    'pxecore_boot_phase_events_total{phase="kernel"} 2.0' 'pxecore_hosts 1.0'; do
     grep -qxF "$s" "$T/samples" || fail "metrics lack '$s'"
 done
 grep -q '^pxecore_api_requests_total ' "$T/samples" || fail "no API request counter"
