@@ -499,6 +499,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         cc->len += n < room ? n : room;
         cc->total += n;
         *upload_data_size = 0;
+        /* Over the cap the rest is read and dropped, so the client gets a clean 413;
+         * a body that goes on past 16 times the cap is cut off. */
+        if (cc->total / 16 > api->set->max_body) {
+            metrics_add("api", "dropped", "REST API connections cut off (endless bodies)", 1);
+            return MHD_NO;
+        }
         return MHD_YES;
     }
     cc->answered = 1;

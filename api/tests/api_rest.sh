@@ -137,7 +137,7 @@ expect_error 400 bad_json "deeply nested JSON"
 req GET /api/v1/nonexistent; expect_error 404 not_found "unknown route"
 req GET "/api/v1/methods/$(printf 'a%.0s' $(seq 1 200))"; expect_error 404 not_found "long segment"
 req GET "/api/v1/$(python3 -c 'print("x"*3000)')"; [ "$CODE" = 404 ] || [ "$CODE" = 414 ] || [ "$CODE" = 431 ] || fail "long path: $CODE"
-python3 - "$PORT" <<'PY' || fail "raw malformed requests"
+python3 - "$PORT" "$TOKEN" <<'PY' || fail "raw malformed requests"
 import socket, sys
 port = int(sys.argv[1])
 def raw(data, expect_prefix=b"HTTP/1.1 4"):
@@ -157,6 +157,16 @@ def raw(data, expect_prefix=b"HTTP/1.1 4"):
 raw(b"\x00\x01\x02garbage\r\n\r\n", None)  # dropped without an answer
 raw(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\n" + b"X-Long: " + b"a" * 100000 + b"\r\n\r\n")
 raw(b"PUT /api/v1/methods/http HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n")
+# an endless chunked body is cut off (16 times api.max_body), at most 8 MB sent here
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+s.sendall(b"PUT /api/v1/methods/http HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + sys.argv[2].encode()
+          + b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+try:
+    for _ in range(2048):
+        s.sendall(b"1000\r\n" + b"x" * 4096 + b"\r\n")
+    sys.exit("an endless body was not cut off")
+except (BrokenPipeError, ConnectionResetError):
+    pass
 PY
 kill -0 "$PXE_PID" || fail "daemon died on malformed input"
 
@@ -241,7 +251,8 @@ PROM_PY=python3
 /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null && PROM_PY=/usr/bin/python3
 $PROM_PY "$PXECORE_SRC/api/tests/promparse.py" <"$T/out" >"$T/samples" || fail "metrics do not parse"
 for s in 'pxecore_methods_enabled 2.0' 'pxecore_images 2.0' 'pxecore_plugins 3.0' \
-    'pxecore_boot_phase_events_total{phase="kernel"} 2.0' 'pxecore_hosts 1.0'; do
+    'pxecore_boot_phase_events_total{phase="kernel"} 2.0' 'pxecore_hosts 1.0' \
+    'pxecore_clients_reached{phase="kernel"} 2.0' 'pxecore_clients_reached{phase="initrd"} 0.0'; do
     grep -qxF "$s" "$T/samples" || fail "metrics lack '$s'"
 done
 grep -q '^pxecore_api_requests_total ' "$T/samples" || fail "no API request counter"
