@@ -431,10 +431,13 @@ static enum MHD_Result handle(struct MHD_Connection *conn, struct conn_ctx *cc, 
         json_decref(vr.body);
     }
     if (is_mutating(method)) {
+        char smethod[32];
+
+        log_sanitize(method, strlen(method), smethod, sizeof(smethod));
         log_sanitize(url, strlen(url), surl, sizeof(surl));
         log_sanitize(rq.change[0] ? rq.change : rq.err.message,
                      strlen(rq.change[0] ? rq.change : rq.err.message), smsg, sizeof(smsg));
-        log_notice("api: %s %s %s: %d %s", peer, method, surl, status, smsg);
+        log_notice("api: %s %s %s: %d %s", peer, smethod, surl, status, smsg);
     }
     if (status >= 400 || status < 100) {
         json_decref(out);
@@ -525,14 +528,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    char msg[512];
+    char msg[512], clean[1024];
     size_t n;
 
     vsnprintf(msg, sizeof(msg), fmt, ap);
     n = strlen(msg);
     while (n > 0 && msg[n - 1] == '\n')
         msg[--n] = '\0';
-    log_msg(NULL, PXE_LOG_INFO, "api: %s", msg);
+    log_sanitize(msg, n, clean, sizeof(clean));
+    log_msg(NULL, PXE_LOG_INFO, "api: %s", clean);
 }
 
 /* ---- the daemon on the core loop ---- */
@@ -577,7 +581,7 @@ static void on_tick(void *ud)
         if (!mac || !phase ||
             (strcmp(phase, "kernel") && strcmp(phase, "initrd") && strcmp(phase, "rootfs")))
             continue;
-        r = state_boot_once_used(api->core, mac);
+        r = state_boot_once_used(api->core, mac); /* only for a stored, normalised MAC */
         if (r > 0) {
             log_notice("api: host %s used its boot_once: local boot from now on", mac);
             events_addf("api", "host.boot_once_used", mac, NULL, PXE_PHASE_NONE,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,6 +217,17 @@ int state_load(struct core *c, char *err, size_t errlen)
 
         snprintf(tmp, sizeof(tmp), "%s.tmp", path);
         unlink(tmp); /* a write interrupted by a crash; the old file is intact */
+    }
+    if (c->set.user && *c->set.user && geteuid() == 0) {
+        /* saved after the privilege drop: the directory and file belong to core.user */
+        struct passwd *pw = getpwnam(c->set.user);
+
+        if (pw && chown(c->set.state_dir, pw->pw_uid, pw->pw_gid) < 0)
+            return load_fail(err, errlen, "cannot give the state directory to '%s': %s",
+                             c->set.user, strerror(errno));
+        if (pw && chown(path, pw->pw_uid, pw->pw_gid) < 0 && errno != ENOENT)
+            return load_fail(err, errlen, "cannot give the file to '%s': %s", c->set.user,
+                             strerror(errno));
     }
     if (access(path, F_OK) < 0 && errno == ENOENT)
         return 0;

@@ -331,6 +331,14 @@ grep -q "api.token: must be" "$T/bad.log" || fail "short token message"
 api_start --image "$T/img" --no-api
 curl -s -m 3 "$BASE/api/v1/status" >/dev/null && fail "--no-api still listens"
 stop_pxecore || fail "SIGTERM exit status"
+# after the privilege drop (core.user) changes are still saved
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+    chmod 711 "$T"
+    PXE_STATE_DIR=$T/ustate api_start --image "$T/img" --user nobody
+    put_json PUT /api/v1/methods/http '{"enabled":false}'; expect 200 "save as nobody"
+    [ "$(stat -c %U "$T/ustate/state.json")" = nobody ] || fail "state.json not owned by core.user"
+    stop_pxecore || fail "SIGTERM exit status"
+fi
 # without a dhcp plugin, /leases says so
 mkdir "$T/nodhcp" && ln -s "$API_TEST_PLUGINS/pxecore-http.so" "$T/nodhcp/"
 PXECORE_PLUGINS=$T/nodhcp api_start --image "$T/img"
