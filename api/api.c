@@ -29,7 +29,7 @@
 #include "state.h"
 
 #define TOKEN_FILE "api.token"
-#define TOKEN_MAX 256
+#define TOKEN_MAX  256
 
 #define A_(f) offsetof(struct api_settings, f)
 
@@ -40,8 +40,8 @@ const struct pxe_config_item api_settings_items[] = {
      "bearer token (default: generated into <state_dir>/api.token)", NULL, 0, 0},
     {"metrics_public", PXE_CFG_BOOL, 0, "false", A_(metrics_public),
      "serve /metrics and /api/v1/metrics without the token", NULL, 0, 0},
-    {"max_body", PXE_CFG_UINT, 0, "65536", A_(max_body), "largest request body in bytes",
-     NULL, 1024, 16777216},
+    {"max_body", PXE_CFG_UINT, 0, "65536", A_(max_body), "largest request body in bytes", NULL,
+     1024, 16777216},
     {"max_connections", PXE_CFG_UINT, 0, "64", A_(max_connections),
      "concurrent connections (per client address: a quarter of it)", NULL, 1, 4096},
     {"timeout", PXE_CFG_DURATION, 0, "10s", A_(timeout),
@@ -72,12 +72,23 @@ struct conn_ctx {
 static struct api *api;
 
 static const api_handler handlers[R_COUNT] = {
-    [R_INDEX] = h_index,     [R_STATUS] = h_status,     [R_PLUGINS] = h_plugins,
-    [R_PLUGIN] = h_plugin,   [R_PLUGIN_CALL] = h_plugin_call, [R_METHODS] = h_methods,
-    [R_METHOD] = h_method,   [R_HOSTS] = h_hosts,       [R_HOST] = h_host,
-    [R_IMAGES] = h_images,   [R_IMAGE] = h_image,       [R_LEASES] = h_leases,
-    [R_EVENTS] = h_events,   [R_TIMELINE] = h_timeline, [R_MENU] = h_menu,
-    [R_METRICS] = h_metrics, [R_METRICS_ROOT] = h_metrics,
+    [R_INDEX] = h_index,
+    [R_STATUS] = h_status,
+    [R_PLUGINS] = h_plugins,
+    [R_PLUGIN] = h_plugin,
+    [R_PLUGIN_CALL] = h_plugin_call,
+    [R_METHODS] = h_methods,
+    [R_METHOD] = h_method,
+    [R_HOSTS] = h_hosts,
+    [R_HOST] = h_host,
+    [R_IMAGES] = h_images,
+    [R_IMAGE] = h_image,
+    [R_LEASES] = h_leases,
+    [R_EVENTS] = h_events,
+    [R_TIMELINE] = h_timeline,
+    [R_MENU] = h_menu,
+    [R_METRICS] = h_metrics,
+    [R_METRICS_ROOT] = h_metrics,
 };
 
 /* ---- helpers for handlers ---- */
@@ -222,8 +233,7 @@ static int token_load(const char *dir, char *out)
         while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' '))
             out[--n] = '\0';
         if (!token_ok(out)) {
-            log_err("api: %s: the token must be 16 to %d printable characters", path,
-                    TOKEN_MAX);
+            log_err("api: %s: the token must be 16 to %d printable characters", path, TOKEN_MAX);
             return -EINVAL;
         }
         return 0;
@@ -274,8 +284,7 @@ int api_init(struct core *c, struct api_settings *s)
     }
     if (s->token) {
         if (!token_ok(s->token)) {
-            log_err("api.token: must be 16 to %d printable characters without spaces",
-                    TOKEN_MAX);
+            log_err("api.token: must be 16 to %d printable characters without spaces", TOKEN_MAX);
             free(a);
             return -EINVAL;
         }
@@ -303,14 +312,14 @@ static int auth_ok(struct MHD_Connection *conn)
         h++;
     hn = strlen(h);
     for (size_t i = 0; i < n; i++)
-        diff |= (unsigned)(unsigned char)api->token[i] ^ (unsigned)(unsigned char)(i < hn ? h[i] : 0);
+        diff |=
+            (unsigned)(unsigned char)api->token[i] ^ (unsigned)(unsigned char)(i < hn ? h[i] : 0);
     return diff == 0 && hn == n;
 }
 
 static int is_public(const char *method, const char *url)
 {
-    return api->set->metrics_public &&
-           (!strcmp(method, "GET") || !strcmp(method, "HEAD")) &&
+    return api->set->metrics_public && (!strcmp(method, "GET") || !strcmp(method, "HEAD")) &&
            (!strcmp(url, "/metrics") || !strcmp(url, "/api/v1/metrics"));
 }
 
@@ -351,8 +360,7 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, int status, const 
     if (allow && *allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
     if (status == 401)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-                                "Bearer realm=\"pxecore\"");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"pxecore\"");
     ret = MHD_queue_response(conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -380,11 +388,13 @@ static void count_status(int status)
 {
     metrics_add("api", "requests", "REST API requests answered", 1);
     if (status == 401)
-        metrics_add("api", "unauthorized", "REST API requests refused for a missing or wrong token", 1);
+        metrics_add("api", "unauthorized", "REST API requests refused for a missing or wrong token",
+                    1);
     else if (status >= 500)
         metrics_add("api", "server_errors", "REST API requests that failed on the server", 1);
     else if (status >= 400)
-        metrics_add("api", "client_errors", "REST API requests refused as invalid (4xx but 401)", 1);
+        metrics_add("api", "client_errors", "REST API requests refused as invalid (4xx but 401)",
+                    1);
 }
 
 static enum MHD_Result send_error(struct MHD_Connection *conn, const struct api_error *e,
@@ -414,8 +424,8 @@ static enum MHD_Result handle(struct MHD_Connection *conn, struct conn_ctx *cc, 
         .body_cap = api->set->max_body,
     };
     struct valid_request vr;
-    struct api_request rq = {.core = api->core, .set = api->set, .conn = conn, .method = method,
-                             .path = url};
+    struct api_request rq = {
+        .core = api->core, .set = api->set, .conn = conn, .method = method, .path = url};
     char peer[80], surl[256], smsg[512];
     json_t *out = NULL;
     int status;
@@ -443,15 +453,13 @@ static enum MHD_Result handle(struct MHD_Connection *conn, struct conn_ctx *cc, 
         json_decref(out);
         free(rq.text);
         if (status < 100 || !rq.err.code)
-            api_error_set(&rq.err, status >= 400 ? status : 500, "internal",
-                          "the request failed");
+            api_error_set(&rq.err, status >= 400 ? status : 500, "internal", "the request failed");
         return send_error(conn, &rq.err, rq.err.status == 405 ? vr.m.allow : NULL);
     }
     count_status(status);
     if (rq.text) {
         json_decref(out);
-        return send_text(conn, status, rq.text_type ? rq.text_type : "text/plain", rq.text,
-                         NULL);
+        return send_text(conn, status, rq.text_type ? rq.text_type : "text/plain", rq.text, NULL);
     }
     ret = send_json(conn, status, out ? out : json_object(), NULL);
     return ret;
@@ -468,9 +476,8 @@ static enum MHD_Result early_error(struct MHD_Connection *conn, struct conn_ctx 
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     struct conn_ctx *cc = *con_cls;
 
@@ -572,7 +579,8 @@ static void on_tick(void *ud)
     size_t i;
     json_t *e;
 
-    json_array_foreach (ev, i, e) {
+    json_array_foreach(ev, i, e)
+    {
         const char *phase = json_string_value(json_object_get(e, "phase"));
         const char *mac = json_string_value(json_object_get(e, "mac"));
         int r;
@@ -607,11 +615,10 @@ int api_bind(struct core *c)
         flags |= MHD_USE_IPv6;
     api->d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, api,
-        MHD_OPTION_SOCK_ADDR, &api->addr,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)api->set->max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)(api->set->timeout / 1000000), MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
-        MHD_OPTION_END);
+        MHD_OPTION_SOCK_ADDR, &api->addr, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)api->set->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(api->set->timeout / 1000000),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_END);
     if (!api->d) {
         r = errno ? -errno : -EADDRNOTAVAIL;
         log_err("api.listen: cannot listen on %s: %s", api->set->listen, strerror(-r));

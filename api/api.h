@@ -16,9 +16,9 @@ struct api_settings {
     char *listen; /* "ADDR:PORT" */
     char *token;  /* bearer token; generated into the state directory when unset */
     uint32_t metrics_public;
-    uint64_t max_body;        /* bytes */
+    uint64_t max_body; /* bytes */
     uint64_t max_connections;
-    uint64_t timeout;         /* usec, idle connection timeout */
+    uint64_t timeout; /* usec, idle connection timeout */
 };
 
 extern const struct pxe_config_item api_settings_items[];

@@ -18,21 +18,21 @@
 #include "route.h"
 
 #define API_BODY_MAX_DEFAULT 65536
-#define API_EVENTS_LIMIT 1000
+#define API_EVENTS_LIMIT     1000
 
 struct api_request {
     struct core *core;
     struct api_settings *set;
     struct MHD_Connection *conn;
-    const char *method;     /* "GET", "PUT"... (HEAD reported as given) */
+    const char *method; /* "GET", "PUT"... (HEAD reported as given) */
     const char *path;
-    const char *peer;       /* "ADDR:PORT", for the log */
-    struct route_match *m;  /* route and parameters */
-    json_t *body;           /* parsed body (borrowed), or NULL */
-    struct api_error err;   /* set by api_fail */
-    char *text;             /* malloc'd non-JSON body (metrics, menus), or NULL */
-    const char *text_type;  /* its Content-Type */
-    char change[256];       /* what a mutating call changed, for the log */
+    const char *peer;      /* "ADDR:PORT", for the log */
+    struct route_match *m; /* route and parameters */
+    json_t *body;          /* parsed body (borrowed), or NULL */
+    struct api_error err;  /* set by api_fail */
+    char *text;            /* malloc'd non-JSON body (metrics, menus), or NULL */
+    const char *text_type; /* its Content-Type */
+    char change[256];      /* what a mutating call changed, for the log */
 };
 
 typedef int (*api_handler)(struct api_request *rq, json_t **ret_body);

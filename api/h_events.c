@@ -20,8 +20,8 @@ static int query_uint(struct api_request *rq, const char *key, uint64_t def, uin
     errno = 0;
     v = strtoull(s, &end, 10);
     if (errno || end == s || *end || s[0] == '-' || s[0] == '+' || v < min || v > max)
-        return api_fail(rq, 400, "invalid_field", "%s: must be an integer from %llu to %llu",
-                        key, (unsigned long long)min, (unsigned long long)max);
+        return api_fail(rq, 400, "invalid_field", "%s: must be an integer from %llu to %llu", key,
+                        (unsigned long long)min, (unsigned long long)max);
     *ret = v;
     return 0;
 }

@@ -74,8 +74,7 @@ static int host_put(struct api_request *rq, const char *mac, json_t **ret)
     }
     mp = sh.method ? core_plugin_find(c, sh.method) : NULL;
     if (sh.method && (!mp || !plugin_is_method(mp)))
-        return api_fail(rq, 409, "unknown_method", "method: no boot method named '%s'",
-                        sh.method);
+        return api_fail(rq, 409, "unknown_method", "method: no boot method named '%s'", sh.method);
     for (struct host *x = c->hosts; x; x = x->next)
         n++;
     had = snapshot(c, mac, &old);
@@ -84,8 +83,7 @@ static int host_put(struct api_request *rq, const char *mac, json_t **ret)
         return api_fail(rq, 500, "internal", "out of memory");
     }
     if (!had && n >= STATE_MAX_HOSTS)
-        return api_fail(rq, 409, "too_many_hosts", "at most %d host profiles",
-                        STATE_MAX_HOSTS);
+        return api_fail(rq, 409, "too_many_hosts", "at most %d host profiles", STATE_MAX_HOSTS);
     h.mac = mac;
     h.image = sh.image;
     h.method = sh.method;

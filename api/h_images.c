@@ -8,11 +8,11 @@ json_t *json_image(const struct pxe_image *img, int is_default)
 {
     return json_pack("{s:s, s:b, s:b, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, "
                      "s:s?, s:I}",
-                     "name", img->name, "default", is_default, "is_iso", (int)img->is_iso,
-                     "source", img->source, "dir", img->dir, "label", img->label, "uuid",
-                     img->uuid, "basedir", img->basedir, "arch", img->arch, "kernel",
-                     img->kernel, "initrd", img->initrd, "rootfs", img->rootfs, "prefix",
-                     img->prefix, "size", (json_int_t)img->size);
+                     "name", img->name, "default", is_default, "is_iso", (int)img->is_iso, "source",
+                     img->source, "dir", img->dir, "label", img->label, "uuid", img->uuid,
+                     "basedir", img->basedir, "arch", img->arch, "kernel", img->kernel, "initrd",
+                     img->initrd, "rootfs", img->rootfs, "prefix", img->prefix, "size",
+                     (json_int_t)img->size);
 }
 
 int h_images(struct api_request *rq, json_t **ret)

@@ -21,8 +21,7 @@ int h_menu(struct api_request *rq, json_t **ret)
     int r;
 
     if (strcmp(format, "pxelinux") && strcmp(format, "ipxe") && strcmp(format, "grub"))
-        return api_fail(rq, 404, "not_found", "no menu format '%s' (pxelinux, ipxe, grub)",
-                        format);
+        return api_fail(rq, 404, "not_found", "no menu format '%s' (pxelinux, ipxe, grub)", format);
     if (mac && core_mac_normalize(mac, norm) < 0)
         return api_fail(rq, 400, "invalid_field", "mac: not a MAC address");
     if (sip && inet_pton(AF_INET, sip, tmp) != 1)

@@ -23,7 +23,8 @@ static void clients_reached(uint64_t reached[PXE_PHASE_MAX + 1])
     size_t i;
 
     memset(reached, 0, sizeof(uint64_t) * (PXE_PHASE_MAX + 1));
-    json_array_foreach (ev, i, e) {
+    json_array_foreach(ev, i, e)
+    {
         const char *m = json_string_value(json_object_get(e, "mac"));
         const char *ph = json_string_value(json_object_get(e, "phase"));
         json_int_t p = 0, old;
@@ -39,9 +40,8 @@ static void clients_reached(uint64_t reached[PXE_PHASE_MAX + 1])
         else if (!json_object_get(best, m))
             json_object_set_new(best, m, json_integer(0));
     }
-    json_object_foreach (best, mac, v)
-        for (json_int_t k = 1; k <= json_integer_value(v); k++)
-            reached[k]++;
+    json_object_foreach(best, mac, v) for (json_int_t k = 1; k <= json_integer_value(v); k++)
+        reached[k]++;
     json_decref(best);
     json_decref(ev);
 }

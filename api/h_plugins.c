@@ -38,13 +38,12 @@ static json_t *plugin_status(struct pxe_core *p)
 json_t *json_plugin_summary(struct pxe_core *p)
 {
     return json_pack("{s:s, s:s, s:s?, s:i, s:s, s:s, s:o, s:b, s:b, s:b, s:b, s:o}", "name",
-                     p->desc.name, "version", p->desc.version ? p->desc.version : "",
-                     "description", p->desc.description, "abi", (int)p->desc._abi_version,
-                     "file", p->file, "thread_model",
-                     p->desc.thread_model == PXE_THREAD_OWN ? "own" : "loop", "capabilities",
-                     caps_json(p->desc.caps), "enabled", p->enabled, "running", p->started,
-                     "method", plugin_is_method(p), "endpoints", p->desc.api_call != NULL,
-                     "status", plugin_status(p));
+                     p->desc.name, "version", p->desc.version ? p->desc.version : "", "description",
+                     p->desc.description, "abi", (int)p->desc._abi_version, "file", p->file,
+                     "thread_model", p->desc.thread_model == PXE_THREAD_OWN ? "own" : "loop",
+                     "capabilities", caps_json(p->desc.caps), "enabled", p->enabled, "running",
+                     p->started, "method", plugin_is_method(p), "endpoints",
+                     p->desc.api_call != NULL, "status", plugin_status(p));
 }
 
 int h_plugins(struct api_request *rq, json_t **ret)
@@ -79,19 +78,21 @@ static int call_plugin(struct api_request *rq, struct pxe_core *p, const char *m
     if (r < 0) {
         json_decref(out);
         switch (r) {
-        case -ENOENT: return api_fail(rq, 404, "not_found", "%s: no such endpoint", p->desc.name);
-        case -EINVAL: return api_fail(rq, 400, "invalid_request", "%s refused the request",
-                                      p->desc.name);
-        case -EOPNOTSUPP: return api_fail(rq, 405, "method_not_allowed",
-                                          "%s does not allow %s here", p->desc.name, method);
+        case -ENOENT:
+            return api_fail(rq, 404, "not_found", "%s: no such endpoint", p->desc.name);
+        case -EINVAL:
+            return api_fail(rq, 400, "invalid_request", "%s refused the request", p->desc.name);
+        case -EOPNOTSUPP:
+            return api_fail(rq, 405, "method_not_allowed", "%s does not allow %s here",
+                            p->desc.name, method);
         default:
             return api_fail(rq, 500, "plugin_error", "%s: %s", p->desc.name, strerror(-r));
         }
     }
     if (r < 200 || r > 599) {
         json_decref(out);
-        return api_fail(rq, 500, "plugin_error", "%s answered an invalid status %d",
-                        p->desc.name, r);
+        return api_fail(rq, 500, "plugin_error", "%s answered an invalid status %d", p->desc.name,
+                        r);
     }
     if (r >= 400) {
         json_t *e = json_object_get(out, "error");

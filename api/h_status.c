@@ -16,8 +16,8 @@ int h_index(struct api_request *rq, json_t **ret)
         char allow[64];
 
         route_allow(route_table[i].methods, allow, sizeof(allow));
-        json_array_append_new(routes, json_pack("{s:s, s:s}", "path", route_table[i].pattern,
-                                                "methods", allow));
+        json_array_append_new(
+            routes, json_pack("{s:s, s:s}", "path", route_table[i].pattern, "methods", allow));
     }
     *ret = json_pack("{s:s, s:o}", "version", PXE_VERSION_STRING, "routes", routes);
     return *ret ? 200 : api_fail(rq, 500, "internal", "out of memory");
@@ -54,8 +54,8 @@ int h_status(struct api_request *rq, json_t **ret)
                      "version", PXE_VERSION_STRING, "abi", PXE_PLUGIN_ABI_VERSION, "uptime_s",
                      (json_int_t)((loop_now_usec() - c->start_usec) / 1000000), "started_at",
                      (json_int_t)c->start_time, "images", images, "enabled_methods", enabled,
-                     "counts", "plugins", (int)plugins, "plugins_running", (int)running,
-                     "methods", (int)methods, "images", (int)c->n_images, "hosts", (int)hosts,
+                     "counts", "plugins", (int)plugins, "plugins_running", (int)running, "methods",
+                     (int)methods, "images", (int)c->n_images, "hosts", (int)hosts,
                      "active_sessions", (json_int_t)sessions_total, "phase_events", phases);
     return *ret ? 200 : api_fail(rq, 500, "internal", "out of memory");
 }

@@ -195,8 +195,7 @@ static int check_params(struct route_match *m, struct api_error *err)
     }
 }
 
-int request_validate(const struct raw_request *in, struct valid_request *out,
-                     struct api_error *err)
+int request_validate(const struct raw_request *in, struct valid_request *out, struct api_error *err)
 {
     unsigned want;
     json_error_t je;
@@ -227,8 +226,8 @@ int request_validate(const struct raw_request *in, struct valid_request *out,
         return api_error_set(err, 400, "bad_json", "a JSON body is required");
     out->body = json_loadb(in->body, in->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (!out->body)
-        return api_error_set(err, 400, "bad_json", "invalid JSON at line %d column %d: %s",
-                             je.line, je.column, je.text);
+        return api_error_set(err, 400, "bad_json", "invalid JSON at line %d column %d: %s", je.line,
+                             je.column, je.text);
     if (want == RB_OBJECT && !json_is_object(out->body)) {
         json_decref(out->body);
         out->body = NULL;
@@ -242,10 +241,8 @@ int validate_method_put(json_t *body, int *ret_enabled, struct api_error *err)
     const char *key;
     json_t *v, *en = json_object_get(body, "enabled");
 
-    json_object_foreach (body, key, v)
-        if (strcmp(key, "enabled") != 0)
-            return api_error_set(err, 400, "invalid_field", "%.64s: unknown field (enabled)",
-                                 key);
+    json_object_foreach(body, key, v) if (strcmp(key, "enabled") != 0) return api_error_set(
+        err, 400, "invalid_field", "%.64s: unknown field (enabled)", key);
     if (!en)
         return api_error_set(err, 400, "invalid_field", "enabled: missing");
     if (!json_is_boolean(en))
@@ -254,8 +251,7 @@ int validate_method_put(json_t *body, int *ret_enabled, struct api_error *err)
     return 0;
 }
 
-int validate_host_put(json_t *body, const char *mac, struct state_host *out,
-                      struct api_error *err)
+int validate_host_put(json_t *body, const char *mac, struct state_host *out, struct api_error *err)
 {
     json_t *m = json_object_get(body, "mac");
     char field[64], why[128], norm[18];

@@ -12,18 +12,18 @@
 
 #include <jansson.h>
 
-#define ROUTE_PARAM_MAX 64
+#define ROUTE_PARAM_MAX   64
 #define ROUTE_SUBPATH_MAX 512
-#define ROUTE_PATH_MAX 1024
+#define ROUTE_PATH_MAX    1024
 
-#define RM_GET (1u << 0)
-#define RM_PUT (1u << 1)
-#define RM_POST (1u << 2)
+#define RM_GET    (1u << 0)
+#define RM_PUT    (1u << 1)
+#define RM_POST   (1u << 2)
 #define RM_DELETE (1u << 3)
 
 /* Body expectations of a route. */
-#define RB_NONE 0     /* a body is ignored */
-#define RB_OBJECT 1   /* PUT/POST need a JSON object */
+#define RB_NONE     0 /* a body is ignored */
+#define RB_OBJECT   1 /* PUT/POST need a JSON object */
 #define RB_OPTIONAL 2 /* any JSON value, or no body */
 
 enum route_id {
@@ -100,7 +100,6 @@ int api_error_set(struct api_error *err, int status, const char *code, const cha
 int validate_method_put(json_t *body, int *ret_enabled, struct api_error *err);
 struct state_host;
 /* mac: the normalised MAC of the path; a "mac" field in the body must name the same. */
-int validate_host_put(json_t *body, const char *mac, struct state_host *out,
-                      struct api_error *err);
+int validate_host_put(json_t *body, const char *mac, struct state_host *out, struct api_error *err);
 
 #endif

@@ -77,22 +77,24 @@ static int opt_bool(json_t *obj, const char *key, int *ret, char *field, char *w
 
 int state_host_parse(json_t *obj, struct state_host *out, char *field, char *why)
 {
-    static const char *const keys[] = {"mac", "image", "method", "cmdline_extra", "boot_once",
-                                       "local_boot", NULL};
+    static const char *const keys[] = {"mac",       "image",      "method", "cmdline_extra",
+                                       "boot_once", "local_boot", NULL};
     const char *key;
     json_t *v;
 
     memset(out, 0, sizeof(*out));
     if (!json_is_object(obj))
         return bad(field, why, "(body)", "must be a JSON object");
-    json_object_foreach (obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         int known = 0;
 
         for (int i = 0; keys[i]; i++)
             known |= strcmp(key, keys[i]) == 0;
         if (!known)
-            return bad(field, why, key, "unknown field (image, method, cmdline_extra, "
-                                        "boot_once, local_boot)");
+            return bad(field, why, key,
+                       "unknown field (image, method, cmdline_extra, "
+                       "boot_once, local_boot)");
     }
     if (opt_string(obj, "image", &out->image, field, why) < 0 ||
         opt_string(obj, "method", &out->method, field, why) < 0 ||
@@ -109,8 +111,7 @@ int state_host_parse(json_t *obj, struct state_host *out, char *field, char *why
             return bad(field, why, "cmdline_extra", "longer than 1024 bytes");
         for (const char *s = out->cmdline_extra; *s; s++)
             if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e || *s == '"')
-                return bad(field, why, "cmdline_extra",
-                           "must be printable ASCII without '\"'");
+                return bad(field, why, "cmdline_extra", "must be printable ASCII without '\"'");
     }
     return 0;
 }
@@ -147,7 +148,8 @@ static int apply_methods(struct core *c, json_t *methods, char *err, size_t errl
         return 0;
     if (!json_is_object(methods))
         return load_fail(err, errlen, "methods: must be an object");
-    json_object_foreach (methods, name, v) {
+    json_object_foreach(methods, name, v)
+    {
         json_t *en = json_object_get(v, "enabled");
         struct pxe_core *p;
 
@@ -172,8 +174,9 @@ static int apply_hosts(struct core *c, json_t *hosts, char *err, size_t errlen)
         return 0;
     if (!json_is_object(hosts) || json_object_size(hosts) > STATE_MAX_HOSTS)
         return load_fail(err, errlen, "hosts: must be an object of at most %d profiles",
-                             STATE_MAX_HOSTS);
-    json_object_foreach (hosts, mac, v) {
+                         STATE_MAX_HOSTS);
+    json_object_foreach(hosts, mac, v)
+    {
         struct state_host sh;
         struct pxe_host h = {._struct_size = sizeof(h)};
         char field[64], why[128], norm[18];
@@ -233,8 +236,8 @@ int state_load(struct core *c, char *err, size_t errlen)
         return 0;
     root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        snprintf(err, errlen, "%s:%d:%d: %s (fix or remove the file)", path, je.line,
-                 je.column, je.text);
+        snprintf(err, errlen, "%s:%d:%d: %s (fix or remove the file)", path, je.line, je.column,
+                 je.text);
         return -EINVAL;
     }
     ver = json_object_get(root, "version");

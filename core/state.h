@@ -18,9 +18,9 @@
 
 #include "core.h"
 
-#define STATE_FILE "state.json"
-#define STATE_VERSION 1
-#define STATE_MAX_HOSTS 4096
+#define STATE_FILE        "state.json"
+#define STATE_VERSION     1
+#define STATE_MAX_HOSTS   4096
 #define STATE_CMDLINE_MAX 1024
 
 /* A host profile parsed from JSON; strings borrow from the JSON value. */

@@ -95,8 +95,8 @@ static int fake_status(void *state, json_t **ret)
 
 static int get_file(struct fake *f, const char *path, json_t **ret)
 {
-    struct pxe_client cl = {._struct_size = sizeof(cl), .local_ip = "127.0.0.1",
-                            .peer_ip = "127.0.0.1"};
+    struct pxe_client cl = {
+        ._struct_size = sizeof(cl), .local_ip = "127.0.0.1", .peer_ip = "127.0.0.1"};
     struct pxe_file *file;
     char *buf;
     int r = f->core->file_open(f->self, path, &cl, &file);
@@ -117,9 +117,8 @@ static int get_file(struct fake *f, const char *path, json_t **ret)
     else if (pread(file->fd, buf, file->size, (off_t)file->offset) != (ssize_t)file->size)
         r = -EIO;
     if (r == 0)
-        *ret = json_pack("{s:s, s:I, s:b, s:s}", "path", file->path, "size",
-                         (json_int_t)file->size, "generated", (int)file->generated, "content",
-                         buf);
+        *ret = json_pack("{s:s, s:I, s:b, s:s}", "path", file->path, "size", (json_int_t)file->size,
+                         "generated", (int)file->generated, "content", buf);
     free(buf);
     f->core->file_close(file);
     return r < 0 ? r : 200;

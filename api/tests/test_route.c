@@ -14,8 +14,12 @@
 static int validate(const char *method, const char *path, const char *ct, const char *body,
                     struct valid_request *vr, struct api_error *e)
 {
-    struct raw_request in = {.method = method, .path = path, .content_type = ct, .body = body,
-                             .body_len = body ? strlen(body) : 0, .body_cap = 64};
+    struct raw_request in = {.method = method,
+                             .path = path,
+                             .content_type = ct,
+                             .body = body,
+                             .body_len = body ? strlen(body) : 0,
+                             .body_cap = 64};
 
     memset(e, 0, sizeof(*e));
     return request_validate(&in, vr, e);
@@ -51,29 +55,30 @@ TEST(validator)
     struct valid_request vr;
     struct api_error e;
 
-    EXPECT_EQ_INT(validate("PUT", "/api/v1/methods/http", "application/json",
-                           "{\"enabled\":false}", &vr, &e), 0);
+    EXPECT_EQ_INT(
+        validate("PUT", "/api/v1/methods/http", "application/json", "{\"enabled\":false}", &vr, &e),
+        0);
     EXPECT(json_is_object(vr.body));
     json_decref(vr.body);
     EXPECT_EQ_INT(validate("PUT", "/api/v1/methods/http", "Application/JSON; charset=utf-8",
-                           "{\"enabled\":true}", &vr, &e), 0);
+                           "{\"enabled\":true}", &vr, &e),
+                  0);
     json_decref(vr.body);
     EXPECT_EQ_INT(validate("PUT", "/api/v1/methods/http", "text/plain", "{}", &vr, &e), 415);
-    EXPECT_EQ_INT(validate("PUT", "/api/v1/methods/http", "application/jsonx", "{}", &vr, &e),
-                  415);
+    EXPECT_EQ_INT(validate("PUT", "/api/v1/methods/http", "application/jsonx", "{}", &vr, &e), 415);
     EXPECT_EQ_INT(validate("PUT", "/api/v1/methods/http", NULL, "{}", &vr, &e), 415);
-    EXPECT_EQ_INT(validate("PUT", "/api/v1/methods/http", "application/json", "{", &vr, &e),
-                  400);
+    EXPECT_EQ_INT(validate("PUT", "/api/v1/methods/http", "application/json", "{", &vr, &e), 400);
     EXPECT_EQ_STR(e.code, "bad_json");
-    EXPECT_EQ_INT(validate("PUT", "/api/v1/methods/http", "application/json", "[]", &vr, &e),
-                  400);
-    EXPECT_EQ_INT(validate("PUT", "/api/v1/methods/http", "application/json", "", &vr, &e),
-                  400);
-    EXPECT_EQ_INT(validate("PUT", "/api/v1/methods/http", "application/json",
-                           "{\"a\":1,\"a\":2}", &vr, &e), 400);
+    EXPECT_EQ_INT(validate("PUT", "/api/v1/methods/http", "application/json", "[]", &vr, &e), 400);
+    EXPECT_EQ_INT(validate("PUT", "/api/v1/methods/http", "application/json", "", &vr, &e), 400);
+    EXPECT_EQ_INT(
+        validate("PUT", "/api/v1/methods/http", "application/json", "{\"a\":1,\"a\":2}", &vr, &e),
+        400);
     EXPECT_EQ_INT(validate("PUT", "/api/v1/methods/http", "application/json",
                            "{\"enabled\":false, \"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-                           "xxxxxxxxxxxxxxxxxxxxxxxxx\"}", &vr, &e), 413);
+                           "xxxxxxxxxxxxxxxxxxxxxxxxx\"}",
+                           &vr, &e),
+                  413);
     EXPECT_EQ_INT(validate("PUT", "/api/v1/hosts/zz", "application/json", "{}", &vr, &e), 400);
     EXPECT(strstr(e.message, "mac") != NULL);
     EXPECT_EQ_INT(validate("GET", "/api/v1/hosts/AA.BB.CC.DD.EE.FF", NULL, NULL, &vr, &e), 0);
@@ -83,8 +88,7 @@ TEST(validator)
     EXPECT_EQ_INT(validate("GET", "/api/v1/images/arch.iso_1", NULL, NULL, &vr, &e), 0);
     EXPECT_EQ_INT(validate("POST", "/api/v1/plugins/http/x", NULL, NULL, &vr, &e), 0);
     EXPECT(vr.body == NULL);
-    EXPECT_EQ_INT(validate("POST", "/api/v1/plugins/http/x", "application/json", "3", &vr, &e),
-                  0);
+    EXPECT_EQ_INT(validate("POST", "/api/v1/plugins/http/x", "application/json", "3", &vr, &e), 0);
     EXPECT(json_is_integer(vr.body));
     json_decref(vr.body);
     EXPECT_EQ_INT(validate("GET", "/api/v1/status", "text/plain", "junk", &vr, &e), 0);
@@ -142,8 +146,11 @@ TEST(state_round_trip)
 {
     char dir[] = "/tmp/pxeapi-unit.XXXXXX", path[256], err[512];
     struct core c = {0};
-    struct pxe_host h = {._struct_size = sizeof(h), .mac = "52-54-00-AB-CD-EF",
-                         .image = "archiso", .cmdline_extra = "quiet", .boot_once = 1};
+    struct pxe_host h = {._struct_size = sizeof(h),
+                         .mac = "52-54-00-AB-CD-EF",
+                         .image = "archiso",
+                         .cmdline_extra = "quiet",
+                         .boot_once = 1};
     const struct pxe_host *got;
     FILE *f;
 
@@ -174,8 +181,8 @@ TEST(state_round_trip)
     {
         json_t *j = json_loadf(f, 0, NULL);
 
-        EXPECT(json_is_false(json_object_get(json_object_get(json_object_get(j, "methods"),
-                                                             "gone"), "enabled")));
+        EXPECT(json_is_false(
+            json_object_get(json_object_get(json_object_get(j, "methods"), "gone"), "enabled")));
         json_decref(j);
     }
     fclose(f);
