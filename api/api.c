@@ -44,6 +44,8 @@ const struct pxe_config_item api_settings_items[] = {
      1024, 16777216},
     {"max_connections", PXE_CFG_UINT, 0, "64", A_(max_connections),
      "concurrent connections (per client address: a quarter of it)", NULL, 1, 4096},
+    {"request_timeout", PXE_CFG_DURATION, 0, "30s", A_(request_timeout),
+     "longest time one request may take, headers included", NULL, 1000000, 3600000000},
     {"timeout", PXE_CFG_DURATION, 0, "10s", A_(timeout),
      "idle time after which a connection is closed", NULL, 1000000, 3600000000},
     {0},
@@ -57,6 +59,15 @@ struct api {
     struct MHD_Daemon *d;
     struct pxe_source *io, *timer, *tick;
     uint64_t seen_event; /* events up to this id were checked for boot_once */
+    struct tracked *conns; /* open connections */
+};
+
+/* Per TCP connection: when its current request began (for api.request_timeout). */
+struct tracked {
+    struct MHD_Connection *conn;
+    uint64_t since; /* loop clock, usec: accepted, or the previous request completed */
+    int cut;        /* shut down for taking too long */
+    struct tracked *prev, *next;
 };
 
 #define TICK_USEC 1000000
@@ -526,11 +537,63 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct conn_ctx *cc = *con_cls;
 
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
     if (cc) {
         free(cc->body);
         free(cc);
     }
     *con_cls = NULL;
+    if (ci && ci->socket_context)
+        ((struct tracked *)ci->socket_context)->since = loop_now_usec();
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct tracked *t = *socket_context;
+
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        t = calloc(1, sizeof(*t));
+        if (!t)
+            return; /* not tracked: only the idle timeout applies */
+        t->conn = conn;
+        t->since = loop_now_usec();
+        t->next = api->conns;
+        if (t->next)
+            t->next->prev = t;
+        api->conns = t;
+        *socket_context = t;
+    } else if (t) {
+        if (t->prev)
+            t->prev->next = t->next;
+        else
+            api->conns = t->next;
+        if (t->next)
+            t->next->prev = t->prev;
+        free(t);
+        *socket_context = NULL;
+    }
+}
+
+/* Shuts down connections whose request went on longer than api.request_timeout. */
+static void cut_slow_requests(void)
+{
+    uint64_t now = loop_now_usec();
+
+    for (struct tracked *t = api->conns; t; t = t->next) {
+        const union MHD_ConnectionInfo *ci;
+
+        if (t->cut || now - t->since <= api->set->request_timeout)
+            continue;
+        ci = MHD_get_connection_info(t->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!ci)
+            continue;
+        shutdown(ci->connect_fd, SHUT_RDWR); /* MHD sees the end and closes it */
+        t->cut = 1;
+        metrics_add("api", "request_timeouts", "REST API connections cut for slow requests", 1);
+    }
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -572,7 +635,12 @@ static void on_timer(void *ud)
     rearm();
 }
 
-/* Once a second: machines with a boot_once profile that were sent a kernel boot locally next. */
+static void rearm(void);
+
+/*
+ * Once a second: machines with a boot_once profile that were sent a kernel
+ * boot locally next; requests over api.request_timeout are cut.
+ */
 static void on_tick(void *ud)
 {
     json_t *ev = events_since(api->seen_event, 1000);
@@ -599,6 +667,9 @@ static void on_tick(void *ud)
         }
     }
     json_decref(ev);
+    cut_slow_requests();
+    MHD_run(api->d);
+    rearm();
     loop_timer_set(api->tick, TICK_USEC);
 }
 
@@ -618,7 +689,8 @@ int api_bind(struct core *c)
         MHD_OPTION_SOCK_ADDR, &api->addr, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)api->set->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(api->set->timeout / 1000000),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, api, MHD_OPTION_END);
     if (!api->d) {
         r = errno ? -errno : -EADDRNOTAVAIL;
         log_err("api.listen: cannot listen on %s: %s", api->set->listen, strerror(-r));

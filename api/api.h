@@ -19,6 +19,7 @@ struct api_settings {
     uint64_t max_body; /* bytes */
     uint64_t max_connections;
     uint64_t timeout; /* usec, idle connection timeout */
+    uint64_t request_timeout; /* usec, longest request (headers included) */
 };
 
 extern const struct pxe_config_item api_settings_items[];

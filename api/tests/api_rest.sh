@@ -11,7 +11,7 @@ set -u
 make_image "$T/img"
 make_image "$T/img2"
 api_start --image "$T/img" --image "second=$T/img2" --set api.timeout=2s \
-    --set api.max_connections=8
+    --set api.max_connections=8 --set api.request_timeout=4s
 [ -s "$T/state/api.token" ] || fail "no token generated"
 [ "$(stat -c %a "$T/state/api.token")" = 600 ] || fail "token file is not 0600"
 MAC=52:54:00:12:34:56
@@ -264,7 +264,8 @@ if command -v promtool >/dev/null; then
 fi
 req GET /api/v1/metrics; expect 200 "metrics under /api/v1"
 
-# ---- 8. caps: connections per client and idle timeout (api.timeout=2s, max_connections=8)
+# ---- 8. caps: connections per client, idle timeout, request time (api.timeout=2s,
+# api.request_timeout=4s, max_connections=8)
 echo "api_rest: part 8 at ${SECONDS}s"
 python3 - "$PORT" "$TOKEN" <<'PY' || fail "connection caps"
 import socket, sys, time
@@ -289,6 +290,18 @@ except ConnectionResetError:
     b = b""
 if b != b"" or time.time() - t0 > 8:
     sys.exit("idle connection not closed by the timeout")
+# a request trickling in (a byte a second, never idle for 2 s) is cut after 4 s
+s = socket.create_connection(("127.0.0.1", port), timeout=2)
+t0 = time.time()
+try:
+    for c in b"GET /api/v1/status HTTP/1.1\r\nX-Slow: " + b"a" * 30:
+        s.send(bytes([c]))
+        time.sleep(0.5)
+    sys.exit("a request trickling for 15 s was not cut")
+except (BrokenPipeError, ConnectionResetError):
+    pass
+if time.time() - t0 < 3:
+    sys.exit("slow request cut before api.request_timeout")
 PY
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/status")
 [ "$code" = 200 ] || fail "API unusable after the cap test: $code"
