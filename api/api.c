@@ -58,7 +58,7 @@ struct api {
     struct sockaddr_storage addr;
     struct MHD_Daemon *d;
     struct pxe_source *io, *timer, *tick;
-    uint64_t seen_event; /* events up to this id were checked for boot_once */
+    uint64_t seen_event;   /* events up to this id were checked for boot_once */
     struct tracked *conns; /* open connections */
 };
 
@@ -689,8 +689,8 @@ int api_bind(struct core *c)
         MHD_OPTION_SOCK_ADDR, &api->addr, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)api->set->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(api->set->timeout / 1000000),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, api, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        api, MHD_OPTION_END);
     if (!api->d) {
         r = errno ? -errno : -EADDRNOTAVAIL;
         log_err("api.listen: cannot listen on %s: %s", api->set->listen, strerror(-r));

@@ -18,7 +18,7 @@ struct api_settings {
     uint32_t metrics_public;
     uint64_t max_body; /* bytes */
     uint64_t max_connections;
-    uint64_t timeout; /* usec, idle connection timeout */
+    uint64_t timeout;         /* usec, idle connection timeout */
     uint64_t request_timeout; /* usec, longest request (headers included) */
 };
 

@@ -36,7 +36,7 @@ int h_method(struct api_request *rq, json_t **ret)
         return api_fail(rq, 404, "not_found", "no boot method named '%s'", rq->m->param[0]);
     if (!plugin_is_method(p))
         return api_fail(rq, 404, "not_found", "plugin '%s' is not a boot method", p->desc.name);
-    if (strcmp(rq->method, "PUT") == 0) {
+    if (strcmp(rq->method, "PUT") == 0 || strcmp(rq->method, "PATCH") == 0) {
         r = validate_method_put(rq->body, &enabled, &rq->err);
         if (r)
             return r;

@@ -17,7 +17,7 @@ const struct route route_table[R_COUNT] = {
     {R_PLUGIN, "/api/v1/plugins/{}", RM_GET, RB_NONE},
     {R_PLUGIN_CALL, "/api/v1/plugins/{}/*", RM_GET | RM_PUT | RM_POST | RM_DELETE, RB_OPTIONAL},
     {R_METHODS, "/api/v1/methods", RM_GET, RB_NONE},
-    {R_METHOD, "/api/v1/methods/{}", RM_GET | RM_PUT, RB_OBJECT},
+    {R_METHOD, "/api/v1/methods/{}", RM_GET | RM_PUT | RM_PATCH, RB_OBJECT},
     {R_HOSTS, "/api/v1/hosts", RM_GET, RB_NONE},
     {R_HOST, "/api/v1/hosts/{}", RM_GET | RM_PUT | RM_DELETE, RB_OBJECT},
     {R_IMAGES, "/api/v1/images", RM_GET, RB_NONE},
@@ -44,11 +44,11 @@ int api_error_set(struct api_error *err, int status, const char *code, const cha
 
 void route_allow(unsigned mask, char *allow, size_t n)
 {
-    static const char *const names[] = {"GET, HEAD", "PUT", "POST", "DELETE"};
+    static const char *const names[] = {"GET, HEAD", "PUT", "POST", "DELETE", "PATCH"};
     size_t o = 0;
 
     allow[0] = '\0';
-    for (unsigned i = 0; i < 4 && o < n; i++)
+    for (unsigned i = 0; i < 5 && o < n; i++)
         if (mask & (1u << i))
             o += (size_t)snprintf(allow + o, n - o, "%s%s", o ? ", " : "", names[i]);
 }
@@ -63,6 +63,8 @@ static unsigned method_bit(const char *m)
         return RM_POST;
     if (!strcmp(m, "DELETE"))
         return RM_DELETE;
+    if (!strcmp(m, "PATCH"))
+        return RM_PATCH;
     return 0;
 }
 
@@ -212,7 +214,7 @@ int request_validate(const struct raw_request *in, struct valid_request *out, st
     if (r)
         return r;
     want = out->m.route->body;
-    if (!(out->m.method & (RM_PUT | RM_POST)) || want == RB_NONE)
+    if (!(out->m.method & (RM_PUT | RM_POST | RM_PATCH)) || want == RB_NONE)
         return 0;
     if (in->body_len > in->body_cap)
         return api_error_set(err, 413, "body_too_large", "request body larger than %zu bytes",

@@ -20,10 +20,11 @@
 #define RM_PUT    (1u << 1)
 #define RM_POST   (1u << 2)
 #define RM_DELETE (1u << 3)
+#define RM_PATCH  (1u << 4)
 
 /* Body expectations of a route. */
 #define RB_NONE     0 /* a body is ignored */
-#define RB_OBJECT   1 /* PUT/POST need a JSON object */
+#define RB_OBJECT   1 /* PUT/POST/PATCH need a JSON object */
 #define RB_OPTIONAL 2 /* any JSON value, or no body */
 
 enum route_id {

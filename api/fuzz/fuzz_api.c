@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (st != 0) {
         if (st < 400 || st > 415 || !e.code || !e.message[0] || vr.body)
             abort();
-    } else if (vr.m.route && (vr.m.method & (RM_PUT | RM_POST))) {
+    } else if (vr.m.route && (vr.m.method & (RM_PUT | RM_POST | RM_PATCH))) {
         struct state_host sh;
         int en;
 

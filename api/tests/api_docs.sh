@@ -16,7 +16,7 @@ api_start --image "$T/img"
 python3 - "$DOC" >"$T/documented" <<'PY'
 import re, sys
 for line in open(sys.argv[1]):
-    m = re.match(r"^\| ((?:GET|PUT|POST|DELETE)(?:, (?:GET|PUT|POST|DELETE))*) \| `(/[^`]*)` \|", line)
+    m = re.match(r"^\| ((?:GET|PUT|POST|DELETE|PATCH)(?:, (?:GET|PUT|POST|DELETE|PATCH))*) \| `(/[^`]*)` \|", line)
     if not m:
         continue
     path = re.sub(r"\{[a-z]+\.\.\.\}", "*", m.group(2))
@@ -59,7 +59,7 @@ body_for() {
     esac
 }
 n=0
-for meth in PUT POST GET DELETE; do
+for meth in PUT PATCH POST GET DELETE; do
     while read -r m path; do
         [ "$m" = "$meth" ] || continue
         p=$(sample "$path")

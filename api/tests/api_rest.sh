@@ -21,7 +21,7 @@ echo "api_rest: part 1 at ${SECONDS}s"
 ROUTES="GET:/api/v1 GET:/api/v1/status GET:/api/v1/plugins GET:/api/v1/plugins/http
 GET:/api/v1/plugins/http/sessions PUT:/api/v1/plugins/nbd/sessions POST:/api/v1/plugins/http/event/$MAC/1
 DELETE:/api/v1/plugins/http/x GET:/api/v1/methods GET:/api/v1/methods/http PUT:/api/v1/methods/http
-GET:/api/v1/hosts GET:/api/v1/hosts/$MAC PUT:/api/v1/hosts/$MAC DELETE:/api/v1/hosts/$MAC
+PATCH:/api/v1/methods/http GET:/api/v1/hosts GET:/api/v1/hosts/$MAC PUT:/api/v1/hosts/$MAC DELETE:/api/v1/hosts/$MAC
 GET:/api/v1/images GET:/api/v1/images/archiso GET:/api/v1/leases GET:/api/v1/events
 GET:/api/v1/clients/$MAC/timeline GET:/api/v1/menus/pxelinux GET:/api/v1/metrics GET:/metrics
 GET:/api/v1/nonexistent GET:/ HEAD:/api/v1/status"
@@ -93,6 +93,9 @@ req GET /api/v1/plugins/http; jcheck "d['status']['method_set_calls']==1" "metho
 req GET /api/v1/status; jcheck "d['enabled_methods']==['nbd']" "status after disable"
 put_json PUT /api/v1/methods/http '{"enabled":true}'; expect 200 "enable http"
 served_has "pxe_fake=http" || fail "re-enabled http entry missing"
+put_json PATCH /api/v1/methods/http '{"enabled":false}'; expect 200 "PATCH disables too"
+jcheck "d['enabled'] is False" "PATCH answer"
+put_json PUT /api/v1/methods/http '{"enabled":true}'; expect 200 "enable again"
 put_json PUT /api/v1/methods/http '{"enabled":true}'; expect 200 "enable twice is fine"
 # draining: live sessions keep a disabled method "draining"
 put_json PUT /api/v1/plugins/nbd/sessions '{"count":2}'; expect 200 "set sessions"
@@ -120,7 +123,7 @@ req PUT /api/v1/methods/http -H 'Content-Type: application/json'; expect_error 4
 req PUT /api/v1/methods/http -H 'Content-Type: text/plain' --data 'enabled=false'; expect_error 415 unsupported_media_type "text body"
 req PUT /api/v1/methods/http --data 'enabled=false'; expect_error 415 unsupported_media_type "form body"
 req DELETE /api/v1/methods/http; expect_error 405 method_not_allowed "DELETE method"
-grep -qi '^allow: GET, HEAD, PUT' "$T/hdr" || fail "405 without Allow"
+grep -qi '^allow: GET, HEAD, PUT, PATCH' "$T/hdr" || fail "405 without Allow"
 req POST /api/v1/status; expect_error 405 method_not_allowed "POST status"
 grep -qi '^allow: GET, HEAD' "$T/hdr" || fail "405 status without Allow"
 req GET /api/v1/methods/http; jcheck "d['state']=='enabled'" "errors changed nothing"

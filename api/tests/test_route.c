@@ -41,11 +41,12 @@ TEST(routes)
     EXPECT_EQ_INT(route_find("GET", "/api/v1/clients/aa-bb-cc-dd-ee-ff/timeline", &m), 0);
     EXPECT_EQ_STR(m.param[0], "aa-bb-cc-dd-ee-ff");
     EXPECT_EQ_INT(route_find("DELETE", "/api/v1/methods/http", &m), -EOPNOTSUPP);
-    EXPECT_EQ_STR(m.allow, "GET, HEAD, PUT");
+    EXPECT_EQ_STR(m.allow, "GET, HEAD, PUT, PATCH");
     EXPECT_EQ_INT(route_find("GET", "/api/v1/nope", &m), -ENOENT);
     EXPECT_EQ_INT(route_find("GET", "/api/v1/status/", &m), -ENOENT);
     EXPECT_EQ_INT(route_find("GET", "/api/v1/methods//x", &m), -ENOENT);
     EXPECT_EQ_INT(route_find("GET", "/api/v1/plugins/http/", &m), -ENOENT);
+    EXPECT_EQ_INT(route_find("PATCH", "/api/v1/methods/http", &m), 0);
     EXPECT_EQ_INT(route_find("PATCH", "/api/v1/hosts/aabbccddeeff", &m), -EOPNOTSUPP);
     EXPECT_EQ_STR(m.allow, "GET, HEAD, PUT, DELETE");
 }
