@@ -3,8 +3,8 @@
  * One NBD connection on its own thread: the handshake, then the request loop
  * with blocking reads on the socket and sendfile from the export's fd.  Calls
  * only the thread-safe core functions (log, event, metric_*, now_usec, sanitize).
- * The thread never closes its socket: stop() may shutdown() it at any time,
- * and the fd is closed by whoever joins the thread.
+ * The thread never closes its socket (it shuts it down when done): stop() may
+ * shutdown() it at any time, and the fd is closed by whoever joins the thread.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -376,6 +376,8 @@ done:
     w_flush_metrics(&w);
     free(w.rbuf);
     free(w.tmp);
+    /* Tell the peer now; the fd itself stays open until the thread is joined. */
+    (void)shutdown(c->fd, SHUT_RDWR);
     atomic_fetch_sub(&s->live, 1);
     atomic_store(&c->done, 1);
     return NULL;
