@@ -8,7 +8,6 @@
  * at most max_connections at once.  The export table is built before start
  * and never changes until stop, so workers read it without locks.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
@@ -446,7 +445,7 @@ static int nbd_rootfs_prepare(void *state, const struct pxe_image *image, struct
     int fd;
 
     if (id < 0)
-        return -ENOENT;
+        return image && image->is_iso ? -ENOENT : -EOPNOTSUPP;
     fd = open(s->exports[id].path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;

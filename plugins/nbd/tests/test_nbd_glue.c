@@ -158,7 +158,7 @@ TEST(method_and_connections)
     EXPECT_EQ_INT(p->menu_entries(state, &(struct pxe_boot_ctx){.image = im}, m), 0);
     EXPECT_EQ_STR(fake_menu_str(m), "");
     free(m);
-    EXPECT_EQ_INT(p->rootfs_prepare(state, im, NULL), -ENOENT);
+    EXPECT_EQ_INT(p->rootfs_prepare(state, im, NULL), -EOPNOTSUPP);
     b = fake_buf_new();
     EXPECT_EQ_INT(p->cmdline(state, &(struct pxe_boot_ctx){.image = im}, b), -ENOENT);
     free(b);
