@@ -27,6 +27,7 @@
 
 #define NBD_STOP_WAIT_USEC (5 * 1000000ull) /* longest stop() waits for workers */
 #define NBD_ACCEPT_BATCH 64
+#define NBD_REFUSED_LOG_USEC (10 * 1000000ull) /* one "cap reached" line per 10 s at most */
 
 static const struct pxe_config_item nbd_config_items[] = {
     {"address", PXE_CFG_ADDR, 0, "0.0.0.0", offsetof(struct nbd_config, address),
@@ -311,9 +312,15 @@ static void nbd_accept_one(struct nbd_state *s, int fd, const struct sockaddr_st
     int one = 1, r;
 
     if (atomic_load(&s->live) >= s->cfg->max_connections) {
+        uint64_t now = s->core->now_usec();
+
         s->core->metric_add(s->self, "refused", "NBD connections closed at the cap", 1);
-        s->core->log(s->self, PXE_LOG_WARNING, "%llu connections already, closing a new one",
-                     (unsigned long long)s->cfg->max_connections);
+        if (now - s->refused_logged > NBD_REFUSED_LOG_USEC || !s->refused_logged) {
+            s->refused_logged = now;
+            s->core->log(s->self, PXE_LOG_WARNING,
+                         "max_connections (%llu) reached, closing new connections",
+                         (unsigned long long)s->cfg->max_connections);
+        }
         close(fd);
         return;
     }

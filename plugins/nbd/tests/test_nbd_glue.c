@@ -56,11 +56,15 @@ static int client(int port)
     uint8_t g[18], f[4] = {0, 0, 0, 3};
 
     inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        close(fd);
         return -1;
+    }
     fake_run(100000);
-    if (rd(fd, g, 18) < 0 || be(g, 8) != NBD_MAGIC || wr(fd, f, 4) < 0)
+    if (rd(fd, g, 18) < 0 || be(g, 8) != NBD_MAGIC || wr(fd, f, 4) < 0) {
+        close(fd);
         return -1;
+    }
     return fd;
 }
 
@@ -233,6 +237,34 @@ TEST(config_exports)
     p->unload(state);
 }
 
+TEST(connection_cap)
+{
+    const struct pxe_plugin *p = pxe_plugin_init();
+    const char *ov[] = {"address=127.0.0.1", "port=0", "max_connections=1"};
+    void *state = NULL, *cfg = fake_config(p, ov, 3);
+    json_t *st = NULL;
+    uint8_t buf[16];
+    int port, a, b;
+
+    EXPECT_EQ_INT(p->load(&fake_api, NULL, &state), 0);
+    EXPECT_EQ_INT(p->config_complete(state, cfg), 0);
+    EXPECT_EQ_INT(p->start(state), 0);
+    EXPECT_EQ_INT(p->status(state, &st), 0);
+    port = (int)json_integer_value(json_object_get(st, "port"));
+    json_decref(st);
+    a = client(port);
+    EXPECT(a >= 0);
+    EXPECT_EQ_INT(go(a, "tiny"), NBD_REP_ACK);
+    b = client(port); /* closed at accept: no greeting */
+    EXPECT_EQ_INT(b, -1);
+    EXPECT_EQ_INT(fake_metric("refused"), 1);
+    EXPECT_EQ_INT(rread(a, 0, 16, buf), 0);
+    EXPECT(memcmp(buf, content, 16) == 0);
+    p->stop(state);
+    close(a);
+    p->unload(state);
+}
+
 int main(void)
 {
     int fd = mkstemp(iso);
@@ -247,6 +279,7 @@ int main(void)
     fake_add_image("tree", "/tmp", 0);
     RUN(method_and_connections);
     RUN(config_exports);
+    RUN(connection_cap);
     unlink(iso);
     return tap_done();
 }
