@@ -401,6 +401,7 @@ static void nbd_stop(void *state)
     struct nbd_state *s = state;
     struct timespec deadline;
     struct nbd_conn *c, *next;
+    unsigned leaked = 0;
 
     s->core->source_free(s->listen_src);
     s->listen_src = NULL;
@@ -422,19 +423,23 @@ static void nbd_stop(void *state)
         if (pthread_timedjoin_np(c->thread, NULL, &deadline) != 0) {
             s->core->log(s->self, PXE_LOG_ERR, "%s: connection thread did not stop, leaking it",
                          c->peer);
+            leaked++;
             continue;
         }
         close(c->fd);
         free(c);
     }
-    nbd_exports_free(s);
+    /* A thread still running reads the state and export table: leave them alone. */
+    s->leaked = leaked;
+    if (!leaked)
+        nbd_exports_free(s);
 }
 
 static void nbd_unload(void *state)
 {
     struct nbd_state *s = state;
 
-    if (!s)
+    if (!s || s->leaked)
         return;
     if (s->listen_fd >= 0)
         close(s->listen_fd);

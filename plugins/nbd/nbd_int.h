@@ -51,6 +51,7 @@ struct nbd_state {
     struct nbd_export *exports;
     uint32_t n_exports;
     int default_export; /* index for the empty export name, or -1 */
+    uint32_t leaked;         /* stop() left threads running: unload frees nothing */
     uint64_t refused_logged; /* now_usec of the last "cap reached" log line (loop thread) */
     pthread_mutex_t lock; /* conns */
     struct nbd_conn *conns;

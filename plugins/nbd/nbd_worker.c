@@ -333,6 +333,19 @@ static void w_transmission(struct worker *w, const struct nbd_hs *hs, int id)
     }
 }
 
+/* Counts a session in or out and publishes the gauge in the same order as the count. */
+static void nbd_sessions_add(struct nbd_state *s, int delta)
+{
+    pthread_mutex_lock(&s->lock);
+    if (delta > 0)
+        atomic_fetch_add(&s->sessions, 1);
+    else
+        atomic_fetch_sub(&s->sessions, 1);
+    s->core->metric_set(s->self, "active", "NBD connections in transmission",
+                        (int64_t)atomic_load(&s->sessions));
+    pthread_mutex_unlock(&s->lock);
+}
+
 void *nbd_worker(void *arg)
 {
     struct nbd_conn *c = arg;
@@ -357,16 +370,14 @@ void *nbd_worker(void *arg)
         uint64_t t0 = core->now_usec();
 
         atomic_store(&c->export_id, id);
-        core->metric_set(s->self, "active", "NBD connections in transmission",
-                         (int64_t)atomic_fetch_add(&s->sessions, 1) + 1);
+        nbd_sessions_add(s, 1);
         core->metric_add(s->self, "connections", "NBD connections that reached transmission", 1);
         core->event(s->self, "nbd.connect", NULL, c->peer, PXE_PHASE_ROOTFS,
                     "export '%s' (%llu bytes)%s", e->name, (unsigned long long)e->size,
                     hs.structured ? ", structured replies" : "");
         core->log(s->self, PXE_LOG_DEBUG, "%s: export '%s' connected", c->peer, e->name);
         w_transmission(&w, &hs, id);
-        core->metric_set(s->self, "active", "NBD connections in transmission",
-                         (int64_t)atomic_fetch_sub(&s->sessions, 1) - 1);
+        nbd_sessions_add(s, -1);
         core->event(s->self, "nbd.disconnect", NULL, c->peer, PXE_PHASE_NONE,
                     "export '%s', %llu bytes read in %llu ms", e->name,
                     (unsigned long long)atomic_load(&c->bytes),
