@@ -9,10 +9,7 @@ set -eu
 need nbdinfo nbdcopy qemu-img python3 sha256sum
 HERE=$(dirname "$0")
 
-# Only the NBD plugin: the other servers would bind real ports.
-mkdir "$T/only"
-cp "$PXECORE_PLUGINS/pxecore-nbd.so" "$T/only/"
-PXECORE_PLUGINS=$T/only
+use_plugins nbd
 
 head -c $((64 << 20)) /dev/urandom >"$T/arch.iso"
 head -c 1000000 /dev/urandom >"$T/extra.bin"
