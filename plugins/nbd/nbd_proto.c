@@ -251,7 +251,7 @@ static int opt_export_name(struct nbd_hs *hs, const uint8_t *d, uint32_t len,
     int id = -1, r = 0;
     uint8_t *p;
 
-    if (hs->refusing || len > NBD_NAME_MAX || memchr(d, 0, len))
+    if (hs->refusing || len > NBD_NAME_MAX || (len && memchr(d, 0, len)))
         return NBD_HS_CLOSE;
     if (ex->find(ex->ud, (const char *)d, len, &info, &id) < 0)
         return NBD_HS_CLOSE;

@@ -295,6 +295,21 @@ void *fake_config(const struct pxe_plugin *p, const char *const *ov, int n)
     return cfg;
 }
 
+void fake_config_free(const struct pxe_plugin *p, void *cfg)
+{
+    const struct pxe_config_item *it;
+
+    for (it = p->config_items; cfg && it && it->key; it++) {
+        char *f = (char *)cfg + it->offset;
+
+        if (it->type == PXE_CFG_STR || it->type == PXE_CFG_ADDR || it->type == PXE_CFG_PATH)
+            free(*(char **)f);
+        else if (it->type == PXE_CFG_JSON)
+            json_decref(*(json_t **)f);
+    }
+    free(cfg);
+}
+
 void fake_run(uint64_t usec)
 {
     uint64_t end = usec ? f_now() + usec : UINT64_MAX;

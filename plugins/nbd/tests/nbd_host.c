@@ -65,6 +65,7 @@ int main(int argc, char **argv)
     if (r < 0) {
         fprintf(stderr, "nbd_host: start failed: %s\n", strerror(-r));
         p->unload(state);
+        fake_config_free(p, cfg);
         return 5;
     }
     if (p->status(state, &st) == 0) {
@@ -81,6 +82,7 @@ int main(int argc, char **argv)
     fake_run(0);
     p->stop(state);
     p->unload(state);
+    fake_config_free(p, cfg);
     for (const char *const *m = (const char *const[]){"connections", "requests", "bytes_read",
                                                       "errors", "refused", "active", NULL};
          *m; m++)

@@ -201,6 +201,7 @@ TEST(method_and_connections)
     close(a);
     close(c);
     p->unload(state);
+    fake_config_free(p, cfg);
 }
 
 TEST(config_exports)
@@ -215,11 +216,13 @@ TEST(config_exports)
     EXPECT_EQ_INT(p->load(&fake_api, NULL, &state), 0);
     EXPECT_EQ_INT(p->config_complete(state, cfg), -EINVAL);
     p->unload(state);
+    fake_config_free(p, cfg);
     snprintf(bad, sizeof(bad), "exports={\"ok\":1}");
     cfg = fake_config(p, ov, 1);
     EXPECT_EQ_INT(p->load(&fake_api, NULL, &state), 0);
     EXPECT_EQ_INT(p->config_complete(state, cfg), -EINVAL);
     p->unload(state);
+    fake_config_free(p, cfg);
     /* a name taken by an image */
     snprintf(good, sizeof(good), "exports={\"tiny\":\"%s\"}", iso);
     ov[0] = good;
@@ -228,6 +231,7 @@ TEST(config_exports)
     EXPECT_EQ_INT(p->config_complete(state, cfg), 0);
     EXPECT_EQ_INT(p->bind(state), -EEXIST);
     p->unload(state);
+    fake_config_free(p, cfg);
     /* a missing file */
     snprintf(good, sizeof(good), "exports={\"extra\":\"/nonexistent/file.iso\"}");
     cfg = fake_config(p, ov, 2);
@@ -235,6 +239,7 @@ TEST(config_exports)
     EXPECT_EQ_INT(p->config_complete(state, cfg), 0);
     EXPECT_EQ_INT(p->bind(state), -ENOENT);
     p->unload(state);
+    fake_config_free(p, cfg);
 }
 
 TEST(connection_cap)
@@ -263,6 +268,7 @@ TEST(connection_cap)
     p->stop(state);
     close(a);
     p->unload(state);
+    fake_config_free(p, cfg);
 }
 
 int main(void)
