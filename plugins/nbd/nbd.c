@@ -27,6 +27,7 @@
 
 #define NBD_STOP_WAIT_USEC (5 * 1000000ull) /* longest stop() waits for workers */
 #define NBD_ACCEPT_BATCH 64
+#define NBD_WORKER_STACK (512 * 1024) /* workers keep their buffers on the heap */
 #define NBD_REFUSED_LOG_USEC (10 * 1000000ull) /* one "cap reached" line per 10 s at most */
 
 static const struct pxe_config_item nbd_config_items[] = {
@@ -309,6 +310,7 @@ static void nbd_peer_string(const struct sockaddr_storage *ss, char *out, size_t
 static void nbd_accept_one(struct nbd_state *s, int fd, const struct sockaddr_storage *ss)
 {
     struct nbd_conn *c;
+    pthread_attr_t attr;
     int one = 1, r;
 
     if (atomic_load(&s->live) >= s->cfg->max_connections) {
@@ -338,7 +340,12 @@ static void nbd_accept_one(struct nbd_state *s, int fd, const struct sockaddr_st
     atomic_init(&c->bytes, 0);
     nbd_peer_string(ss, c->peer, sizeof(c->peer));
     atomic_fetch_add(&s->live, 1);
-    r = pthread_create(&c->thread, NULL, nbd_worker, c);
+    r = pthread_attr_init(&attr);
+    if (r == 0) {
+        (void)pthread_attr_setstacksize(&attr, NBD_WORKER_STACK);
+        r = pthread_create(&c->thread, &attr, nbd_worker, c);
+        pthread_attr_destroy(&attr);
+    }
     if (r != 0) {
         atomic_fetch_sub(&s->live, 1);
         s->core->log(s->self, PXE_LOG_WARNING, "cannot start a connection thread: %s",

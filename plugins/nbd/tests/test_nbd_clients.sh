@@ -47,6 +47,13 @@ nbdinfo --list --json "$U" >"$T/list.json"
 python3 -c 'import json,sys; n=sorted(e["export-name"] for e in json.load(open(sys.argv[1]))["exports"]); assert n==["archiso","extra","tiny"], n' \
     "$T/list.json" || fail "nbdinfo --list"
 echo "ok nbdinfo"
+# nbd-client (archiso's client): only the export list; attaching needs the kernel module.
+if command -v nbd-client >/dev/null; then
+    nbd-client -l 127.0.0.1 "$P" >"$T/nbd-client.out" 2>&1 || fail "nbd-client -l: $(cat "$T/nbd-client.out")"
+    [ "$(grep -E -x 'archiso|extra|tiny' "$T/nbd-client.out" | sort | tr '\n' ' ')" = "archiso extra tiny " ] ||
+        fail "nbd-client -l: $(cat "$T/nbd-client.out")"
+    echo "ok nbd-client -l"
+fi
 
 # nbdcopy: whole exports, byte for byte, one connection and several.
 nbdcopy "$U/archiso" "$T/copy1" --connections=1

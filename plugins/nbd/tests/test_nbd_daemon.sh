@@ -50,6 +50,13 @@ qemu-img convert -f raw -O raw "$U/archiso" "$T/q.out"
 cmp "$T/q.out" "$T/arch.iso" || fail "qemu-img convert differs"
 rm -f "$T/q.out"
 echo "ok real clients"
+# nbd-client (archiso's client): only the export list; attaching needs the kernel module.
+if command -v nbd-client >/dev/null; then
+    nbd-client -l 127.0.0.1 "$P" >"$T/nbd-client.out" 2>&1 || fail "nbd-client -l: $(cat "$T/nbd-client.out")"
+    [ "$(grep -E -x 'archiso|extra|tiny' "$T/nbd-client.out" | sort | tr '\n' ' ')" = "archiso extra tiny " ] ||
+        fail "nbd-client -l: $(cat "$T/nbd-client.out")"
+    echo "ok nbd-client -l"
+fi
 
 python3 "$HERE/nbd_malformed.py" 127.0.0.1 "$P" archiso $((64 << 20)) >"$T/malformed.log" ||
     { cat "$T/malformed.log"; fail "malformed cases"; }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -66,6 +67,19 @@ static int client(int port)
         return -1;
     }
     return fd;
+}
+
+/* client() retried while the one slot is still taken by a finishing thread (at most 5 s). */
+static int client_retry(int port)
+{
+    for (int i = 0; i < 50; i++) {
+        int fd = client(port);
+
+        if (fd >= 0)
+            return fd;
+        usleep(100000);
+    }
+    return -1;
 }
 
 /* Sends NBD_OPT_GO for name; returns the last reply type (ACK on success). */
@@ -245,8 +259,9 @@ TEST(config_exports)
 TEST(connection_cap)
 {
     const struct pxe_plugin *p = pxe_plugin_init();
-    const char *ov[] = {"address=127.0.0.1", "port=0", "max_connections=1"};
-    void *state = NULL, *cfg = fake_config(p, ov, 3);
+    const char *ov[] = {"address=127.0.0.1", "port=0", "max_connections=1",
+                        "handshake_timeout=200ms"};
+    void *state = NULL, *cfg = fake_config(p, ov, 4);
     json_t *st = NULL;
     uint8_t buf[16];
     int port, a, b;
@@ -265,6 +280,20 @@ TEST(connection_cap)
     EXPECT_EQ_INT(fake_metric("refused"), 1);
     EXPECT_EQ_INT(rread(a, 0, 16, buf), 0);
     EXPECT(memcmp(buf, content, 16) == 0);
+    /* The slot frees when a; then a client that never negotiates is closed by the server. */
+    EXPECT_EQ_INT(rread(a, 0, 16, buf), 0);
+    close(a);
+    b = client_retry(port);
+    EXPECT(b >= 0);
+    {
+        struct timeval tv = {.tv_sec = 20};
+
+        setsockopt(b, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        EXPECT_EQ_INT(recv(b, buf, 1, 0), 0); /* EOF from the server, not our timeout */
+    }
+    close(b);
+    a = client_retry(port); /* left in negotiation: stop() must end it */
+    EXPECT(a >= 0);
     p->stop(state);
     close(a);
     p->unload(state);
