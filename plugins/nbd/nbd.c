@@ -25,9 +25,9 @@
 #include "nbd_int.h"
 #include "nbd_proto.h"
 
-#define NBD_STOP_WAIT_USEC (5 * 1000000ull) /* longest stop() waits for workers */
-#define NBD_ACCEPT_BATCH 64
-#define NBD_WORKER_STACK (512 * 1024) /* workers keep their buffers on the heap */
+#define NBD_STOP_WAIT_USEC   (5 * 1000000ull) /* longest stop() waits for workers */
+#define NBD_ACCEPT_BATCH     64
+#define NBD_WORKER_STACK     (512 * 1024)      /* workers keep their buffers on the heap */
 #define NBD_REFUSED_LOG_USEC (10 * 1000000ull) /* one "cap reached" line per 10 s at most */
 
 static const struct pxe_config_item nbd_config_items[] = {
@@ -76,8 +76,7 @@ static int nbd_name_valid(const char *name)
 
     if (n == 0 || n > 255)
         return 0;
-    return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-") ==
-           n;
+    return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-") == n;
 }
 
 static int nbd_load(const struct pxe_core_api *core, struct pxe_core *self, void **ret_state)
@@ -110,7 +109,8 @@ static int nbd_config_complete(void *state, void *cfg)
         s->core->log(s->self, PXE_LOG_ERR, "exports: must be an object of name -> file path");
         return -EINVAL;
     }
-    json_object_foreach(c->exports, name, v) {
+    json_object_foreach(c->exports, name, v)
+    {
         if (!nbd_name_valid(name)) {
             s->core->log(s->self, PXE_LOG_ERR,
                          "exports: invalid export name (1-255 of A-Z a-z 0-9 . _ + -)");
@@ -206,7 +206,8 @@ static int nbd_exports_build(struct nbd_state *s)
             return r;
     }
     if (s->cfg && s->cfg->exports)
-        json_object_foreach(s->cfg->exports, name, v) {
+        json_object_foreach(s->cfg->exports, name, v)
+        {
             r = nbd_export_add(s, name, json_string_value(v), "pxecore export", 0);
             if (r < 0)
                 return r;
@@ -348,8 +349,7 @@ static void nbd_accept_one(struct nbd_state *s, int fd, const struct sockaddr_st
     }
     if (r != 0) {
         atomic_fetch_sub(&s->live, 1);
-        s->core->log(s->self, PXE_LOG_WARNING, "cannot start a connection thread: %s",
-                     strerror(r));
+        s->core->log(s->self, PXE_LOG_WARNING, "cannot start a connection thread: %s", strerror(r));
         close(fd);
         free(c);
         return;
@@ -397,8 +397,8 @@ static int nbd_start(void *state)
     (void)s->core->service_register(s->self, "nbd", s->port);
     s->core->metric_set(s->self, "active", "NBD connections in transmission", 0);
     s->core->log(s->self, PXE_LOG_INFO, "listening on %s port %u, %u export%s",
-                 s->cfg && s->cfg->address ? s->cfg->address : "0.0.0.0", s->port,
-                 s->n_exports, s->n_exports == 1 ? "" : "s");
+                 s->cfg && s->cfg->address ? s->cfg->address : "0.0.0.0", s->port, s->n_exports,
+                 s->n_exports == 1 ? "" : "s");
     return 0;
 }
 
@@ -468,7 +468,8 @@ static int nbd_rootfs_prepare(void *state, const struct pxe_image *image, struct
     fd = open(s->exports[id].path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    if (fstat(fd, &st) < 0 || (S_ISREG(st.st_mode) && (uint64_t)st.st_size != s->exports[id].size)) {
+    if (fstat(fd, &st) < 0 ||
+        (S_ISREG(st.st_mode) && (uint64_t)st.st_size != s->exports[id].size)) {
         close(fd);
         return -ESTALE;
     }
@@ -543,10 +544,10 @@ static int nbd_status(void *state, struct json_t **ret_json)
     if (!o || !ex || !conns)
         goto fail;
     for (i = 0; i < s->n_exports; i++)
-        json_array_append_new(ex, json_pack("{s:s, s:s, s:I, s:b}", "name", s->exports[i].name,
-                                            "path", s->exports[i].path, "size",
-                                            (json_int_t)s->exports[i].size, "image",
-                                            (int)s->exports[i].from_image));
+        json_array_append_new(ex,
+                              json_pack("{s:s, s:s, s:I, s:b}", "name", s->exports[i].name, "path",
+                                        s->exports[i].path, "size", (json_int_t)s->exports[i].size,
+                                        "image", (int)s->exports[i].from_image));
     pthread_mutex_lock(&s->lock);
     for (c = s->conns; c; c = c->next) {
         int id = atomic_load(&c->export_id);

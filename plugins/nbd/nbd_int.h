@@ -32,9 +32,9 @@ struct nbd_export {
 /* One accepted connection, served by its own thread. */
 struct nbd_conn {
     struct nbd_state *s;
-    int fd;            /* closed by whoever joins the thread */
+    int fd; /* closed by whoever joins the thread */
     pthread_t thread;
-    atomic_int done;   /* the thread has finished and may be joined */
+    atomic_int done;      /* the thread has finished and may be joined */
     atomic_int export_id; /* -1 until transmission starts */
     atomic_uint_fast64_t bytes;
     char peer[INET6_ADDRSTRLEN];
@@ -50,14 +50,14 @@ struct nbd_state {
     struct pxe_source *listen_src;
     struct nbd_export *exports;
     uint32_t n_exports;
-    int default_export; /* index for the empty export name, or -1 */
+    int default_export;      /* index for the empty export name, or -1 */
     uint32_t leaked;         /* stop() left threads running: unload frees nothing */
     uint64_t refused_logged; /* now_usec of the last "cap reached" log line (loop thread) */
-    pthread_mutex_t lock; /* conns */
+    pthread_mutex_t lock;    /* conns */
     struct nbd_conn *conns;
-    atomic_uint_fast64_t live;      /* connections with a running thread */
-    atomic_uint_fast64_t sessions;  /* connections in transmission */
-    atomic_uint enabled;            /* boot method enabled: new handshakes allowed */
+    atomic_uint_fast64_t live;     /* connections with a running thread */
+    atomic_uint_fast64_t sessions; /* connections in transmission */
+    atomic_uint enabled;           /* boot method enabled: new handshakes allowed */
 };
 
 /* Finds an export by name (len bytes, not NUL-terminated; "" = default). Index or -1. */

@@ -17,10 +17,10 @@
 #include "nbd_int.h"
 #include "nbd_proto.h"
 
-#define NBD_RBUF_SIZE (64u * 1024)
-#define NBD_MAX_OPTIONS 1024u            /* options accepted before transmission */
-#define NBD_SKIP_MAX (1u << 20)          /* longest option payload skipped (then ERR_TOO_BIG) */
-#define NBD_METRIC_BATCH 256u            /* requests between metric flushes */
+#define NBD_RBUF_SIZE    (64u * 1024)
+#define NBD_MAX_OPTIONS  1024u      /* options accepted before transmission */
+#define NBD_SKIP_MAX     (1u << 20) /* longest option payload skipped (then ERR_TOO_BIG) */
+#define NBD_METRIC_BATCH 256u       /* requests between metric flushes */
 
 struct worker {
     struct nbd_conn *c;
@@ -110,8 +110,7 @@ static void w_flush_metrics(struct worker *w)
     w->reqs = w->bytes = w->errors = 0;
 }
 
-static int hs_find(void *ud, const char *name, size_t len, struct nbd_export_info *ret,
-                   int *ret_id)
+static int hs_find(void *ud, const char *name, size_t len, struct nbd_export_info *ret, int *ret_id)
 {
     const struct nbd_state *s = ud;
     int id = nbd_export_lookup(s, name, len);
@@ -221,7 +220,8 @@ done:
     return -1;
 }
 
-/* Sends length bytes of the export at offset after hdr; 0, or -errno (the stream is then broken). */
+/* Sends length bytes of the export at offset after hdr; 0, or -errno (the stream is then broken).
+ */
 static int w_send_data(struct worker *w, const struct nbd_export *e, const uint8_t *hdr,
                        size_t hlen, uint64_t offset, uint32_t length)
 {
@@ -256,8 +256,7 @@ static int w_send_data(struct worker *w, const struct nbd_export *e, const uint8
 }
 
 /* Replies to one request without data; structured only for READ errors. */
-static int w_reply(struct worker *w, const struct nbd_request *rq, int structured,
-                   uint32_t error)
+static int w_reply(struct worker *w, const struct nbd_request *rq, int structured, uint32_t error)
 {
     uint8_t buf[NBD_CHUNK_HDR_SIZE + 8];
     size_t n;

@@ -14,8 +14,8 @@
 
 #include "fake_core.h"
 
-#define MAX_SRC 16
-#define MAX_IMG 8
+#define MAX_SRC    16
+#define MAX_IMG    8
 #define MAX_METRIC 32
 
 struct pxe_source {

@@ -16,7 +16,8 @@ extern const struct pxe_core_api fake_api;
 
 /* Adds an image (strings copied); is_iso 1 exports source. */
 void fake_add_image(const char *name, const char *source, uint32_t is_iso);
-/* Allocates and fills the config struct of p: defaults, then "key=value" overrides. NULL on error. */
+/* Allocates and fills the config struct of p: defaults, then "key=value" overrides. NULL on error.
+ */
 void *fake_config(const struct pxe_plugin *p, const char *const *overrides, int n);
 /* Frees what fake_config allocated (strings, JSON values, the struct). */
 void fake_config_free(const struct pxe_plugin *p, void *cfg);

@@ -31,7 +31,8 @@ int main(int argc, char **argv)
     int n = 0, r;
 
     if (argc < 3) {
-        fprintf(stderr, "usage: nbd_host PLUGIN.so PORTFILE [--image NAME=ISO]... [KEY=VALUE]...\n");
+        fprintf(stderr,
+                "usage: nbd_host PLUGIN.so PORTFILE [--image NAME=ISO]... [KEY=VALUE]...\n");
         return 2;
     }
     for (int i = 3; i < argc; i++) {

@@ -153,16 +153,14 @@ TEST(method_and_connections)
     /* Boot method: the ISO images get entries and parameters, the directory image none. */
     im = fake_api.image_find(NULL, "archiso");
     b = fake_buf_new();
-    EXPECT_EQ_INT(p->cmdline(state, &(struct pxe_boot_ctx){.image = im, .server_ip = "192.0.2.1"},
-                             b),
-                  0);
+    EXPECT_EQ_INT(
+        p->cmdline(state, &(struct pxe_boot_ctx){.image = im, .server_ip = "192.0.2.1"}, b), 0);
     EXPECT_EQ_STR(fake_buf_str(b), "archisobasedir=arch archiso_nbd_srv=192.0.2.1");
     free(b);
     b = fake_buf_new();
     im = fake_api.image_find(NULL, "tiny");
-    EXPECT_EQ_INT(p->cmdline(state, &(struct pxe_boot_ctx){.image = im, .server_ip = "10.0.0.1"},
-                             b),
-                  0);
+    EXPECT_EQ_INT(
+        p->cmdline(state, &(struct pxe_boot_ctx){.image = im, .server_ip = "10.0.0.1"}, b), 0);
     EXPECT_EQ_STR(fake_buf_str(b),
                   "archisobasedir=arch archiso_nbd_srv=10.0.0.1 archiso_nbd_name=tiny");
     EXPECT_EQ_INT(p->rootfs_prepare(state, im, NULL), 0);

@@ -146,8 +146,7 @@ TEST(info_default_and_unknown)
     EXPECT_EQ_INT(t[2], NBD_REP_ACK);
     nbd_out_reset(&out);
     n = go_payload(b, "nope", 0, NULL);
-    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_GO, b, (uint32_t)n, &ex, &out, &id),
-                  NBD_HS_CONTINUE);
+    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_GO, b, (uint32_t)n, &ex, &out, &id), NBD_HS_CONTINUE);
     EXPECT_EQ_INT(replies(&out, NBD_OPT_GO, t, 8), 1);
     EXPECT_EQ_INT(t[0], NBD_REP_ERR_UNKNOWN);
     nbd_out_free(&out);
@@ -167,8 +166,7 @@ TEST(go_malformed)
     EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_GO, b, (uint32_t)n - 1, &ex, &out, &id),
                   NBD_HS_CONTINUE);
     b[0] = 0xff;
-    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_GO, b, (uint32_t)n, &ex, &out, &id),
-                  NBD_HS_CONTINUE);
+    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_GO, b, (uint32_t)n, &ex, &out, &id), NBD_HS_CONTINUE);
     EXPECT_EQ_INT(replies(&out, NBD_OPT_GO, t, 8), 3);
     EXPECT_EQ_INT(t[0], NBD_REP_ERR_INVALID);
     EXPECT_EQ_INT(t[1], NBD_REP_ERR_INVALID);
@@ -201,8 +199,7 @@ TEST(list_abort_unknown_structured)
     EXPECT_EQ_INT(replies(&out, 0x1234, t, 8), 1);
     EXPECT_EQ_INT(t[0], NBD_REP_ERR_UNSUP);
     nbd_out_reset(&out);
-    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_STARTTLS, NULL, 0, &ex, &out, &id),
-                  NBD_HS_CONTINUE);
+    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_STARTTLS, NULL, 0, &ex, &out, &id), NBD_HS_CONTINUE);
     EXPECT_EQ_INT(replies(&out, NBD_OPT_STARTTLS, t, 8), 1);
     EXPECT_EQ_INT(t[0], NBD_REP_ERR_UNSUP);
     nbd_out_reset(&out);
@@ -226,9 +223,9 @@ TEST(export_name)
     struct nbd_hs hs = {.client_flags = NBD_FLAG_C_FIXED_NEWSTYLE};
     int id = -1;
 
-    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_EXPORT_NAME, (const uint8_t *)"other", 5, &ex,
-                                &out, &id),
-                  NBD_HS_GO);
+    EXPECT_EQ_INT(
+        nbd_hs_option(&hs, NBD_OPT_EXPORT_NAME, (const uint8_t *)"other", 5, &ex, &out, &id),
+        NBD_HS_GO);
     EXPECT_EQ_INT(id, 1);
     EXPECT_EQ_INT(out.len, 10 + 124);
     EXPECT_EQ_INT(be(out.data, 8), 4096);
@@ -239,8 +236,7 @@ TEST(export_name)
     EXPECT_EQ_INT(id, 0);
     EXPECT_EQ_INT(out.len, 10);
     nbd_out_reset(&out);
-    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_EXPORT_NAME, (const uint8_t *)"x", 1, &ex, &out,
-                                &id),
+    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_EXPORT_NAME, (const uint8_t *)"x", 1, &ex, &out, &id),
                   NBD_HS_CLOSE);
     EXPECT_EQ_INT(out.len, 0);
     nbd_out_free(&out);
@@ -255,14 +251,13 @@ TEST(refusing)
     int id = -1;
     size_t n = go_payload(b, "archiso", 0, NULL);
 
-    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_GO, b, (uint32_t)n, &ex, &out, &id),
-                  NBD_HS_CONTINUE);
+    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_GO, b, (uint32_t)n, &ex, &out, &id), NBD_HS_CONTINUE);
     EXPECT_EQ_INT(replies(&out, NBD_OPT_GO, t, 8), 1);
     EXPECT_EQ_INT(t[0], NBD_REP_ERR_SHUTDOWN);
     nbd_out_reset(&out);
-    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_EXPORT_NAME, (const uint8_t *)"archiso", 7, &ex,
-                                &out, &id),
-                  NBD_HS_CLOSE);
+    EXPECT_EQ_INT(
+        nbd_hs_option(&hs, NBD_OPT_EXPORT_NAME, (const uint8_t *)"archiso", 7, &ex, &out, &id),
+        NBD_HS_CLOSE);
     EXPECT_EQ_INT(id, -1);
     nbd_out_free(&out);
 }
@@ -274,8 +269,8 @@ static struct nbd_request rq(uint16_t type, uint16_t flags, uint64_t off, uint32
 
 TEST(requests)
 {
-    uint8_t in[28] = {0x25, 0x60, 0x95, 0x13, 0, 1, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8,
-                      0,    0,    0,    0,    0, 0, 2, 0, 0, 0, 16, 0};
+    uint8_t in[28] = {0x25, 0x60, 0x95, 0x13, 0, 1, 0, 0, 1, 2, 3, 4, 5,  6,
+                      7,    8,    0,    0,    0, 0, 0, 0, 2, 0, 0, 0, 16, 0};
     struct nbd_request r;
     uint32_t e;
 
