@@ -31,6 +31,7 @@ struct worker {
     uint8_t *tmp; /* payload buffer for fallbacks and discards */
     size_t tmp_cap;
     uint64_t reqs, bytes, errors; /* not yet flushed to metrics */
+    uint64_t deadline;            /* now_usec bound on reads during the handshake, or 0 */
 };
 
 /* Reads exactly n bytes. 0, or -errno (-ECONNRESET on EOF). */
@@ -40,7 +41,11 @@ static int w_read(struct worker *w, void *buf, size_t n)
 
     while (n > 0) {
         if (w->roff == w->rlen) {
-            ssize_t k = recv(w->fd, w->rbuf, NBD_RBUF_SIZE, 0);
+            ssize_t k;
+
+            if (w->deadline && w->s->core->now_usec() > w->deadline)
+                return -ETIMEDOUT;
+            k = recv(w->fd, w->rbuf, NBD_RBUF_SIZE, 0);
 
             if (k == 0)
                 return -ECONNRESET;
@@ -151,12 +156,13 @@ static int w_handshake(struct worker *w, struct nbd_hs *hs, struct nbd_out *out)
 {
     struct nbd_state *s = w->s;
     const struct nbd_exports ex = {.find = hs_find, .get = hs_get, .ud = s};
-    uint64_t deadline = s->core->now_usec() + s->cfg->handshake_timeout;
     uint8_t hdr[NBD_OPT_HDR_SIZE], *payload = NULL;
     const char *why = NULL;
     uint32_t opt = 0, len;
     int id = -1, r;
 
+    /* Each recv waits at most handshake_timeout, and none starts after the deadline. */
+    w->deadline = s->core->now_usec() + s->cfg->handshake_timeout;
     set_rcvtimeo(w->fd, s->cfg->handshake_timeout);
     r = nbd_greeting(out);
     if (r == 0)
@@ -170,8 +176,8 @@ static int w_handshake(struct worker *w, struct nbd_hs *hs, struct nbd_out *out)
         goto done;
     }
     for (;;) {
-        if (hs->options >= NBD_MAX_OPTIONS || s->core->now_usec() > deadline) {
-            why = "handshake too long";
+        if (hs->options >= NBD_MAX_OPTIONS) {
+            why = "too many options";
             break;
         }
         r = w_read(w, hdr, sizeof(hdr));
@@ -205,11 +211,14 @@ static int w_handshake(struct worker *w, struct nbd_hs *hs, struct nbd_out *out)
             break;
     }
     if (r == NBD_HS_GO) {
+        w->deadline = 0;
         set_rcvtimeo(w->fd, 0);
         return id;
     }
     if (r == NBD_HS_CLOSE && opt == NBD_OPT_EXPORT_NAME)
         why = hs->refusing ? "export refused, the boot method is disabled" : "unknown export";
+    else if ((r == -ETIMEDOUT || r == -EAGAIN) && !why)
+        why = "handshake timed out";
     else if (r < 0 && r != -ECONNRESET && !why)
         why = "handshake failed";
 done:
@@ -220,8 +229,7 @@ done:
     return -1;
 }
 
-/* Sends length bytes of the export at offset after hdr; 0, or -errno (the stream is then broken).
- */
+/* Sends hdr then length bytes of the export at offset; 0, or -errno (the stream is then broken). */
 static int w_send_data(struct worker *w, const struct nbd_export *e, const uint8_t *hdr,
                        size_t hlen, uint64_t offset, uint32_t length)
 {
