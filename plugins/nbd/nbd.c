@@ -112,8 +112,11 @@ static int nbd_config_complete(void *state, void *cfg)
     json_object_foreach(c->exports, name, v)
     {
         if (!nbd_name_valid(name)) {
+            char safe[128];
+
+            s->core->sanitize(name, strlen(name), safe, sizeof(safe));
             s->core->log(s->self, PXE_LOG_ERR,
-                         "exports: invalid export name (1-255 of A-Z a-z 0-9 . _ + -)");
+                         "exports: invalid export name '%s' (1-255 of A-Z a-z 0-9 . _ + -)", safe);
             return -EINVAL;
         }
         if (!json_is_string(v) || json_string_length(v) == 0) {
@@ -455,25 +458,26 @@ static void nbd_unload(void *state)
     free(s);
 }
 
-/* Preflight of the NBD method for image: the export exists and its file still opens. */
+/*
+ * Preflight of the NBD method for image: the export exists, its fd (opened in
+ * bind, maybe before the privilege drop) still has the size it was exported
+ * with, and the path still names that file (not replaced since).
+ */
 static int nbd_rootfs_prepare(void *state, const struct pxe_image *image, struct pxe_request *req)
 {
     struct nbd_state *s = state;
     int id = nbd_find_image_export(s, image);
-    struct stat st;
-    int fd;
+    struct stat st, pst;
 
     if (id < 0)
         return image && image->is_iso ? -ENOENT : -EOPNOTSUPP;
-    fd = open(s->exports[id].path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (fstat(s->exports[id].fd, &st) < 0)
         return -errno;
-    if (fstat(fd, &st) < 0 ||
-        (S_ISREG(st.st_mode) && (uint64_t)st.st_size != s->exports[id].size)) {
-        close(fd);
+    if (stat(s->exports[id].path, &pst) < 0)
+        return -errno;
+    if (st.st_dev != pst.st_dev || st.st_ino != pst.st_ino ||
+        (S_ISREG(st.st_mode) && (uint64_t)st.st_size != s->exports[id].size))
         return -ESTALE;
-    }
-    close(fd);
     return 0;
 }
 

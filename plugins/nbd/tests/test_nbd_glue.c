@@ -6,6 +6,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +203,21 @@ TEST(method_and_connections)
     EXPECT_EQ_INT(p->active_sessions(state), 2);
     EXPECT_EQ_INT(fake_metric("active"), 2);
 
+    /* The ISO replaced on disk: preflight says so, the open export keeps serving. */
+    {
+        char tmp[64];
+        int fd;
+
+        snprintf(tmp, sizeof(tmp), "%s.new", iso);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        EXPECT(fd >= 0 && write(fd, content, sizeof(content)) == (ssize_t)sizeof(content));
+        close(fd);
+        EXPECT_EQ_INT(rename(tmp, iso), 0);
+        EXPECT_EQ_INT(p->rootfs_prepare(state, fake_api.image_find(NULL, "tiny"), NULL), -ESTALE);
+        EXPECT_EQ_INT(rread(c, 8192, 16, buf), 0);
+        EXPECT(memcmp(buf, content + 8192, 16) == 0);
+    }
+
     /* stop() ends live connections and joins their threads. */
     p->stop(state);
     EXPECT(recv(a, buf, 1, 0) <= 0);
@@ -209,7 +226,7 @@ TEST(method_and_connections)
     EXPECT_EQ_INT(fake_metric("active"), 0);
     EXPECT_EQ_INT(fake_events("nbd.connect"), 2);
     EXPECT_EQ_INT(fake_events("nbd.disconnect"), 2);
-    EXPECT(fake_metric("bytes_read") == 4096 * 2 + 10);
+    EXPECT(fake_metric("bytes_read") == 4096 * 2 + 10 + 16);
     close(a);
     close(c);
     p->unload(state);
