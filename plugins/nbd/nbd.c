@@ -331,7 +331,11 @@ static void nbd_accept_one(struct nbd_state *s, int fd, const struct sockaddr_st
         return;
     }
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    /* A client that vanished (powered off with its root on us) frees its slot in ~2 min. */
     (void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &(int){60}, sizeof(int));
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &(int){10}, sizeof(int));
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &(int){6}, sizeof(int));
     c = calloc(1, sizeof(*c));
     if (!c) {
         close(fd);
