@@ -79,6 +79,20 @@ qemu-img convert -f raw -O raw "$U/tiny" "$T/tiny.out2" && cmp "$T/tiny.out2" "$
     fail "qemu-img after malformed traffic"
 echo "ok malformed"
 
+# IPv6 listen address (when the host has ::1).
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+    "$NBD_HOST" "$NBD_PLUGIN" "$T/port6" --image archiso="$T/tiny.iso" address=::1 port=0 \
+        >/dev/null 2>>"$T/pxecore.log" &
+    H6=$!
+    at_exit "kill $H6 2>/dev/null"
+    for _ in $(seq 100); do [ -s "$T/port6" ] && break; sleep 0.1; done
+    [ "$(nbdinfo --size "nbd://[::1]:$(cat "$T/port6")/archiso")" = "$(stat -c %s "$T/tiny.iso")" ] ||
+        fail "nbdinfo over IPv6"
+    kill -TERM "$H6"
+    wait "$H6" || fail "IPv6 nbd_host exited with $?"
+    echo "ok IPv6"
+fi
+
 kill -TERM "$HOST_PID"
 wait "$HOST_PID" || fail "nbd_host exited with $?"
 cat "$T/host.out"
