@@ -402,6 +402,11 @@ static int nbd_start(void *state)
     if (r < 0)
         return r;
     (void)s->core->service_register(s->self, "nbd", s->port);
+    if (s->port != 10809 && s->n_exports > 0)
+        s->core->log(s->self, PXE_LOG_NOTICE,
+                     "archiso's nbd-client only connects to port 10809; port %u serves other "
+                     "clients only",
+                     s->port);
     s->core->metric_set(s->self, "active", "NBD connections in transmission", 0);
     s->core->log(s->self, PXE_LOG_INFO, "listening on %s port %u, %u export%s",
                  s->cfg && s->cfg->address ? s->cfg->address : "0.0.0.0", s->port, s->n_exports,
