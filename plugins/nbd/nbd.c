@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -418,9 +417,9 @@ static int nbd_start(void *state)
 static void nbd_stop(void *state)
 {
     struct nbd_state *s = state;
-    struct timespec deadline;
     struct nbd_conn *c, *next;
     unsigned leaked = 0;
+    uint64_t deadline;
 
     s->core->source_free(s->listen_src);
     s->listen_src = NULL;
@@ -435,16 +434,19 @@ static void nbd_stop(void *state)
     s->conns = NULL;
     pthread_mutex_unlock(&s->lock);
 
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += NBD_STOP_WAIT_USEC / 1000000;
+    /* Wait for the done flag (a worker's last store) with a bound, then join at once. */
+    deadline = s->core->now_usec() + NBD_STOP_WAIT_USEC;
     for (; c; c = next) {
         next = c->next;
-        if (pthread_timedjoin_np(c->thread, NULL, &deadline) != 0) {
+        while (!atomic_load(&c->done) && s->core->now_usec() < deadline)
+            usleep(1000);
+        if (!atomic_load(&c->done)) {
             s->core->log(s->self, PXE_LOG_ERR, "%s: connection thread did not stop, leaking it",
                          c->peer);
             leaked++;
             continue;
         }
+        pthread_join(c->thread, NULL);
         close(c->fd);
         free(c);
     }
