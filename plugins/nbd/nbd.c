@@ -39,6 +39,12 @@ static const struct pxe_config_item nbd_config_items[] = {
     {"handshake_timeout", PXE_CFG_DURATION, 0, "10s",
      offsetof(struct nbd_config, handshake_timeout),
      "time a client has to finish option negotiation", NULL, 100000, 3600000000},
+    {"tls", PXE_CFG_STR, 0, "off", offsetof(struct nbd_config, tls),
+     "STARTTLS: off, on (offered) or require", "nbd-tls", 0, 0},
+    {"tls_certificate", PXE_CFG_PATH, 0, NULL, offsetof(struct nbd_config, tls_certificate),
+     "server certificate (PEM) for TLS", NULL, 0, 0},
+    {"tls_key", PXE_CFG_PATH, PXE_CFG_SECRET, NULL, offsetof(struct nbd_config, tls_key),
+     "private key (PEM) of tls_certificate", NULL, 0, 0},
     {"exports", PXE_CFG_JSON, 0, NULL, offsetof(struct nbd_config, exports),
      "extra read-only exports: object of export name -> file path", NULL, 0, 0},
     {0},
@@ -102,6 +108,18 @@ static int nbd_config_complete(void *state, void *cfg)
     json_t *v;
 
     s->cfg = c;
+    if (!c->tls || strcmp(c->tls, "off") == 0) {
+        s->tls_mode = NBD_TLS_OFF;
+    } else if (strcmp(c->tls, "on") == 0 || strcmp(c->tls, "require") == 0) {
+        s->tls_mode = c->tls[0] == 'o' ? NBD_TLS_ON : NBD_TLS_REQUIRE;
+        if (!c->tls_certificate || !c->tls_key) {
+            s->core->log(s->self, PXE_LOG_ERR, "tls: needs tls_certificate and tls_key");
+            return -EINVAL;
+        }
+    } else {
+        s->core->log(s->self, PXE_LOG_ERR, "tls: must be \"off\", \"on\" or \"require\"");
+        return -EINVAL;
+    }
     if (!c->exports)
         return 0;
     if (!json_is_object(c->exports)) {
@@ -270,6 +288,16 @@ static int nbd_bind(void *state)
 
     if (s->listen_fd >= 0)
         return 0;
+    if (s->tls_mode != NBD_TLS_OFF && !s->tls_ctx) {
+        char err[256];
+
+        r = nbd_tls_ctx_new(s->cfg->tls_certificate, s->cfg->tls_key, &s->tls_ctx, err,
+                            sizeof(err));
+        if (r < 0) {
+            s->core->log(s->self, PXE_LOG_ERR, "tls: %s: %s", s->cfg->tls_certificate, err);
+            return r;
+        }
+    }
     r = nbd_exports_build(s);
     if (r == 0)
         r = nbd_listen(s);
@@ -407,9 +435,12 @@ static int nbd_start(void *state)
                      "clients only",
                      s->port);
     s->core->metric_set(s->self, "active", "NBD connections in transmission", 0);
-    s->core->log(s->self, PXE_LOG_INFO, "listening on %s port %u, %u export%s",
+    s->core->log(s->self, PXE_LOG_INFO, "listening on %s port %u, %u export%s, TLS %s",
                  s->cfg && s->cfg->address ? s->cfg->address : "0.0.0.0", s->port, s->n_exports,
-                 s->n_exports == 1 ? "" : "s");
+                 s->n_exports == 1 ? "" : "s",
+                 s->tls_mode == NBD_TLS_OFF  ? "off"
+                 : s->tls_mode == NBD_TLS_ON ? "offered"
+                                             : "required");
     return 0;
 }
 
@@ -452,8 +483,11 @@ static void nbd_stop(void *state)
     }
     /* A thread still running reads the state and export table: leave them alone. */
     s->leaked = leaked;
-    if (!leaked)
+    if (!leaked) {
         nbd_exports_free(s);
+        nbd_tls_ctx_free(s->tls_ctx);
+        s->tls_ctx = NULL;
+    }
 }
 
 static void nbd_unload(void *state)
@@ -465,6 +499,7 @@ static void nbd_unload(void *state)
     if (s->listen_fd >= 0)
         close(s->listen_fd);
     nbd_exports_free(s);
+    nbd_tls_ctx_free(s->tls_ctx);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -576,6 +611,7 @@ static int nbd_status(void *state, struct json_t **ret_json)
     pthread_mutex_unlock(&s->lock);
     json_object_set_new(o, "port", json_integer(s->port));
     json_object_set_new(o, "enabled", json_boolean(atomic_load(&s->enabled)));
+    json_object_set_new(o, "tls", json_string(s->cfg && s->cfg->tls ? s->cfg->tls : "off"));
     json_object_set_new(o, "active_sessions", json_integer((json_int_t)atomic_load(&s->sessions)));
     json_object_set_new(o, "exports", ex);
     json_object_set_new(o, "connections", conns);

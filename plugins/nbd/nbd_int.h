@@ -11,12 +11,17 @@
 
 #include <pxecore/plugin.h>
 
+#include "nbd_tls.h"
+
 struct nbd_config {
     char *address;
     uint64_t port;
     uint64_t max_connections;
     uint64_t handshake_timeout; /* microseconds */
     struct json_t *exports;     /* object name -> file path, or NULL */
+    char *tls;                  /* "off", "on" or "require" */
+    char *tls_certificate;      /* PEM file, or NULL */
+    char *tls_key;              /* PEM file, or NULL */
 };
 
 /* One exported file; immutable between bind/start and stop. */
@@ -50,10 +55,12 @@ struct nbd_state {
     struct pxe_source *listen_src;
     struct nbd_export *exports;
     uint32_t n_exports;
-    int default_export;      /* index for the empty export name, or -1 */
-    uint32_t leaked;         /* stop() left threads running: unload frees nothing */
-    uint64_t refused_logged; /* now_usec of the last "cap reached" log line (loop thread) */
-    pthread_mutex_t lock;    /* conns */
+    int default_export;          /* index for the empty export name, or -1 */
+    uint32_t tls_mode;           /* NBD_TLS_* */
+    struct nbd_tls_ctx *tls_ctx; /* credentials, loaded in bind */
+    uint32_t leaked;             /* stop() left threads running: unload frees nothing */
+    uint64_t refused_logged;     /* now_usec of the last "cap reached" log line (loop thread) */
+    pthread_mutex_t lock;        /* conns */
     struct nbd_conn *conns;
     atomic_uint_fast64_t live;     /* connections with a running thread */
     atomic_uint_fast64_t sessions; /* connections in transmission */

@@ -273,6 +273,18 @@ int nbd_hs_option(struct nbd_hs *hs, uint32_t opt, const uint8_t *data, uint32_t
     hs->options++;
     if (len > NBD_OPT_MAX)
         return -EINVAL;
+    if (opt == NBD_OPT_STARTTLS && hs->tls != NBD_TLS_OFF) {
+        if (len != 0 || hs->tls_active)
+            return rep_empty(out, opt, NBD_REP_ERR_INVALID);
+        r = rep_empty(out, opt, NBD_REP_ACK);
+        return r < 0 ? r : NBD_HS_STARTTLS;
+    }
+    if (hs->tls == NBD_TLS_REQUIRE && !hs->tls_active && opt != NBD_OPT_ABORT) {
+        /* EXPORT_NAME has no error reply: hang up. */
+        if (opt == NBD_OPT_EXPORT_NAME)
+            return NBD_HS_CLOSE;
+        return rep_empty(out, opt, NBD_REP_ERR_TLS_REQD);
+    }
     switch (opt) {
     case NBD_OPT_EXPORT_NAME:
         return opt_export_name(hs, data, len, ex, out, ret_id);

@@ -41,6 +41,7 @@
 #define NBD_REP_ERR_UNSUP    (NBD_REP_ERR_BIT | 1u)
 #define NBD_REP_ERR_POLICY   (NBD_REP_ERR_BIT | 2u)
 #define NBD_REP_ERR_INVALID  (NBD_REP_ERR_BIT | 3u)
+#define NBD_REP_ERR_TLS_REQD (NBD_REP_ERR_BIT | 5u)
 #define NBD_REP_ERR_UNKNOWN  (NBD_REP_ERR_BIT | 6u)
 #define NBD_REP_ERR_SHUTDOWN (NBD_REP_ERR_BIT | 7u)
 #define NBD_REP_ERR_TOO_BIG  (NBD_REP_ERR_BIT | 9u)
@@ -137,12 +138,20 @@ struct nbd_hs {
     uint32_t structured; /* NBD_OPT_STRUCTURED_REPLY negotiated */
     uint32_t refusing;   /* 1: answer INFO/GO/LIST with ERR_SHUTDOWN (method disabled) */
     uint32_t options;    /* options seen */
+    uint32_t tls;        /* NBD_TLS_*: what the server offers */
+    uint32_t tls_active; /* STARTTLS done: the rest of the session is encrypted */
 };
+
+/* TLS policy (struct nbd_hs.tls). */
+#define NBD_TLS_OFF     0 /* STARTTLS answered ERR_UNSUP */
+#define NBD_TLS_ON      1 /* STARTTLS offered, plain sessions allowed */
+#define NBD_TLS_REQUIRE 2 /* everything but STARTTLS and ABORT refused until TLS */
 
 /* Results of nbd_hs_option. */
 #define NBD_HS_CONTINUE 0 /* write out, read the next option */
 #define NBD_HS_GO       1 /* write out, then transmission on export *ret_id */
 #define NBD_HS_CLOSE    2 /* write out (may be empty), then close */
+#define NBD_HS_STARTTLS 3 /* write out (the ACK), run the TLS handshake, set tls_active */
 
 /* Appends the 18-byte server greeting. 0 or -ENOMEM. */
 int nbd_greeting(struct nbd_out *out);

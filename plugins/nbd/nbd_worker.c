@@ -7,6 +7,7 @@
  * shutdown() it at any time, and the fd is closed by whoever joins the thread.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -32,6 +33,8 @@ struct worker {
     size_t tmp_cap;
     uint64_t reqs, bytes, errors; /* not yet flushed to metrics */
     uint64_t deadline;            /* now_usec bound on reads during the handshake, or 0 */
+    struct nbd_tls_session *tls;  /* after STARTTLS, or NULL */
+    int clean;                    /* ended by NBD_CMD_DISC or ABORT: send close_notify */
 };
 
 /* Reads exactly n bytes. 0, or -errno (-ECONNRESET on EOF). */
@@ -45,15 +48,20 @@ static int w_read(struct worker *w, void *buf, size_t n)
 
             if (w->deadline && w->s->core->now_usec() > w->deadline)
                 return -ETIMEDOUT;
-            k = recv(w->fd, w->rbuf, NBD_RBUF_SIZE, 0);
-
+            if (w->tls) {
+                k = nbd_tls_recv(w->tls, w->rbuf, NBD_RBUF_SIZE);
+                if (k < 0)
+                    return (int)k;
+            } else {
+                k = recv(w->fd, w->rbuf, NBD_RBUF_SIZE, 0);
+                if (k < 0) {
+                    if (errno == EINTR)
+                        continue;
+                    return -errno;
+                }
+            }
             if (k == 0)
                 return -ECONNRESET;
-            if (k < 0) {
-                if (errno == EINTR)
-                    continue;
-                return -errno;
-            }
             w->roff = 0;
             w->rlen = (size_t)k;
         }
@@ -88,8 +96,10 @@ static int w_write(struct worker *w, const void *buf, size_t n, int flags)
     const uint8_t *p = buf;
 
     while (n > 0) {
-        ssize_t k = send(w->fd, p, n, flags | MSG_NOSIGNAL);
+        ssize_t k = w->tls ? nbd_tls_send(w->tls, p, n) : send(w->fd, p, n, flags | MSG_NOSIGNAL);
 
+        if (k < 0 && w->tls)
+            return (int)k;
         if (k < 0) {
             if (errno == EINTR)
                 continue;
@@ -148,6 +158,25 @@ static void set_rcvtimeo(int fd, uint64_t usec)
     (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 }
 
+/* Runs the TLS handshake after the STARTTLS ACK; NULL, or why it failed. */
+static const char *w_starttls(struct worker *w, struct nbd_hs *hs)
+{
+    static __thread char why[192];
+    uint64_t now = w->s->core->now_usec();
+    unsigned ms = now < w->deadline ? (unsigned)((w->deadline - now) / 1000) : 0;
+    char err[128];
+
+    /* The client must wait for the ACK: bytes already buffered would be plaintext. */
+    if (w->roff != w->rlen)
+        return "data after STARTTLS";
+    if (nbd_tls_start(w->s->tls_ctx, w->fd, ms ? ms : 1, &w->tls, err, sizeof(err)) < 0) {
+        snprintf(why, sizeof(why), "TLS handshake failed: %s", err);
+        return why;
+    }
+    hs->tls_active = 1;
+    return NULL;
+}
+
 /*
  * Fixed newstyle negotiation. Returns the export index chosen, or -1 to close
  * (the reason is logged at debug level and counted).
@@ -161,6 +190,7 @@ static int w_handshake(struct worker *w, struct nbd_hs *hs, struct nbd_out *out)
     uint32_t opt = 0, len;
     int id = -1, r;
 
+    hs->tls = s->tls_ctx ? s->tls_mode : NBD_TLS_OFF;
     /* Each recv waits at most handshake_timeout, and none starts after the deadline. */
     w->deadline = s->core->now_usec() + s->cfg->handshake_timeout;
     set_rcvtimeo(w->fd, s->cfg->handshake_timeout);
@@ -207,6 +237,12 @@ static int w_handshake(struct worker *w, struct nbd_hs *hs, struct nbd_out *out)
         }
         if (r >= 0 && out->len > 0 && w_write(w, out->data, out->len, 0) < 0)
             r = -EPIPE;
+        if (r == NBD_HS_STARTTLS) {
+            why = w_starttls(w, hs);
+            if (why)
+                break;
+            r = NBD_HS_CONTINUE;
+        }
         if (r != NBD_HS_CONTINUE)
             break;
     }
@@ -215,6 +251,7 @@ static int w_handshake(struct worker *w, struct nbd_hs *hs, struct nbd_out *out)
         set_rcvtimeo(w->fd, 0);
         return id;
     }
+    w->clean = r == NBD_HS_CLOSE && opt == NBD_OPT_ABORT;
     if (r == NBD_HS_CLOSE && opt == NBD_OPT_EXPORT_NAME)
         why = hs->refusing ? "export refused, the boot method is disabled" : "unknown export";
     else if ((r == -ETIMEDOUT || r == -EAGAIN) && !why)
@@ -238,7 +275,14 @@ static int w_send_data(struct worker *w, const struct nbd_export *e, const uint8
     int r = w_write(w, hdr, hlen, length ? MSG_MORE : 0);
 
     while (r == 0 && left > 0) {
-        ssize_t k = sendfile(w->fd, e->fd, &pos, left);
+        ssize_t k;
+
+        if (w->tls) {
+            errno = EINVAL; /* no sendfile through TLS: copy through the buffer */
+            k = -1;
+        } else {
+            k = sendfile(w->fd, e->fd, &pos, left);
+        }
 
         if (k > 0) {
             left -= (size_t)k;
@@ -324,6 +368,7 @@ static void w_transmission(struct worker *w, const struct nbd_hs *hs, int id)
                 r = w_reply(w, &rq, hs->structured, error);
             break;
         default:
+            w->clean = rq.type == NBD_CMD_DISC;
             if (rq.type != NBD_CMD_DISC) {
                 w->errors++;
                 why = "write payload past the request cap";
@@ -392,6 +437,7 @@ void *nbd_worker(void *arg)
     }
 done:
     w_flush_metrics(&w);
+    nbd_tls_end(w.tls, w.clean);
     free(w.rbuf);
     free(w.tmp);
     /* Tell the peer now; the fd itself stays open until the thread is joined. */

@@ -262,6 +262,50 @@ TEST(refusing)
     nbd_out_free(&out);
 }
 
+TEST(starttls)
+{
+    struct nbd_out out = {0};
+    struct nbd_hs hs = {.client_flags = 1, .tls = NBD_TLS_REQUIRE};
+    uint8_t b[64];
+    uint32_t t[8];
+    int id = -1;
+    size_t n = go_payload(b, "archiso", 0, NULL);
+
+    /* Required: everything but STARTTLS and ABORT is refused before TLS. */
+    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_GO, b, (uint32_t)n, &ex, &out, &id), NBD_HS_CONTINUE);
+    EXPECT_EQ_INT(replies(&out, NBD_OPT_GO, t, 8), 1);
+    EXPECT_EQ_INT(t[0], NBD_REP_ERR_TLS_REQD);
+    nbd_out_reset(&out);
+    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_LIST, NULL, 0, &ex, &out, &id), NBD_HS_CONTINUE);
+    EXPECT_EQ_INT(replies(&out, NBD_OPT_LIST, t, 8), 1);
+    EXPECT_EQ_INT(t[0], NBD_REP_ERR_TLS_REQD);
+    nbd_out_reset(&out);
+    EXPECT_EQ_INT(
+        nbd_hs_option(&hs, NBD_OPT_EXPORT_NAME, (const uint8_t *)"archiso", 7, &ex, &out, &id),
+        NBD_HS_CLOSE);
+    EXPECT_EQ_INT(out.len, 0);
+    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_STARTTLS, b, 1, &ex, &out, &id), NBD_HS_CONTINUE);
+    EXPECT_EQ_INT(replies(&out, NBD_OPT_STARTTLS, t, 8), 1);
+    EXPECT_EQ_INT(t[0], NBD_REP_ERR_INVALID);
+    nbd_out_reset(&out);
+    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_STARTTLS, NULL, 0, &ex, &out, &id), NBD_HS_STARTTLS);
+    EXPECT_EQ_INT(replies(&out, NBD_OPT_STARTTLS, t, 8), 1);
+    EXPECT_EQ_INT(t[0], NBD_REP_ACK);
+    nbd_out_reset(&out);
+    /* After the TLS handshake: a second STARTTLS is invalid, GO works. */
+    hs.tls_active = 1;
+    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_STARTTLS, NULL, 0, &ex, &out, &id), NBD_HS_CONTINUE);
+    EXPECT_EQ_INT(replies(&out, NBD_OPT_STARTTLS, t, 8), 1);
+    EXPECT_EQ_INT(t[0], NBD_REP_ERR_INVALID);
+    nbd_out_reset(&out);
+    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_GO, b, (uint32_t)n, &ex, &out, &id), NBD_HS_GO);
+    /* Optional TLS: plain GO works too. */
+    hs = (struct nbd_hs){.client_flags = 1, .tls = NBD_TLS_ON};
+    nbd_out_reset(&out);
+    EXPECT_EQ_INT(nbd_hs_option(&hs, NBD_OPT_GO, b, (uint32_t)n, &ex, &out, &id), NBD_HS_GO);
+    nbd_out_free(&out);
+}
+
 static struct nbd_request rq(uint16_t type, uint16_t flags, uint64_t off, uint32_t len)
 {
     return (struct nbd_request){.type = type, .flags = flags, .offset = off, .length = len};
@@ -351,6 +395,7 @@ int main(void)
     RUN(list_abort_unknown_structured);
     RUN(export_name);
     RUN(refusing);
+    RUN(starttls);
     RUN(requests);
     RUN(reply_encoding);
     return tap_done();
