@@ -38,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size < 4 || nbd_greeting(&out) < 0 || nbd_client_flags(&hs, data) < 0)
         goto done;
-    hs.refusing = size % 7 == 0; /* also exercise the disabled-method answers */
+    hs.refusing = size % 7 == 0;   /* also exercise the disabled-method answers */
+    hs.tls = (uint32_t)(size % 3); /* and every TLS policy */
     while (r == NBD_HS_CONTINUE && size - o >= NBD_OPT_HDR_SIZE) {
         uint32_t opt, len;
 
@@ -53,6 +54,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         else
             r = nbd_hs_option(&hs, opt, data + o, len, &ex, &out, &id);
         o += len;
+        if (r == NBD_HS_STARTTLS) {
+            hs.tls_active = 1; /* as if the TLS handshake succeeded */
+            r = NBD_HS_CONTINUE;
+        }
     }
     if (r != NBD_HS_GO || id != 0)
         goto done;
