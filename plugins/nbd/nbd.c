@@ -347,7 +347,9 @@ static void nbd_accept_one(struct nbd_state *s, int fd, const struct sockaddr_st
     if (atomic_load(&s->live) >= s->cfg->max_connections) {
         uint64_t now = s->core->now_usec();
 
-        s->core->metric_add(s->self, "refused", "NBD connections closed at the cap", 1);
+        s->core->metric_add(s->self, "refused",
+                            "NBD connections refused: at the cap, or while the method is disabled",
+                            1);
         if (now - s->refused_logged > NBD_REFUSED_LOG_USEC || !s->refused_logged) {
             s->refused_logged = now;
             s->core->log(s->self, PXE_LOG_WARNING,

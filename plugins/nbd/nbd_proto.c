@@ -197,8 +197,10 @@ static int opt_info_go(struct nbd_hs *hs, uint32_t opt, const uint8_t *d, uint32
         want_name |= t == NBD_INFO_NAME;
         want_desc |= t == NBD_INFO_DESCRIPTION;
     }
-    if (hs->refusing)
+    if (hs->refusing) {
+        hs->refused++;
         return rep_empty(out, opt, NBD_REP_ERR_SHUTDOWN);
+    }
     if (ex->find(ex->ud, (const char *)d + 4, namelen, &info, &id) < 0)
         return rep_empty(out, opt, NBD_REP_ERR_UNKNOWN);
 
@@ -228,8 +230,10 @@ static int opt_list(struct nbd_hs *hs, uint32_t len, const struct nbd_exports *e
 
     if (len != 0)
         return rep_empty(out, NBD_OPT_LIST, NBD_REP_ERR_INVALID);
-    if (hs->refusing)
+    if (hs->refusing) {
+        hs->refused++;
         return rep_empty(out, NBD_OPT_LIST, NBD_REP_ERR_SHUTDOWN);
+    }
     for (i = 0; ex->get(ex->ud, i, &info) == 0; i++) {
         size_t n = strnlen(info.name, NBD_NAME_MAX);
         uint8_t *p = rep(out, NBD_OPT_LIST, NBD_REP_SERVER, (uint32_t)(4 + n), &r);
@@ -251,7 +255,11 @@ static int opt_export_name(struct nbd_hs *hs, const uint8_t *d, uint32_t len,
     int id = -1, r = 0;
     uint8_t *p;
 
-    if (hs->refusing || len > NBD_NAME_MAX || (len && memchr(d, 0, len)))
+    if (hs->refusing) {
+        hs->refused++;
+        return NBD_HS_CLOSE;
+    }
+    if (len > NBD_NAME_MAX || (len && memchr(d, 0, len)))
         return NBD_HS_CLOSE;
     if (ex->find(ex->ud, (const char *)d, len, &info, &id) < 0)
         return NBD_HS_CLOSE;

@@ -140,6 +140,7 @@ struct nbd_hs {
     uint32_t options;    /* options seen */
     uint32_t tls;        /* NBD_TLS_*: what the server offers */
     uint32_t tls_active; /* STARTTLS done: the rest of the session is encrypted */
+    uint32_t refused;    /* options refused because of refusing */
 };
 
 /* TLS policy (struct nbd_hs.tls). */

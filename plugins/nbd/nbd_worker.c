@@ -417,6 +417,9 @@ void *nbd_worker(void *arg)
     }
     id = w_handshake(&w, &hs, &out);
     nbd_out_free(&out);
+    if (hs.refused)
+        core->metric_add(s->self, "refused",
+                         "NBD connections refused: at the cap, or while the method is disabled", 1);
     if (id >= 0) {
         const struct nbd_export *e = &s->exports[id];
         uint64_t t0 = core->now_usec();
