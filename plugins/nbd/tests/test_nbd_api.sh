@@ -6,10 +6,13 @@
 # the nbd.connect event and the plugin's metrics as the API reports them.
 set -eu
 . "$PXECORE_SRC/tests/integration/lib.sh"
-need nbdinfo curl python3
+need nbdinfo curl python3 xorriso
 use_plugins nbd
 
-head -c $((4 << 20)) /dev/urandom >"$T/arch.iso"
+# --image takes real ISO 9660 files only (the core reads their tree)
+mkdir -p "$T/big"
+head -c $((4 << 20)) /dev/urandom >"$T/big/blob"
+xorriso -as mkisofs -quiet -V ARCH -o "$T/arch.iso" "$T/big" 2>/dev/null || fail "xorriso arch.iso"
 P=$(free_port)
 AP=$(free_port)
 TOKEN=nbd-api-test-token-0123456789
@@ -75,7 +78,7 @@ echo "ok disable keeps live connections"
 
 api -X PUT -H 'Content-Type: application/json' -d '{"enabled": true}' \
     "http://127.0.0.1:$AP/api/v1/methods/nbd" >/dev/null || fail "PUT enabled=true"
-[ "$(nbdinfo --size "$U")" = $((4 << 20)) ] || fail "nbdinfo after enabling again"
+[ "$(nbdinfo --size "$U")" = "$(stat -c %s "$T/arch.iso")" ] || fail "nbdinfo after enabling again"
 echo "ok enable"
 
 api "http://127.0.0.1:$AP/api/v1/events?limit=1000" >"$T/events.json"

@@ -6,12 +6,15 @@
 # traffic leaves the server serving; SIGTERM with a live connection stops cleanly.
 set -eu
 . "$PXECORE_SRC/tests/integration/lib.sh"
-need nbdinfo nbdcopy qemu-img python3 sha256sum
+need nbdinfo nbdcopy qemu-img python3 sha256sum xorriso
 HERE=$(dirname "$0")
 
 use_plugins nbd
 
-head -c $((64 << 20)) /dev/urandom >"$T/arch.iso"
+# --image takes real ISO 9660 files only (the core reads their tree)
+mkdir -p "$T/big"
+head -c $((64 << 20)) /dev/urandom >"$T/big/blob"
+xorriso -as mkisofs -quiet -V ARCH -o "$T/arch.iso" "$T/big" 2>/dev/null || fail "xorriso arch.iso"
 head -c 1000000 /dev/urandom >"$T/extra.bin"
 if command -v xorriso >/dev/null; then
     mkdir -p "$T/tree/arch/boot/x86_64"
@@ -31,10 +34,10 @@ U="nbd://127.0.0.1:$P"
 grep -q "listening on 127.0.0.1 port $P, 3 exports" "$T/pxecore.log" || fail "listen line"
 
 nbdinfo --json "$U/archiso" >"$T/info.json"
-python3 - "$T/info.json" <<'EOF' || fail "nbdinfo --json"
-import json, sys
+python3 - "$T/info.json" "$T/arch.iso" <<'EOF' || fail "nbdinfo --json"
+import json, os, sys
 e = json.load(open(sys.argv[1]))["exports"][0]
-assert e["export-size"] == 64 << 20 and e["is_read_only"] is True and e["can_multi_conn"] is True, e
+assert e["export-size"] == os.path.getsize(sys.argv[2]) and e["is_read_only"] is True and e["can_multi_conn"] is True, e
 EOF
 nbdinfo --list --json "$U" >"$T/list.json"
 python3 -c 'import json,sys; n=sorted(e["export-name"] for e in json.load(open(sys.argv[1]))["exports"]); assert n==["archiso","extra","tiny"], n' \
@@ -58,9 +61,9 @@ if command -v nbd-client >/dev/null; then
     echo "ok nbd-client -l"
 fi
 
-python3 "$HERE/nbd_malformed.py" 127.0.0.1 "$P" archiso $((64 << 20)) >"$T/malformed.log" ||
+python3 "$HERE/nbd_malformed.py" 127.0.0.1 "$P" archiso "$(stat -c %s "$T/arch.iso")" >"$T/malformed.log" ||
     { cat "$T/malformed.log"; fail "malformed cases"; }
-[ "$(nbdinfo --size "$U/archiso")" = $((64 << 20)) ] || fail "nbdinfo after malformed traffic"
+[ "$(nbdinfo --size "$U/archiso")" = "$(stat -c %s "$T/arch.iso")" ] || fail "nbdinfo after malformed traffic"
 echo "ok malformed traffic"
 
 # SIGTERM while a client is in transmission: stop() closes it and joins its thread.
