@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: MIT
+# Helpers for the DHCP integration tests (sourced after tests/integration/lib.sh).
+# Everything here runs inside the test's own network namespaces.
+
+# The stand-in core (tests/dhcp_host.c) takes --service/--host; the daemon gets the
+# same through its http plugin and host profiles.
+case "$(basename "$PXECORE_BIN")" in
+dhcp_host | pxecore-standin) DHCP_STANDIN=1 ;;
+*) DHCP_STANDIN=0 ;;
+esac
+DHCPC="python3 $PXECORE_SRC/plugins/dhcp/tests/dhcpc.py"
+
+# http_args PORT: arguments that make an "http" service exist on PORT.
+http_args() {
+    if [ "$DHCP_STANDIN" = 1 ]; then
+        echo "--service http=$1"
+    else
+        echo "--set http.port=$1"
+    fi
+}
+
+# udhcpc_run NAME ARGS...: busybox udhcpc in the client namespace; on a lease its
+# environment lands in $T/NAME.env.  Returns udhcpc's status.
+udhcpc_run() {
+    n=$1; shift
+    rm -f "$T/$n.env"
+    cat >"$T/udhcpc.sh" <<'S'
+#!/bin/sh
+[ "$1" = bound ] && env | sort >"$OUT"
+exit 0
+S
+    chmod +x "$T/udhcpc.sh"
+    cli_exec env OUT="$T/$n.env" timeout 20 busybox udhcpc -i cli0 -f -q -n -t 3 -T 1 \
+        -s "$T/udhcpc.sh" "$@" >>"$T/udhcpc.log" 2>&1
+}
+
+# envval NAME VAR: value of VAR in $T/NAME.env.
+envval() { sed -n "s/^$2=//p" "$T/$1.env"; }
+
+# expect_env NAME VAR VALUE
+expect_env() {
+    got=$(envval "$1" "$2")
+    [ "$got" = "$3" ] || fail "$1: $2 is '$got', expected '$3'"
+}
+
+# wait_for FILE PATTERN: up to 5 s for PATTERN (grep -E) to appear in FILE.
+wait_for() {
+    i=0
+    until grep -Eq "$2" "$1" 2>/dev/null; do
+        i=$((i + 1)); [ "$i" -lt 50 ] || fail "'$2' not in $1 after 5 s"
+        sleep 0.1
+    done
+}
+
+# no_match FILE PATTERN
+no_match() { ! grep -Eq "$2" "$1" || fail "unexpected '$2' in $1"; }
