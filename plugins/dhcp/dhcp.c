@@ -15,6 +15,8 @@
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +147,13 @@ struct dhcp_state {
     int fd67, fd4011;
     struct pxe_source *src67, *src4011, *timer;
     int dirty;
+    /* Lease file writer: the loop formats, a short-lived thread writes and fsyncs. */
+    pthread_t writer;
+    int writer_running;
+    atomic_int writer_done;
+    int writer_result;
+    char *wbuf;
+    size_t wlen;
     uint64_t last_warn_usec;
     int warned_no_http;
     uint8_t out[DHCP_MAX_REPLY + 28];
@@ -420,7 +429,7 @@ out:
 static int dhcp_socket(const char *ifname, uint32_t addr, uint16_t port, int *ret_fd)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr = {addr}};
-    int one = 1, fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1, rcvbuf = 4 << 20, fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
     if (fd < 0)
         return -errno;
@@ -435,6 +444,9 @@ static int dhcp_socket(const char *ifname, uint32_t addr, uint16_t port, int *re
         close(fd);
         return r;
     }
+    /* Bursts of PXE clients (a rack powering on) must not overflow the default buffer. */
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     *ret_fd = fd;
     return 0;
 }
@@ -888,18 +900,56 @@ static void dhcp_readable(void *ud, int fd, uint32_t events)
     }
 }
 
-static void dhcp_flush(struct dhcp_state *s)
+static void *dhcp_writer_main(void *ud)
+{
+    struct dhcp_state *s = ud;
+
+    s->writer_result = dhcp_lease_write_file(s->cfg->lease_file, s->wbuf, s->wlen);
+    atomic_store(&s->writer_done, 1);
+    return NULL;
+}
+
+static void dhcp_writer_finish(struct dhcp_state *s)
+{
+    s->writer_running = 0;
+    free(s->wbuf);
+    s->wbuf = NULL;
+    if (s->writer_result < 0) {
+        s->dirty = 1;
+        dhcp_warn(s, "writing lease file %s: %s (retrying)", s->cfg->lease_file,
+                  strerror(-s->writer_result));
+    }
+}
+
+/* Collects a finished write; wait: block until the writer is done. */
+static void dhcp_writer_reap(struct dhcp_state *s, int wait)
+{
+    if (!s->writer_running || (!wait && !atomic_load(&s->writer_done)))
+        return;
+    pthread_join(s->writer, NULL);
+    dhcp_writer_finish(s);
+}
+
+/* Writes the lease file if it changed.  sync: in this thread (at start and stop). */
+static void dhcp_flush(struct dhcp_state *s, int sync)
 {
     uint64_t now = (uint64_t)time(NULL);
 
-    if (s->dirty && s->cfg->lease_file) {
-        int r = dhcp_pool_save(&s->pool, s->cfg->lease_file, now);
+    dhcp_writer_reap(s, sync);
+    if (s->dirty && s->cfg->lease_file && !s->writer_running) {
+        int r = dhcp_pool_format(&s->pool, now, &s->wbuf, &s->wlen);
 
-        if (r < 0)
-            dhcp_warn(s, "writing lease file %s: %s (retrying)", s->cfg->lease_file,
-                      strerror(-r));
-        else
+        if (r < 0) {
+            dhcp_warn(s, "lease file: %s", strerror(-r));
+        } else {
             s->dirty = 0;
+            atomic_store(&s->writer_done, 0);
+            s->writer_running = 1;
+            if (sync || pthread_create(&s->writer, NULL, dhcp_writer_main, s) != 0) {
+                dhcp_writer_main(s);
+                dhcp_writer_finish(s);
+            }
+        }
     }
     s->core->metric_set(s->self, "leases", "bound, unexpired leases",
                         (int64_t)dhcp_pool_bound(&s->pool, now));
@@ -909,7 +959,7 @@ static void dhcp_tick(void *ud)
 {
     struct dhcp_state *s = ud;
 
-    dhcp_flush(s);
+    dhcp_flush(s, 0);
     s->core->timer_set(s->timer, s->cfg->lease_flush);
 }
 
@@ -947,7 +997,7 @@ static int dhcp_start(void *state)
         r = s->core->timer_add(s->self, c->lease_flush, dhcp_tick, s, &s->timer);
         if (r < 0)
             return r;
-        dhcp_flush(s);
+        dhcp_flush(s, 1);
     }
     r = s->core->io_add(s->self, s->fd67, PXE_IO_IN, dhcp_readable, s, &s->src67);
     if (r < 0)
@@ -976,7 +1026,7 @@ static void dhcp_stop(void *state)
     s->core->source_free(s->timer);
     s->src67 = s->src4011 = s->timer = NULL;
     if (!s->idle && !s->cfg->proxy)
-        dhcp_flush(s);
+        dhcp_flush(s, 1);
 }
 
 static void dhcp_unload(void *state)

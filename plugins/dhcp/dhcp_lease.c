@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static uint32_t mac_hash(const uint8_t *mac, size_t len)
@@ -254,24 +255,17 @@ static int fsync_dir(const char *path)
     return r;
 }
 
-int dhcp_pool_save(const struct dhcp_pool *p, const char *path, uint64_t now)
+int dhcp_pool_format(const struct dhcp_pool *p, uint64_t now, char **ret_buf, size_t *ret_len)
 {
-    char tmp[4096];
-    FILE *f;
-    int fd, r = 0;
+    /* "<20 digits> <47> <15> <63>\n" bounds one line. */
+    size_t cap = 0, len = 0;
+    char *buf;
 
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp))
-        return -ENAMETOOLONG;
-    fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    f = fdopen(fd, "w");
-    if (!f) {
-        r = -errno;
-        close(fd);
-        unlink(tmp);
-        return r;
-    }
+    for (uint32_t i = 0; i < p->n; i++)
+        cap += p->l[i].state == DHCP_LEASE_BOUND && p->l[i].expires > now;
+    buf = malloc(cap * 160 + 1);
+    if (!buf)
+        return -ENOMEM;
     for (uint32_t i = 0; i < p->n; i++) {
         const struct dhcp_lease *l = &p->l[i];
         char mac[16 * 3], ip[INET_ADDRSTRLEN];
@@ -281,12 +275,40 @@ int dhcp_pool_save(const struct dhcp_pool *p, const char *path, uint64_t now)
             continue;
         fmt_mac(l, mac);
         inet_ntop(AF_INET, &a, ip, sizeof(ip));
-        fprintf(f, "%" PRIu64 " %s %s %s\n", l->expires, mac, ip,
-                l->hostname[0] ? l->hostname : "*");
+        len += (size_t)snprintf(buf + len, 160, "%" PRIu64 " %s %s %s\n", l->expires, mac, ip,
+                                l->hostname[0] ? l->hostname : "*");
     }
-    if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0)
-        r = -errno ? -errno : -EIO;
-    if (fclose(f) != 0 && r == 0)
+    buf[len] = '\0';
+    *ret_buf = buf;
+    *ret_len = len;
+    return 0;
+}
+
+int dhcp_lease_write_file(const char *path, const char *buf, size_t len)
+{
+    char tmp[4096];
+    size_t off = 0;
+    int fd, r = 0;
+
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp))
+        return -ENAMETOOLONG;
+    fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    while (off < len) {
+        ssize_t w = write(fd, buf + off, len - off);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            r = w < 0 ? -errno : -EIO;
+            break;
+        }
+        off += (size_t)w;
+    }
+    if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
+        r = -errno;
+    if (close(fd) < 0 && r == 0)
         r = -errno;
     if (r == 0 && rename(tmp, path) < 0)
         r = -errno;
@@ -295,6 +317,19 @@ int dhcp_pool_save(const struct dhcp_pool *p, const char *path, uint64_t now)
         return r;
     }
     return fsync_dir(path);
+}
+
+int dhcp_pool_save(const struct dhcp_pool *p, const char *path, uint64_t now)
+{
+    char *buf;
+    size_t len;
+    int r = dhcp_pool_format(p, now, &buf, &len);
+
+    if (r < 0)
+        return r;
+    r = dhcp_lease_write_file(path, buf, len);
+    free(buf);
+    return r;
 }
 
 static int parse_mac(const char *s, uint8_t *mac)

@@ -76,7 +76,16 @@ void dhcp_lease_set_hostname(struct dhcp_lease *l, const uint8_t *name, size_t l
 uint32_t dhcp_pool_bound(const struct dhcp_pool *p, uint64_t now);
 
 /*
- * Writes every bound, unexpired lease to path atomically.  Lines:
+ * Formats every bound, unexpired lease (the lease file's text) into a new
+ * malloc'd buffer.  0 or -ENOMEM.
+ */
+int dhcp_pool_format(const struct dhcp_pool *p, uint64_t now, char **ret_buf, size_t *ret_len);
+
+/* Replaces path with buf atomically: temp file, fsync, rename, fsync of the directory. */
+int dhcp_lease_write_file(const char *path, const char *buf, size_t len);
+
+/*
+ * dhcp_pool_format + dhcp_lease_write_file.  Lines:
  * "<expires> <mac> <ip> <hostname|*>".  0 or -errno.
  */
 int dhcp_pool_save(const struct dhcp_pool *p, const char *path, uint64_t now);

@@ -413,9 +413,14 @@ int main(int argc, char **argv)
             fclose(f);
         }
     }
+    /* Buffered stderr, flushed once per loop iteration: one write per batch of lines. */
+    setvbuf(stderr, NULL, _IOFBF, 1 << 16);
     while (!quit) {
         struct epoll_event evs[16];
-        int n = epoll_wait(epfd, evs, 16, -1);
+        int n;
+
+        fflush(stderr);
+        n = epoll_wait(epfd, evs, 16, -1);
 
         for (int i = 0; i < n; i++) {
             struct pxe_source *s = evs[i].data.ptr;
@@ -436,6 +441,8 @@ int main(int argc, char **argv)
     }
     if (plug->stop)
         plug->stop(state);
+    fflush(stderr);
+    setvbuf(stderr, NULL, _IONBF, 0);
     for (size_t i = 0; i < n_metrics; i++)
         fprintf(stderr, "metric: %s %" PRId64 "\n", metrics[i].name, metrics[i].n);
     plug->unload(state);

@@ -1,0 +1,133 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# DHCP benchmark: perfdhcp (kea-admin) against pxecore, Kea and dnsmasq --no-ping,
+# all in one run, inside private network namespaces (never the host's interfaces).
+#
+#   bench/dhcp/run.sh [BUILD_DIR]        (root; BUILD_DIR defaults to ./build)
+#   BENCH_PERIOD=10 seconds per rate; BENCH_MAX_RATE=50000 offered "max" rate.
+#
+# Prints exchanges/s and drops at 1000/s, 5000/s and the max offered rate, the
+# burst time for 20 new clients, and pxecore's ratios to each peer.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+BUILD=$(cd "${1:-${PXE_BUILD_DIR:-$SRC/build}}" && pwd)
+PERIOD=${BENCH_PERIOD:-10}
+MAXRATE=${BENCH_MAX_RATE:-50000}
+
+if [ -z "${BENCH_IN_NETNS:-}" ]; then
+    [ "$(id -u)" = 0 ] || { echo "run as root (namespaces, raw sockets)" >&2; exit 1; }
+    missing=""
+    command -v perfdhcp >/dev/null || missing="$missing kea-admin"
+    command -v kea-dhcp4 >/dev/null || missing="$missing kea-dhcp4-server"
+    command -v dnsmasq >/dev/null || missing="$missing dnsmasq-base"
+    if [ -n "$missing" ]; then
+        echo "installing the peers:$missing (apt-get)" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2
+    fi
+    BENCH_IN_NETNS=1 exec unshare --net -- bash "$0" "$BUILD"
+fi
+
+PXE=$BUILD/pxecore
+[ -x "$PXE" ] || PXE=$BUILD/plugins/dhcp/dhcp_host # stand-in core when the daemon is absent
+[ -x "$PXE" ] || { echo "no $BUILD/pxecore: build first" >&2; exit 1; }
+T=$(mktemp -d /tmp/pxebench.XXXXXX)
+PIDS=""
+cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+
+ip link set lo up
+unshare --net sleep 3600 &
+CLI=$!
+PIDS="$PIDS $CLI"
+while [ "$(readlink /proc/$CLI/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do sleep 0.05; done
+ip link add srv0 type veth peer name cli0
+ip link set cli0 netns "$CLI"
+ip addr add 198.18.0.1/16 dev srv0
+ip link set srv0 up
+cli() { nsenter -n -t "$CLI" "$@"; }
+cli ip link set lo up
+cli ip link set cli0 up
+cli ip addr add 198.18.0.200/16 dev cli0
+RANGE_LO=198.18.1.0 RANGE_HI=198.18.255.254
+VC=$(printf 'PXEClient:Arch:00000:UNDI:002001' | od -An -tx1 | tr -d ' \n')
+
+SERVER_PID=""
+start_server() {
+    rm -rf "$T/s"; mkdir -p "$T/s/img"
+    case $1 in
+    pxecore)
+        "$PXE" --plugins-dir "$BUILD/plugins" --pidfile "$T/s/pid" --state-dir "$T/s" \
+            --image "$T/s/img" --no-api --interface srv0 --dhcp-range "$RANGE_LO,$RANGE_HI,12h" \
+            --set dhcp.lease_file="$T/s/leases" >"$T/s/log" 2>&1 &
+        SERVER_PID=$!
+        ready() { [ -s "$T/s/pid" ]; } ;;
+    kea)
+        cat >"$T/s/kea.json" <<J
+{"Dhcp4": {"interfaces-config": {"interfaces": ["srv0"], "dhcp-socket-type": "raw"},
+ "lease-database": {"type": "memfile", "persist": true, "name": "$T/s/kea.leases", "lfc-interval": 0},
+ "valid-lifetime": 43200,
+ "subnet4": [{"id": 1, "subnet": "198.18.0.0/16", "pools": [{"pool": "$RANGE_LO - $RANGE_HI"}]}],
+ "loggers": [{"name": "kea-dhcp4", "output_options": [{"output": "$T/s/log"}], "severity": "INFO"}]}}
+J
+        KEA_LOCKFILE_DIR=$T/s KEA_PIDFILE_DIR=$T/s kea-dhcp4 -c "$T/s/kea.json" >"$T/s/out" 2>&1 &
+        SERVER_PID=$!
+        ready() { grep -q DHCP4_STARTED "$T/s/log" 2>/dev/null; } ;;
+    dnsmasq)
+        dnsmasq --no-daemon --port=0 --interface=srv0 --bind-interfaces --no-ping \
+            --dhcp-range="$RANGE_LO,$RANGE_HI,12h" --dhcp-lease-max=70000 \
+            --dhcp-leasefile="$T/s/leases" --log-facility="$T/s/log" >"$T/s/out" 2>&1 &
+        SERVER_PID=$!
+        ready() { grep -q 'DHCP, IP range' "$T/s/log" 2>/dev/null; } ;;
+    esac
+    i=0
+    until ready; do
+        kill -0 "$SERVER_PID" 2>/dev/null || { cat "$T/s/"*log* "$T/s/out" 2>/dev/null; echo "$1 died" >&2; exit 1; }
+        i=$((i + 1)); [ "$i" -lt 100 ] || { echo "$1 not ready" >&2; exit 1; }
+        sleep 0.1
+    done
+    sleep 0.3
+}
+stop_server() { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true; }
+
+# perf RATE -> "exchanges/s drop%" (drops over both exchange halves)
+perf() {
+    cli timeout $((PERIOD + 20)) perfdhcp -4 -l cli0 -r "$1" -p "$PERIOD" -R 60000 \
+        -o "60,$VC" 198.18.0.1 >"$T/perf.out" 2>&1 || true
+    awk '/^Rate:/ {rate=$2}
+         /^sent packets:/ {sent+=$3}
+         /^drops:/ {drops+=$2}
+         END {if (sent == 0) print "0 100"; else printf "%.0f %.3f\n", rate, 100*drops/sent}' \
+        "$T/perf.out"
+}
+
+declare -A R
+for s in pxecore kea dnsmasq; do
+    for rate in 1000 5000 "$MAXRATE"; do
+        start_server "$s"
+        R[$s,$rate]=$(perf "$rate")
+        stop_server
+    done
+    start_server "$s"
+    R[$s,burst]=$(cli python3 "$HERE/burst.py" cli0 20 5)
+    stop_server
+    echo "measured $s" >&2
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+printf '\nDHCP benchmark (%ss per rate, perfdhcp relayed DORA, PXE vendor class, %s)\n' \
+    "$PERIOD" "$(basename "$PXE")"
+printf '%-9s | %-20s | %-20s | %-22s | %-16s\n' server "1000/s: ex/s drop%" \
+    "5000/s: ex/s drop%" "$MAXRATE/s: ex/s drop%" "burst 20: med/max ms"
+for s in pxecore kea dnsmasq; do
+    printf '%-9s | %-20s | %-20s | %-22s | %-16s\n' "$s" "${R[$s,1000]}" "${R[$s,5000]}" \
+        "${R[$s,$MAXRATE]}" "${R[$s,burst]}"
+done
+printf '\nratios pxecore/peer (exchanges/s; burst: peer/pxecore, >1 = pxecore faster)\n'
+for p in kea dnsmasq; do
+    printf '%-9s | 1000/s %s | 5000/s %s | max %s | burst %s\n' "$p" \
+        "$(ratio "${R[pxecore,1000]%% *}" "${R[$p,1000]%% *}")" \
+        "$(ratio "${R[pxecore,5000]%% *}" "${R[$p,5000]%% *}")" \
+        "$(ratio "${R[pxecore,$MAXRATE]%% *}" "${R[$p,$MAXRATE]%% *}")" \
+        "$(ratio "${R[$p,burst]%% *}" "${R[pxecore,burst]%% *}")"
+done
