@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Address pool and atomic lease file; see dhcp_lease.h. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* mkostemp */
+#endif
 #include "dhcp_lease.h"
 
 #include <arpa/inet.h>

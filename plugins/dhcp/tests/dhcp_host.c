@@ -7,7 +7,9 @@
  * daemon is not built.  Extra flags: --service NAME=PORT, --host MAC=local.
  * Events and metrics are printed to stderr ("event: ...", "metric: ...").
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>

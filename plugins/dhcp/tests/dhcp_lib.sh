@@ -10,6 +10,31 @@ dhcp_host | pxecore-standin) DHCP_STANDIN=1 ;;
 esac
 DHCPC="python3 $PXECORE_SRC/plugins/dhcp/tests/dhcpc.py"
 
+# need_http_service: tests that need an "http" service run on the stand-in core
+# until the daemon's http plugin takes a port (config.port in --dump-plugin).
+need_http_service() {
+    [ "$DHCP_STANDIN" = 1 ] && return 0
+    if "$PXECORE_BIN" --dump-plugin "$PXECORE_PLUGINS/pxecore-http.so" 2>/dev/null |
+        grep -q '^config\.port='; then
+        return 0
+    fi
+    [ -x "${DHCP_HOST:-}" ] || skip "no http service in the daemon and no stand-in core"
+    echo "note: the http plugin takes no port yet: running on the stand-in core" >&2
+    PXECORE_BIN=$DHCP_HOST
+    DHCP_STANDIN=1
+}
+
+# dhcp_metric NAME: the plugin's counter NAME after stop_pxecore (stand-in core prints
+# them at exit), or from the daemon's API (needs --set api.metrics_public=true).
+dhcp_metric() {
+    if [ "$DHCP_STANDIN" = 1 ]; then
+        sed -n "s/^metric: $1 //p" "$T/pxecore.log" | tail -n 1
+    else
+        curl -s "http://127.0.0.1:${API_PORT:-9480}/api/v1/metrics" |
+            sed -n "s/^pxecore_dhcp_$1 //p"
+    fi
+}
+
 # http_args PORT: arguments that make an "http" service exist on PORT.
 http_args() {
     if [ "$DHCP_STANDIN" = 1 ]; then

@@ -7,6 +7,7 @@ set -eu
 . "$PXECORE_SRC/tests/integration/lib.sh"
 . "$PXECORE_SRC/plugins/dhcp/tests/dhcp_lib.sh"
 in_netns "$@"
+need_http_service
 need python3 ip nsenter dnsmasq busybox
 client_ns
 ip addr add 192.0.2.2/24 dev srv0       # pxecore's address; dnsmasq answers as 192.0.2.1
