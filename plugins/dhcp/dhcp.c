@@ -344,6 +344,13 @@ static int dhcp_config_complete(void *state, void *cfgp)
     s->cfg = c;
     s->lease_secs = (uint32_t)(c->lease_time / 1000000);
     if (!c->interface || !*c->interface) {
+        if ((c->range && *c->range) || c->proxy) {
+            s->core->log(s->self, PXE_LOG_ERR,
+                         "%s needs an explicit interface (interface): DHCP never serves "
+                         "every interface",
+                         c->proxy ? "proxy-dhcp" : "dhcp-range");
+            return -EINVAL;
+        }
         s->idle = 1;
         return 0;
     }
