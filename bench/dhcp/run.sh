@@ -14,6 +14,8 @@ SRC=$(cd "$HERE/../.." && pwd)
 BUILD=$(cd "${1:-${PXE_BUILD_DIR:-$SRC/build}}" && pwd)
 PERIOD=${BENCH_PERIOD:-10}
 MAXRATE=${BENCH_MAX_RATE:-50000}
+SERVERS=${BENCH_SERVERS:-pxecore kea dnsmasq}
+RATES=${BENCH_RATES-1000 5000 $MAXRATE}
 
 if [ -z "${BENCH_IN_NETNS:-}" ]; then
     [ "$(id -u)" = 0 ] || { echo "run as root (namespaces, raw sockets)" >&2; exit 1; }
@@ -102,32 +104,39 @@ perf() {
 }
 
 declare -A R
-for s in pxecore kea dnsmasq; do
-    for rate in 1000 5000 "$MAXRATE"; do
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+for s in $SERVERS; do
+    start_server "$s"
+    R[$s,burst]=$(cli python3 "$HERE/burst.py" cli0 20 5)
+    [ -z "${BENCH_DEBUG:-}" ] || tail -n 20 "$T/s/log" >&2
+    stop_server
+    for rate in $RATES; do
         start_server "$s"
         R[$s,$rate]=$(perf "$rate")
         stop_server
     done
-    start_server "$s"
-    R[$s,burst]=$(cli python3 "$HERE/burst.py" cli0 20 5)
-    stop_server
     echo "measured $s" >&2
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
+get() { echo "${R[$1,$2]:-n/a}"; }
 printf '\nDHCP benchmark (%ss per rate, perfdhcp relayed DORA, PXE vendor class, %s)\n' \
     "$PERIOD" "$(basename "$PXE")"
+printf 'load average before: %s, after: %s (%s CPUs)\n' "$LOAD0" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    "$(nproc)"
 printf '%-9s | %-20s | %-20s | %-22s | %-16s\n' server "1000/s: ex/s drop%" \
     "5000/s: ex/s drop%" "$MAXRATE/s: ex/s drop%" "burst 20: med/max ms"
-for s in pxecore kea dnsmasq; do
-    printf '%-9s | %-20s | %-20s | %-22s | %-16s\n' "$s" "${R[$s,1000]}" "${R[$s,5000]}" \
-        "${R[$s,$MAXRATE]}" "${R[$s,burst]}"
+for s in $SERVERS; do
+    printf '%-9s | %-20s | %-20s | %-22s | %-16s\n' "$s" "$(get "$s" 1000)" "$(get "$s" 5000)" \
+        "$(get "$s" "$MAXRATE")" "$(get "$s" burst)"
 done
+case " $SERVERS " in *" pxecore "*) ;; *) exit 0 ;; esac
 printf '\nratios pxecore/peer (exchanges/s; burst: peer/pxecore, >1 = pxecore faster)\n'
-for p in kea dnsmasq; do
+for p in $SERVERS; do
+    [ "$p" = pxecore ] && continue
     printf '%-9s | 1000/s %s | 5000/s %s | max %s | burst %s\n' "$p" \
-        "$(ratio "${R[pxecore,1000]%% *}" "${R[$p,1000]%% *}")" \
-        "$(ratio "${R[pxecore,5000]%% *}" "${R[$p,5000]%% *}")" \
-        "$(ratio "${R[pxecore,$MAXRATE]%% *}" "${R[$p,$MAXRATE]%% *}")" \
-        "$(ratio "${R[$p,burst]%% *}" "${R[pxecore,burst]%% *}")"
+        "$(ratio "$(get pxecore 1000 | cut -d' ' -f1)" "$(get "$p" 1000 | cut -d' ' -f1)")" \
+        "$(ratio "$(get pxecore 5000 | cut -d' ' -f1)" "$(get "$p" 5000 | cut -d' ' -f1)")" \
+        "$(ratio "$(get pxecore "$MAXRATE" | cut -d' ' -f1)" "$(get "$p" "$MAXRATE" | cut -d' ' -f1)")" \
+        "$(ratio "$(get "$p" burst | cut -d' ' -f1)" "$(get pxecore burst | cut -d' ' -f1)")"
 done
