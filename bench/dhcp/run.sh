@@ -92,15 +92,20 @@ J
 }
 stop_server() { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true; }
 
-# perf RATE -> "exchanges/s drop%" (drops over both exchange halves)
+# perf RATE -> "exchanges/s drop% cpu" (drops over both exchange halves; cpu: server CPU
+# milliseconds per 1000 completed exchanges, from /proc/PID/stat, robust on a busy machine)
 perf() {
+    t0=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
     cli timeout $((PERIOD + 20)) perfdhcp -4 -l cli0 -r "$1" -p "$PERIOD" -R 60000 \
         -o "60,$VC" 198.18.0.1 >"$T/perf.out" 2>&1 || true
-    awk '/^Rate:/ {rate=$2}
+    t1=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
+    awk -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v period="$PERIOD" '
+         /^Rate:/ {rate=$2}
          /^sent packets:/ {sent+=$3}
          /^drops:/ {drops+=$2}
-         END {if (sent == 0) print "0 100"; else printf "%.0f %.3f\n", rate, 100*drops/sent}' \
-        "$T/perf.out"
+         END {if (sent == 0 || rate == 0) print "0 100 -";
+              else printf "%.0f %.3f %.1f\n", rate, 100*drops/sent,
+                          1000 * ticks / hz / (rate * period / 1000)}' "$T/perf.out"
 }
 
 declare -A R
@@ -124,19 +129,21 @@ printf '\nDHCP benchmark (%ss per rate, perfdhcp relayed DORA, PXE vendor class,
     "$PERIOD" "$(basename "$PXE")"
 printf 'load average before: %s, after: %s (%s CPUs)\n' "$LOAD0" "$(cut -d' ' -f1-3 /proc/loadavg)" \
     "$(nproc)"
-printf '%-9s | %-20s | %-20s | %-22s | %-16s\n' server "1000/s: ex/s drop%" \
-    "5000/s: ex/s drop%" "$MAXRATE/s: ex/s drop%" "burst 20: med/max ms"
+printf 'each rate: exchanges/s, drop %%, server CPU ms per 1000 exchanges\n'
+printf '%-9s | %-20s | %-20s | %-22s | %-16s\n' server "1000/s" "5000/s" "$MAXRATE/s" \
+    "burst 20: med/max ms"
 for s in $SERVERS; do
     printf '%-9s | %-20s | %-20s | %-22s | %-16s\n' "$s" "$(get "$s" 1000)" "$(get "$s" 5000)" \
         "$(get "$s" "$MAXRATE")" "$(get "$s" burst)"
 done
 case " $SERVERS " in *" pxecore "*) ;; *) exit 0 ;; esac
-printf '\nratios pxecore/peer (exchanges/s; burst: peer/pxecore, >1 = pxecore faster)\n'
+printf '\nratios pxecore/peer (exchanges/s; cpu and burst: peer/pxecore; >1 = pxecore better)\n'
 for p in $SERVERS; do
     [ "$p" = pxecore ] && continue
-    printf '%-9s | 1000/s %s | 5000/s %s | max %s | burst %s\n' "$p" \
+    printf '%-9s | 1000/s %s | 5000/s %s | max %s | cpu@1000/s %s | burst %s\n' "$p" \
         "$(ratio "$(get pxecore 1000 | cut -d' ' -f1)" "$(get "$p" 1000 | cut -d' ' -f1)")" \
         "$(ratio "$(get pxecore 5000 | cut -d' ' -f1)" "$(get "$p" 5000 | cut -d' ' -f1)")" \
         "$(ratio "$(get pxecore "$MAXRATE" | cut -d' ' -f1)" "$(get "$p" "$MAXRATE" | cut -d' ' -f1)")" \
+        "$(ratio "$(get "$p" 1000 | cut -d' ' -f3)" "$(get pxecore 1000 | cut -d' ' -f3)")" \
         "$(ratio "$(get "$p" burst | cut -d' ' -f1)" "$(get pxecore burst | cut -d' ' -f1)")"
 done

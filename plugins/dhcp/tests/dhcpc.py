@@ -180,6 +180,13 @@ def scenario_clients(iface, server, http):
         p, xid = packet(3, mac_of(9), opt(60, PXE_VC) + opt(50, socket.inet_aton(ip)))
         a = c.exchange(p, xid)
         check(bool(a) and a[0]["type"] == 6, "REQUEST for a bound address by another MAC: NAK")
+        # DECLINE: the address is quarantined, the client is offered another one.
+        p, xid = packet(4, m, opt(50, socket.inet_aton(ip)) + opt(54, srv))
+        c.send(p)
+        time.sleep(0.2)
+        r = discover(c, m, opt(60, PXE_VC) + arch(0))
+        check(r is not None and r["yiaddr"] not in (ip, "0.0.0.0"),
+              "after DECLINE of %s: another address (%s)" % (ip, r and r["yiaddr"]))
 
     for a_ in (7, 9):
         r = discover(c, mac_of(a_), opt(60, b"PXEClient:Arch:%05d:UNDI:003016" % a_) + arch(a_))
