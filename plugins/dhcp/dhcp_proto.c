@@ -393,7 +393,7 @@ static void opt_add(struct dhcp_opt *o, size_t *n, uint8_t code, const void *dat
 static void opt_str(struct dhcp_opt *o, size_t *n, uint8_t code, const char *s, int mandatory)
 {
     if (s && *s)
-        opt_add(o, n, code, s, strnlen(s, 256), mandatory);
+        opt_add(o, n, code, s, strlen(s), mandatory); /* > 255: refused by opt_add */
 }
 
 int dhcp_build_reply(const struct dhcp_msg *m, const struct dhcp_reply *r, uint8_t *buf,
