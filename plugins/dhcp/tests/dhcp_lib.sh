@@ -14,8 +14,9 @@ DHCPC="python3 $PXECORE_SRC/plugins/dhcp/tests/dhcpc.py"
 # until the daemon's http plugin takes a port (config.port in --dump-plugin).
 need_http_service() {
     [ "$DHCP_STANDIN" = 1 ] && return 0
-    if "$PXECORE_BIN" --dump-plugin "$PXECORE_PLUGINS/pxecore-http.so" 2>/dev/null |
-        grep -q '^config\.port='; then
+    if "$PXECORE_BIN" --dump-plugin "${PXECORE_PLUGINS_ALL:-$PXECORE_PLUGINS}/pxecore-http.so" \
+        2>/dev/null | grep -q '^config\.port='; then
+        use_plugins dhcp http
         return 0
     fi
     [ -x "${DHCP_HOST:-}" ] || skip "no http service in the daemon and no stand-in core"

@@ -7,6 +7,7 @@ set -eu
 . "$PXECORE_SRC/tests/integration/lib.sh"
 . "$PXECORE_SRC/plugins/dhcp/tests/dhcp_lib.sh"
 in_netns "$@"
+use_plugins dhcp
 need ip
 mkdir -p "$T/img"
 ip link add srv0 type veth peer name cli0

@@ -7,6 +7,7 @@ set -eu
 . "$PXECORE_SRC/tests/integration/lib.sh"
 . "$PXECORE_SRC/plugins/dhcp/tests/dhcp_lib.sh"
 in_netns "$@"
+use_plugins dhcp
 need busybox dhclient ip nsenter timeout
 client_ns
 mkdir -p "$T/img"

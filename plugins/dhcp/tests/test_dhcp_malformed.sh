@@ -6,6 +6,7 @@ set -eu
 . "$PXECORE_SRC/tests/integration/lib.sh"
 . "$PXECORE_SRC/plugins/dhcp/tests/dhcp_lib.sh"
 in_netns "$@"
+use_plugins dhcp
 need python3 ip nsenter
 client_ns
 cli_exec ip addr add 192.0.2.200/24 dev cli0

@@ -7,6 +7,7 @@ set -eu
 . "$PXECORE_SRC/tests/integration/lib.sh"
 . "$PXECORE_SRC/plugins/dhcp/tests/dhcp_lib.sh"
 in_netns "$@"
+use_plugins dhcp
 need_http_service
 need python3 ip nsenter dnsmasq busybox
 client_ns
