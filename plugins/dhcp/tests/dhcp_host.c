@@ -28,6 +28,7 @@
 #include <pxecore/plugin.h>
 
 struct pxe_source {
+    struct pxe_source *next_dead; /* freed after the current epoll batch */
     int fd, timer;
     pxe_io_cb io;
     pxe_timer_cb tcb;
@@ -41,6 +42,7 @@ struct kv {
 };
 
 static const struct pxe_plugin *plug;
+static struct pxe_source *dead;
 static int epfd, verbose;
 static struct kv services[8], metrics[64];
 static size_t n_services, n_metrics;
@@ -135,7 +137,44 @@ static void h_source_free(struct pxe_source *s)
         close(s->fd);
     s->io = NULL;
     s->tcb = NULL;
-    /* Leaked on purpose: an event for it may still be in the current epoll batch. */
+    /* An event for it may still be in the current epoll batch: freed after it. */
+    s->next_dead = dead;
+    dead = s;
+}
+
+static void reap_dead(void)
+{
+    while (dead) {
+        struct pxe_source *s = dead;
+
+        dead = s->next_dead;
+        free(s);
+    }
+}
+
+/* Frees what set_item allocated. */
+static void free_cfg(void *cfg)
+{
+    for (const struct pxe_config_item *it = plug->config_items; it && it->key; it++) {
+        char *p = (char *)cfg + it->offset;
+
+        switch (it->type) {
+        case PXE_CFG_STR:
+        case PXE_CFG_ADDR:
+        case PXE_CFG_PATH:
+            free(*(char **)p);
+            break;
+        case PXE_CFG_STRLIST:
+            for (char **l = *(char ***)p; l && *l; l++)
+                free(*l);
+            free(*(char ***)p);
+            break;
+        case PXE_CFG_JSON:
+            json_decref(*(json_t **)p);
+            break;
+        }
+    }
+    free(cfg);
 }
 
 static uint64_t h_now(void)
@@ -272,6 +311,7 @@ static int set_item(void *cfg, const struct pxe_config_item *it, const char *v)
     case PXE_CFG_STR:
     case PXE_CFG_ADDR:
     case PXE_CFG_PATH:
+        free(*(char **)p);
         *(char **)p = strdup(v);
         return 0;
     case PXE_CFG_INT:
@@ -298,6 +338,7 @@ static int set_item(void *cfg, const struct pxe_config_item *it, const char *v)
         return 0;
     }
     case PXE_CFG_JSON:
+        json_decref(*(json_t **)p);
         *(json_t **)p = json_loads(v, JSON_DECODE_ANY, NULL);
         return *(json_t **)p ? 0 : -1;
     }
@@ -440,6 +481,7 @@ int main(int argc, char **argv)
                 s->io(s->ud, s->fd, evs[i].events);
             }
         }
+        reap_dead();
     }
     if (plug->stop)
         plug->stop(state);
@@ -448,5 +490,10 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n_metrics; i++)
         fprintf(stderr, "metric: %s %" PRId64 "\n", metrics[i].name, metrics[i].n);
     plug->unload(state);
+    reap_dead();
+    free_cfg(cfg);
+    close(sfd);
+    close(epfd);
+    dlclose(dl);
     return 0;
 }
