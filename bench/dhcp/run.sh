@@ -94,11 +94,18 @@ stop_server() { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null |
 
 # perf RATE -> "exchanges/s drop% cpu" (drops over both exchange halves; cpu: server CPU
 # milliseconds per 1000 completed exchanges, from /proc/PID/stat, robust on a busy machine)
+rcvbuf_errors() { # UDP datagrams the kernel dropped on full receive buffers in this namespace
+    awk '/^Udp:/ { if (!h) { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 }
+                   else print $c }' /proc/net/snmp
+}
 perf() {
+    s0=$(rcvbuf_errors); c0=$(cli cat /proc/net/snmp | awk '/^Udp:/ { if (!h) { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 } else print $c }')
     t0=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
     cli timeout $((PERIOD + 20)) perfdhcp -4 -l cli0 -r "$1" -p "$PERIOD" -R 60000 \
         -o "60,$VC" 198.18.0.1 >"$T/perf.out" 2>&1 || true
     t1=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
+    s1=$(rcvbuf_errors); c1=$(cli cat /proc/net/snmp | awk '/^Udp:/ { if (!h) { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 } else print $c }')
+    echo "$CUR $1: receive-buffer overflows: server $((s1 - s0)), perfdhcp $((c1 - c0))" >>"$T/ovf"
     awk -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v period="$PERIOD" '
          /^Rate:/ {rate=$2}
          /^sent packets:/ {sent+=$3}
@@ -117,6 +124,7 @@ for s in $SERVERS; do
     stop_server
     for rate in $RATES; do
         start_server "$s"
+        CUR=$s
         R[$s,$rate]=$(perf "$rate")
         stop_server
     done
@@ -136,6 +144,7 @@ for s in $SERVERS; do
     printf '%-9s | %-20s | %-20s | %-22s | %-16s\n' "$s" "$(get "$s" 1000)" "$(get "$s" 5000)" \
         "$(get "$s" "$MAXRATE")" "$(get "$s" burst)"
 done
+[ -z "$RATES" ] || { echo; cat "$T/ovf"; }
 case " $SERVERS " in *" pxecore "*) ;; *) exit 0 ;; esac
 printf '\nratios pxecore/peer (exchanges/s; cpu and burst: peer/pxecore; >1 = pxecore better)\n'
 for p in $SERVERS; do
