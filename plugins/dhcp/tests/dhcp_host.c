@@ -4,7 +4,7 @@
  * from "--set KEY=VALUE" and the plugin's cli flags, pidfile, SIGTERM.  Takes
  * the daemon's command line (unknown core flags with a value are ignored) so
  * the DHCP integration tests and the benchmark also run where the real
- * daemon is not built.  Extra flags: --service NAME=PORT, --host MAC=local.
+ * daemon is not built.  Extra flags: --service NAME=PORT, --host MAC[=local].
  * Events and metrics are printed to stderr ("event: ...", "metric: ...").
  */
 #ifndef _GNU_SOURCE
@@ -47,6 +47,7 @@ static int epfd, verbose;
 static struct kv services[8], metrics[64];
 static size_t n_services, n_metrics;
 static char local_macs[16][18];
+static uint32_t local_flag[16];
 static size_t n_local;
 static struct pxe_host host_buf;
 
@@ -199,7 +200,7 @@ static const struct pxe_host *h_host_lookup(struct pxe_core *self, const char *m
         if (strcasecmp(local_macs[i], mac) == 0) {
             host_buf._struct_size = sizeof(host_buf);
             host_buf.mac = local_macs[i];
-            host_buf.local_boot = 1;
+            host_buf.local_boot = local_flag[i];
             return &host_buf;
         }
     return NULL;
@@ -418,6 +419,8 @@ int main(int argc, char **argv)
             snprintf(services[n_services].name, 64, "%.*s", (int)(eq - argv[i]), argv[i]);
             services[n_services++].n = atoi(eq + 1);
         } else if (strcmp(a, "--host") == 0 && i + 1 < argc && n_local < 16) {
+            /* --host MAC: a known host; --host MAC=local: one that boots from disk */
+            local_flag[n_local] = strstr(argv[i + 1], "=local") != NULL;
             snprintf(local_macs[n_local++], 18, "%.17s", argv[++i]);
         } else if (strncmp(a, "--", 2) == 0 && (it = find_item(a + 2, 1))) {
             if (it->type == PXE_CFG_BOOL)

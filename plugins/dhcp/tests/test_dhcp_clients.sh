@@ -38,4 +38,31 @@ sys.exit(dhcpc.failures)
 P
 cli_exec python3 "$T/ipxe.py" "$PXECORE_SRC/plugins/dhcp/tests" || fail "iPXE without http"
 grep -q 'no http service' "$T/pxecore.log" || fail "no notice about the missing http service"
+stop_pxecore || fail "pxecore did not exit cleanly"
+
+# Host profiles: local boot means no boot file; a known BIOS host gets its own menu (209).
+# (The stand-in core serves profiles from --host MAC; the daemon's come from its API.)
+if [ "$DHCP_STANDIN" = 1 ]; then
+    start_pxecore --interface srv0 --dhcp-range 192.0.2.50,192.0.2.99,12h \
+        --set dhcp.lease_file="$T/leases3" --host 02:00:00:00:10:71=local --host 02:00:00:00:10:73
+    cat >"$T/host.py" <<'P'
+import sys
+sys.path.insert(0, sys.argv[1])
+import dhcpc
+c = dhcpc.Client("cli0")
+r = dhcpc.discover(c, dhcpc.mac_of(0x71), dhcpc.opt(60, dhcpc.PXE_VC) + dhcpc.arch(0))
+dhcpc.check(r is not None and r["file"] == "" and 209 not in r["opts"] and
+            r["yiaddr"] != "0.0.0.0", "local_boot host: address, no boot file")
+r = dhcpc.discover(c, dhcpc.mac_of(0x72), dhcpc.opt(60, dhcpc.PXE_VC) + dhcpc.arch(0))
+dhcpc.check(r is not None and r["opts"].get(209) == b"pxelinux.cfg/default",
+            "unknown host: pxelinux.cfg/default")
+r = dhcpc.discover(c, dhcpc.mac_of(0x73), dhcpc.opt(60, dhcpc.PXE_VC) + dhcpc.arch(0))
+dhcpc.check(r is not None and r["opts"].get(209) == b"pxelinux.cfg/01-02-00-00-00-10-73" and
+            r["file"] == "boot/syslinux/lpxelinux.0", "known host: its own pxelinux config")
+sys.exit(dhcpc.failures)
+P
+    cli_exec python3 "$T/host.py" "$PXECORE_SRC/plugins/dhcp/tests" || fail "host profile checks"
+    grep -q '02:00:00:00:10:71: host profile says local boot' "$T/pxecore.log" ||
+        fail "no local-boot log line"
+fi
 echo PASS
