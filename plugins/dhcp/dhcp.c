@@ -1069,6 +1069,63 @@ static int dhcp_status(void *state, struct json_t **ret_json)
     return 0;
 }
 
+/* GET leases: {"leases": [{"mac", "ip", "expires", "hostname"?, "state"}]} (docs/api.md). */
+static int dhcp_api_leases(struct dhcp_state *s, json_t **ret_json)
+{
+    uint64_t now = (uint64_t)time(NULL);
+    json_t *arr = json_array(), *j;
+
+    if (!arr)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < s->pool.n; i++) {
+        const struct dhcp_lease *l = &s->pool.l[i];
+        char mac[16 * 3], ip[INET_ADDRSTRLEN];
+        struct in_addr a = {htonl(s->pool.start + i)};
+        static const char hex[] = "0123456789abcdef";
+        char *o = mac;
+        json_t *e;
+
+        if ((l->state != DHCP_LEASE_BOUND && l->state != DHCP_LEASE_OFFERED) ||
+            l->expires <= now || !l->mac_len)
+            continue;
+        for (unsigned k = 0; k < l->mac_len; k++) {
+            if (k)
+                *o++ = ':';
+            *o++ = hex[l->mac[k] >> 4];
+            *o++ = hex[l->mac[k] & 15];
+        }
+        *o = '\0';
+        inet_ntop(AF_INET, &a, ip, sizeof(ip));
+        e = json_pack("{s:s, s:s, s:I, s:s}", "mac", mac, "ip", ip, "expires",
+                      (json_int_t)l->expires, "state",
+                      l->state == DHCP_LEASE_BOUND ? "bound" : "offered");
+        if (!e || (l->hostname[0] && json_object_set_new(e, "hostname",
+                                                         json_string(l->hostname)) < 0) ||
+            json_array_append_new(arr, e) < 0) {
+            json_decref(e);
+            json_decref(arr);
+            return -ENOMEM;
+        }
+    }
+    j = json_pack("{s:o}", "leases", arr);
+    if (!j)
+        return -ENOMEM;
+    *ret_json = j;
+    return 200;
+}
+
+static int dhcp_api_call(void *state, const char *method, const char *subpath, json_t *body,
+                         json_t **ret_json)
+{
+    struct dhcp_state *s = state;
+
+    if (strcmp(subpath, "leases") != 0)
+        return -ENOENT;
+    if (strcmp(method, "GET") != 0)
+        return -EOPNOTSUPP;
+    return dhcp_api_leases(s, ret_json);
+}
+
 static struct pxe_plugin dhcp_plugin = {
     .thread_model = PXE_THREAD_LOOP,
     .caps = PXE_CAP_SERVICE,
@@ -1084,6 +1141,7 @@ static struct pxe_plugin dhcp_plugin = {
     .stop = dhcp_stop,
     .unload = dhcp_unload,
     .status = dhcp_status,
+    .api_call = dhcp_api_call,
 };
 
 PXE_PLUGIN_REGISTER(dhcp_plugin)

@@ -25,13 +25,23 @@ need_http_service() {
     DHCP_STANDIN=1
 }
 
+# api_port: the daemon's REST API port, from its log.
+api_port() { sed -n 's/.*api: listening on .* port \([0-9]*\).*/\1/p' "$T/pxecore.log" | tail -n 1; }
+
+# api METHOD PATH [BODY]: a REST call to the daemon with its token; prints the body.
+api() {
+    tok=$(cat "${PXE_STATE_DIR:-$T/state}/api.token")
+    curl -sf -X "$1" -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+        ${3:+--data "$3"} "http://127.0.0.1:$(api_port)$2"
+}
+
 # dhcp_metric NAME: the plugin's counter NAME after stop_pxecore (stand-in core prints
 # them at exit), or from the daemon's API (needs --set api.metrics_public=true).
 dhcp_metric() {
     if [ "$DHCP_STANDIN" = 1 ]; then
         sed -n "s/^metric: $1 //p" "$T/pxecore.log" | tail -n 1
     else
-        curl -s "http://127.0.0.1:${API_PORT:-9480}/api/v1/metrics" |
+        curl -s "http://127.0.0.1:$(api_port)/api/v1/metrics" |
             sed -n "s/^pxecore_dhcp_$1 //p"
     fi
 }

@@ -23,6 +23,7 @@ stop_pxecore || fail "pxecore did not exit cleanly"
 
 # Without an http service, iPXE gets no boot file and one notice explains why.
 : >"$T/pxecore.log"
+use_plugins dhcp
 start_pxecore --image "$T/img" --interface srv0 --dhcp-range 192.0.2.50,192.0.2.99,12h \
     --set dhcp.lease_file="$T/leases2"
 cat >"$T/ipxe.py" <<'P'
@@ -41,11 +42,19 @@ grep -q 'no http service' "$T/pxecore.log" || fail "no notice about the missing 
 stop_pxecore || fail "pxecore did not exit cleanly"
 
 # Host profiles: local boot means no boot file; a known BIOS host gets its own menu (209).
-# (The stand-in core serves profiles from --host MAC; the daemon's come from its API.)
+: >"$T/pxecore.log"
 if [ "$DHCP_STANDIN" = 1 ]; then
     start_pxecore --interface srv0 --dhcp-range 192.0.2.50,192.0.2.99,12h \
         --set dhcp.lease_file="$T/leases3" --host 02:00:00:00:10:71=local --host 02:00:00:00:10:73
-    cat >"$T/host.py" <<'P'
+else
+    need curl
+    start_pxecore --image "$T/img" --interface srv0 --dhcp-range 192.0.2.50,192.0.2.99,12h \
+        --set dhcp.lease_file="$T/leases3"
+    api PUT /api/v1/hosts/02:00:00:00:10:71 '{"local_boot": true}' >/dev/null ||
+        fail "PUT host profile"
+    api PUT /api/v1/hosts/02:00:00:00:10:73 '{}' >/dev/null || fail "PUT host profile"
+fi
+cat >"$T/host.py" <<'P'
 import sys
 sys.path.insert(0, sys.argv[1])
 import dhcpc
@@ -61,8 +70,8 @@ dhcpc.check(r is not None and r["opts"].get(209) == b"pxelinux.cfg/01-02-00-00-0
             r["file"] == "boot/syslinux/lpxelinux.0", "known host: its own pxelinux config")
 sys.exit(dhcpc.failures)
 P
-    cli_exec python3 "$T/host.py" "$PXECORE_SRC/plugins/dhcp/tests" || fail "host profile checks"
-    grep -q '02:00:00:00:10:71: host profile says local boot' "$T/pxecore.log" ||
-        fail "no local-boot log line"
-fi
+cli_exec python3 "$T/host.py" "$PXECORE_SRC/plugins/dhcp/tests" || fail "host profile checks"
+grep -q '02:00:00:00:10:71: host profile says local boot' "$T/pxecore.log" ||
+    fail "no local-boot log line"
+stop_pxecore || fail "pxecore did not exit cleanly"
 echo PASS
