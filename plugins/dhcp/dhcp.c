@@ -43,6 +43,7 @@ struct dhcp_cfg {
     char *range;
     uint32_t proxy;
     uint32_t pxe_only;
+    uint64_t pxe_grace;
     char *router;
     char **dns;
     char *domain;
@@ -77,6 +78,9 @@ static const struct pxe_config_item dhcp_items[] = {
      "proxyDHCP: only boot information, beside the site's DHCP server", "proxy-dhcp", 0, 0},
     {"pxe_only", PXE_CFG_BOOL, 0, "true", CFG(pxe_only),
      "answer only PXEClient/HTTPClient/iPXE clients in full mode", NULL, 0, 0},
+    {"pxe_grace", PXE_CFG_DURATION, 0, "10m", CFG(pxe_grace),
+     "pxe_only: how long after a network boot the machine's OS (initramfs) is answered too",
+     NULL, 0, 86400000000},
     {"router", PXE_CFG_ADDR, 0, NULL, CFG(router), "option 3 (full mode)", "dhcp-router", 0, 0},
     {"dns", PXE_CFG_STRLIST, 0, NULL, CFG(dns), "option 6 servers (full mode)", "dhcp-dns", 0, 0},
     {"domain", PXE_CFG_STR, 0, NULL, CFG(domain), "option 15 (full mode)", "dhcp-domain", 0, 0},
@@ -562,6 +566,27 @@ static int dhcp_boot_for(struct dhcp_state *s, const struct dhcp_msg *m, const c
     return 0;
 }
 
+/*
+ * pxe_only lets a non-PXE client through when it is the system a PXE client of
+ * ours just booted (same MAC): a DISCOVER or REQUEST within pxe_grace of the
+ * last PXE ACK, or a renewal (ciaddr) of that lease at any time while it lasts.
+ * Reserved MACs are always answered.
+ */
+static int dhcp_booted_by_us(struct dhcp_state *s, const struct dhcp_msg *m)
+{
+    const struct dhcp_lease *l;
+    uint64_t now = (uint64_t)time(NULL);
+
+    if (dhcp_find_resv(s, m->chaddr, m->hlen))
+        return 1;
+    l = dhcp_pool_find(&s->pool, m->chaddr, m->hlen);
+    if (!l || l->state != DHCP_LEASE_BOUND || l->expires <= now || !l->pxe_at)
+        return 0;
+    if (m->ciaddr && m->ciaddr == htonl(dhcp_pool_ip(&s->pool, l)))
+        return 1;
+    return now - l->pxe_at <= s->cfg->pxe_grace / 1000000;
+}
+
 static void dhcp_count(struct dhcp_state *s, uint8_t type)
 {
     static const char *const names[] = {NULL,           "discover_total", "offer_total",
@@ -781,6 +806,8 @@ static void dhcp_full(struct dhcp_state *s, int fd, const struct dhcp_msg *m, co
                           s->lease_secs == 0xffffffffu ? UINT64_MAX / 2 : now + s->lease_secs);
             if (m->hostname)
                 dhcp_lease_set_hostname(l, m->hostname, m->hostname_len);
+            if (m->kind & (DHCP_CLIENT_PXE | DHCP_CLIENT_HTTP | DHCP_CLIENT_IPXE))
+                l->pxe_at = now;
             s->dirty = 1;
         }
         if (dhcp_boot_for(s, m, mac, &boot) < 0)
@@ -877,7 +904,8 @@ static void dhcp_packet(struct dhcp_state *s, int fd, const uint8_t *pkt, size_t
                        (m.kind & DHCP_CLIENT_HTTP) ? " http" : "");
     if ((s->cfg->proxy || s->cfg->pxe_only) &&
         !(m.kind & (DHCP_CLIENT_PXE | DHCP_CLIENT_HTTP | DHCP_CLIENT_IPXE)) &&
-        m.type != DHCP_RELEASE && m.type != DHCP_DECLINE) {
+        m.type != DHCP_RELEASE && m.type != DHCP_DECLINE &&
+        (s->cfg->proxy || !dhcp_booted_by_us(s, &m))) {
         s->core->metric_add(s->self, "ignored_total", "requests from non-PXE clients ignored", 1);
         return;
     }

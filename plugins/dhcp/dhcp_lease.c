@@ -176,6 +176,7 @@ void dhcp_pool_set(struct dhcp_pool *p, struct dhcp_lease *l, const uint8_t *mac
                 hash_del(p, (uint32_t)pos);
             l->mac_len = 0;
             l->hostname[0] = '\0';
+            l->pxe_at = 0;
         }
         if (len) {
             /* A MAC owns one slot: drop its older slot first. */
@@ -187,6 +188,7 @@ void dhcp_pool_set(struct dhcp_pool *p, struct dhcp_lease *l, const uint8_t *mac
                 hash_del(p, (uint32_t)pos);
                 old->mac_len = 0;
                 old->hostname[0] = '\0';
+                old->pxe_at = 0;
                 if (old->state != DHCP_LEASE_RESERVED)
                     old->state = DHCP_LEASE_FREE;
             }
@@ -259,13 +261,13 @@ static int fsync_dir(const char *path)
 
 int dhcp_pool_format(const struct dhcp_pool *p, uint64_t now, char **ret_buf, size_t *ret_len)
 {
-    /* "<20 digits> <47> <15> <63>\n" bounds one line. */
+    /* "<20 digits> <47> <15> <63> <20>\n" bounds one line. */
     size_t cap = 0, len = 0;
     char *buf;
 
     for (uint32_t i = 0; i < p->n; i++)
         cap += p->l[i].state == DHCP_LEASE_BOUND && p->l[i].expires > now;
-    buf = malloc(cap * 160 + 1);
+    buf = malloc(cap * 180 + 1);
     if (!buf)
         return -ENOMEM;
     for (uint32_t i = 0; i < p->n; i++) {
@@ -277,8 +279,8 @@ int dhcp_pool_format(const struct dhcp_pool *p, uint64_t now, char **ret_buf, si
             continue;
         fmt_mac(l, mac);
         inet_ntop(AF_INET, &a, ip, sizeof(ip));
-        len += (size_t)snprintf(buf + len, 160, "%" PRIu64 " %s %s %s\n", l->expires, mac, ip,
-                                l->hostname[0] ? l->hostname : "*");
+        len += (size_t)snprintf(buf + len, 180, "%" PRIu64 " %s %s %s %" PRIu64 "\n", l->expires,
+                                mac, ip, l->hostname[0] ? l->hostname : "*", l->pxe_at);
     }
     buf[len] = '\0';
     *ret_buf = buf;
@@ -367,13 +369,14 @@ int dhcp_pool_load(struct dhcp_pool *p, const char *path, uint64_t now, unsigned
         return errno == ENOENT ? 0 : -errno;
     while (fgets(line, sizeof(line), f)) {
         char macs[64], ips[32], host[DHCP_HOSTNAME_MAX + 1];
-        uint64_t expires;
+        uint64_t expires, pxe_at = 0;
         uint8_t mac[16];
         struct in_addr a;
         struct dhcp_lease *l;
         int mlen;
 
-        if (sscanf(line, "%" SCNu64 " %63s %31s %64s", &expires, macs, ips, host) != 4 ||
+        if (sscanf(line, "%" SCNu64 " %63s %31s %64s %" SCNu64, &expires, macs, ips, host,
+                   &pxe_at) < 4 ||
             (mlen = parse_mac(macs, mac)) <= 0 || inet_pton(AF_INET, ips, &a) != 1 ||
             expires <= now || !(l = dhcp_pool_at(p, ntohl(a.s_addr))) ||
             l->state == DHCP_LEASE_RESERVED) {
@@ -381,6 +384,7 @@ int dhcp_pool_load(struct dhcp_pool *p, const char *path, uint64_t now, unsigned
             continue;
         }
         dhcp_pool_set(p, l, mac, (size_t)mlen, DHCP_LEASE_BOUND, expires);
+        l->pxe_at = pxe_at;
         if (strcmp(host, "*") != 0)
             dhcp_lease_set_hostname(l, (const uint8_t *)host, strlen(host));
         loaded++;

@@ -25,6 +25,7 @@ enum {
 
 struct dhcp_lease {
     uint64_t expires; /* wall clock; FREE/RESERVED ignore it */
+    uint64_t pxe_at;  /* wall clock of the last ACK to a PXE/HTTP/iPXE client, 0: never */
     uint8_t state;
     uint8_t mac_len; /* 0: no owner */
     uint8_t mac[16];

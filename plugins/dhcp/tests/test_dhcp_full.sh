@@ -55,11 +55,21 @@ if udhcpc_run plain; then fail "pxe_only: a non-PXE client got a lease"; fi
 grep -q 'DHCPDISCOVER(srv0) 02:00:00:00:00:05$' "$LOG" || fail "non-PXE DISCOVER not seen"
 no_match "$LOG" 'DHCPOFFER\(srv0\) [0-9.]+ 02:00:00:00:00:05'
 
-# Reservation outside the range, with its hostname.
+# The system a PXE client just booted (same MAC, no PXE vendor class: the initramfs)
+# is answered within pxe_grace, with the same address.
+setmac 02:00:00:00:00:01
+udhcpc_run os || fail "pxe_only: the booted system of a PXE client got no lease"
+expect_env os ip 192.0.2.50
+[ -z "$(envval os boot_file)" ] || [ "$(envval os boot_file)" = boot/syslinux/lpxelinux.0 ] ||
+    fail "booted system: unexpected boot file"
+
+# Reservation outside the range, with its hostname; reserved machines are always answered.
 setmac 02:00:00:00:00:03
 udhcpc_run r -V "$PXE_VC" || fail "reserved client got no lease"
 expect_env r ip 192.0.2.10
 expect_env r hostname resv
+udhcpc_run r2 || fail "reserved machine without PXE vendor class got no lease"
+expect_env r2 ip 192.0.2.10
 
 # dhclient: lease, boot file, then RELEASE.
 setmac 02:00:00:00:00:04
@@ -109,5 +119,13 @@ expect_env b ip 192.0.2.51
 setmac 02:00:00:00:00:01
 udhcpc_run a2 -V "$PXE_VC" || fail "udhcpc (returning client) got no lease"
 expect_env a2 ip 192.0.2.50
+stop_pxecore || fail "pxecore did not exit cleanly"
+
+# Past pxe_grace the machine's own OS is left to the site's server again.
+start_pxecore "${args[@]}" --set dhcp.pxe_grace=0
+sleep 1.2
+if udhcpc_run late; then fail "pxe_grace 0: a non-PXE client was answered"; fi
+udhcpc_run a3 -V "$PXE_VC" || fail "PXE client after the grace test got no lease"
+expect_env a3 ip 192.0.2.50
 stop_pxecore || fail "pxecore did not exit cleanly"
 echo "PASS"

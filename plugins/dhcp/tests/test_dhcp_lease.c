@@ -127,28 +127,33 @@ TEST(file_roundtrip)
     EXPECT_EQ_INT(dhcp_pool_load(&p, path, 1000, &skipped), 0); /* missing file */
     dhcp_pool_set(&p, dhcp_pool_at(&p, IP(55)), A, 6, DHCP_LEASE_BOUND, 5000);
     dhcp_lease_set_hostname(dhcp_pool_at(&p, IP(55)), (const uint8_t *)"pc 1;rm", 7);
+    dhcp_pool_at(&p, IP(55))->pxe_at = 900;
     dhcp_pool_set(&p, dhcp_pool_at(&p, IP(56)), B, 6, DHCP_LEASE_OFFERED, 5000);
     dhcp_pool_set(&p, dhcp_pool_at(&p, IP(57)), C, 6, DHCP_LEASE_BOUND, 500); /* expired */
     EXPECT_EQ_INT(dhcp_pool_save(&p, path, 1000), 0);
     f = fopen(path, "r");
     EXPECT(f && fgets(line, sizeof(line), f));
-    EXPECT_EQ_STR(line, "5000 02:00:00:00:00:01 192.0.2.55 pc1rm\n");
+    EXPECT_EQ_STR(line, "5000 02:00:00:00:00:01 192.0.2.55 pc1rm 900\n");
     EXPECT(!fgets(line, sizeof(line), f));
     fclose(f);
     /* Appended junk and out-of-range lines are skipped on load. */
     f = fopen(path, "a");
-    fputs("garbage\n9000 02:00:00:00:00:09 10.0.0.1 *\n9000 zz:00 192.0.2.58 *\n", f);
+    fputs("garbage\n9000 02:00:00:00:00:09 10.0.0.1 *\n9000 zz:00 192.0.2.58 *\n"
+          "9000 02:00:00:00:00:02 192.0.2.59 *\n", f); /* old 4-field form still loads */
     fclose(f);
     EXPECT_EQ_INT(dhcp_pool_init(&q, IP(50), IP(60)), 0);
-    EXPECT_EQ_INT(dhcp_pool_load(&q, path, 1000, &skipped), 1);
+    EXPECT_EQ_INT(dhcp_pool_load(&q, path, 1000, &skipped), 2);
     EXPECT_EQ_INT(skipped, 3);
+    EXPECT_EQ_INT(dhcp_pool_at(&q, IP(59))->pxe_at, 0);
     EXPECT(dhcp_pool_find(&q, A, 6) == dhcp_pool_at(&q, IP(55)));
     EXPECT_EQ_STR(dhcp_pool_at(&q, IP(55))->hostname, "pc1rm");
     EXPECT_EQ_INT(dhcp_pool_at(&q, IP(55))->expires, 5000);
-    /* Loading after expiry drops it. */
+    EXPECT_EQ_INT(dhcp_pool_at(&q, IP(55))->pxe_at, 900);
+    /* Loading after its expiry drops it (the .59 lease lasts until 9000). */
     dhcp_pool_done(&q);
     EXPECT_EQ_INT(dhcp_pool_init(&q, IP(50), IP(60)), 0);
-    EXPECT_EQ_INT(dhcp_pool_load(&q, path, 6000, &skipped), 0);
+    EXPECT_EQ_INT(dhcp_pool_load(&q, path, 6000, &skipped), 1);
+    EXPECT(dhcp_pool_find(&q, A, 6) == NULL);
     /* A save into a missing directory fails cleanly. */
     EXPECT(dhcp_pool_save(&p, "/nonexistent-dir/x/leases", 1000) < 0);
     dhcp_pool_done(&q);
