@@ -30,6 +30,7 @@
 #include <pxecore/plugin.h>
 
 #include "dhcp_lease.h"
+#include "dhcp_probe.h"
 #include "dhcp_proto.h"
 
 #define DHCP_MAX_RESERVATIONS 4096
@@ -37,6 +38,7 @@
 #define DHCP_OFFER_HOLD 60    /* seconds an offered address is held */
 #define DHCP_DECLINE_HOLD 600 /* seconds a declined address is quarantined */
 #define DHCP_BATCH 64         /* datagrams read per wakeup */
+#define DHCP_MAX_PROBES 64    /* DISCOVERs held for a conflict check at once */
 
 struct dhcp_cfg {
     char *interface;
@@ -62,6 +64,7 @@ struct dhcp_cfg {
     char *pxelinux_config;
     char *path_prefix;
     char *ipxe_script;
+    uint64_t conflict_check;
     uint64_t port;
     uint64_t proxy_port;
     uint64_t client_port;
@@ -117,6 +120,9 @@ static const struct pxe_config_item dhcp_items[] = {
      "option 210; default: the directory of boot_bios", NULL, 0, 0},
     {"ipxe_script", PXE_CFG_STR, 0, "boot.ipxe", CFG(ipxe_script),
      "path of the iPXE script on the http service, given to iPXE clients", NULL, 0, 0},
+    {"conflict_check", PXE_CFG_DURATION, 0, "0", CFG(conflict_check),
+     "ping a new address and wait this long before offering it (0: off); never blocks",
+     NULL, 0, 5000000},
     {"port", PXE_CFG_UINT, 0, "67", CFG(port), "server port", NULL, 1, 65535},
     {"proxy_port", PXE_CFG_UINT, 0, "4011", CFG(proxy_port), "PXE boot server port (proxy mode)",
      NULL, 1, 65535},
@@ -130,6 +136,16 @@ struct dhcp_resv {
     uint8_t mac[6];
     uint32_t ip; /* network order */
     char hostname[DHCP_HOSTNAME_MAX];
+};
+
+/* A DISCOVER held while its candidate address is pinged. */
+struct dhcp_held {
+    int used;
+    uint32_t ip; /* network order */
+    uint64_t deadline_usec;
+    struct sockaddr_in from;
+    size_t len;
+    uint8_t pkt[1500];
 };
 
 struct dhcp_state {
@@ -151,6 +167,12 @@ struct dhcp_state {
     int fd67, fd4011;
     struct pxe_source *src67, *src4011, *timer;
     int dirty;
+    /* Conflict check: ICMP socket, held DISCOVERs, one timer for their deadlines. */
+    int fdicmp;
+    struct pxe_source *srcicmp, *probe_timer;
+    struct dhcp_held *held;
+    uint16_t probe_id;
+    uint32_t probe_done_ip; /* while replaying a held DISCOVER: offer this one unprobed */
     /* Lease file writer: the loop formats, a short-lived thread writes and fsyncs. */
     pthread_t writer;
     int writer_running;
@@ -171,7 +193,7 @@ static int dhcp_load(const struct pxe_core_api *core, struct pxe_core *self, voi
         return -ENOMEM;
     s->core = core;
     s->self = self;
-    s->fd67 = s->fd4011 = -1;
+    s->fd67 = s->fd4011 = s->fdicmp = -1;
     *ret_state = s;
     return 0;
 }
@@ -493,6 +515,18 @@ static int dhcp_bind(void *state)
                      c->proxy ? "255.255.255.255" : "0.0.0.0", c->port, s->ifname, strerror(-r));
         return r;
     }
+    if (!c->proxy && c->conflict_check) {
+        r = dhcp_probe_open(s->ifname, &s->fdicmp);
+        if (r < 0) {
+            s->core->log(s->self, PXE_LOG_ERR, "conflict_check: ICMP socket on %s: %s",
+                         s->ifname, strerror(-r));
+            return r;
+        }
+        s->held = calloc(DHCP_MAX_PROBES, sizeof(*s->held));
+        if (!s->held)
+            return -ENOMEM;
+        s->probe_id = (uint16_t)(getpid() ^ 0x5058);
+    }
     if (c->proxy) {
         r = dhcp_socket(s->ifname, INADDR_ANY, (uint16_t)c->proxy_port, &s->fd4011);
         if (r < 0) {
@@ -742,8 +776,11 @@ static void dhcp_nak(struct dhcp_state *s, int fd, const struct dhcp_msg *m, con
 }
 
 /* Full mode: one message from a client we serve. */
+static int dhcp_probe_start(struct dhcp_state *s, uint32_t ip, const uint8_t *pkt, size_t len,
+                            const struct sockaddr_in *from);
+
 static void dhcp_full(struct dhcp_state *s, int fd, const struct dhcp_msg *m, const char *mac,
-                      const struct sockaddr_in *from)
+                      const struct sockaddr_in *from, const uint8_t *pkt, size_t len)
 {
     const uint8_t *hw = m->chaddr;
     size_t hlen = m->hlen;
@@ -767,8 +804,13 @@ static void dhcp_full(struct dhcp_state *s, int fd, const struct dhcp_msg *m, co
                 return;
             }
             ip = htonl(dhcp_pool_ip(&s->pool, l));
-            if (l->state != DHCP_LEASE_BOUND || l->expires <= now)
+            if (l->state != DHCP_LEASE_BOUND || l->expires <= now) {
                 dhcp_pool_set(&s->pool, l, hw, hlen, DHCP_LEASE_OFFERED, now + DHCP_OFFER_HOLD);
+                /* A new address: ask the network first if so configured; answer later. */
+                if (s->held && ip != s->probe_done_ip &&
+                    dhcp_probe_start(s, ip, pkt, len, from) == 0)
+                    return;
+            }
         }
         if (dhcp_boot_for(s, m, mac, &boot) < 0)
             boot.kind = DHCP_BOOT_NONE;
@@ -912,7 +954,102 @@ static void dhcp_packet(struct dhcp_state *s, int fd, const uint8_t *pkt, size_t
     if (s->cfg->proxy)
         dhcp_proxy(s, fd, &m, mac, from, on4011);
     else
-        dhcp_full(s, fd, &m, mac, from);
+        dhcp_full(s, fd, &m, mac, from, pkt, len);
+}
+
+/* Answers a held DISCOVER: offer done_ip unprobed (timeout), or pick again (conflict). */
+static void dhcp_probe_replay(struct dhcp_state *s, struct dhcp_held *h, uint32_t done_ip)
+{
+    struct dhcp_msg m;
+    char mac[16 * 3];
+
+    h->used = 0;
+    if (dhcp_parse(h->pkt, h->len, &m) < 0)
+        return;
+    dhcp_mac_str(&m, mac, sizeof(mac));
+    s->probe_done_ip = done_ip;
+    dhcp_full(s, s->fd67, &m, mac, &h->from, h->pkt, h->len);
+    s->probe_done_ip = 0;
+}
+
+static void dhcp_probe_arm(struct dhcp_state *s)
+{
+    uint64_t now = s->core->now_usec(), next = 0;
+
+    for (int i = 0; i < DHCP_MAX_PROBES; i++)
+        if (s->held[i].used && (!next || s->held[i].deadline_usec < next))
+            next = s->held[i].deadline_usec;
+    s->core->timer_set(s->probe_timer, next ? (next > now ? next - now : 1) : 0);
+}
+
+/* Holds the DISCOVER in pkt and pings ip.  -EBUSY when too many are held. */
+static int dhcp_probe_start(struct dhcp_state *s, uint32_t ip, const uint8_t *pkt, size_t len,
+                            const struct sockaddr_in *from)
+{
+    for (int i = 0; i < DHCP_MAX_PROBES; i++) {
+        struct dhcp_held *h = &s->held[i];
+        int r;
+
+        if (h->used)
+            continue;
+        if (len > sizeof(h->pkt))
+            return -E2BIG;
+        r = dhcp_probe_send(s->fdicmp, ip, s->probe_id, (uint16_t)i);
+        if (r < 0)
+            return r;
+        memmove(h->pkt, pkt, len); /* a replay may hold the same buffer again */
+        h->len = len;
+        h->from = *from;
+        h->ip = ip;
+        h->used = 1;
+        h->deadline_usec = s->core->now_usec() + s->cfg->conflict_check;
+        dhcp_probe_arm(s);
+        return 0;
+    }
+    s->core->metric_add(s->self, "probe_overflow_total",
+                        "DISCOVERs offered unprobed: too many checks in flight", 1);
+    return -EBUSY;
+}
+
+static void dhcp_probe_tick(void *ud)
+{
+    struct dhcp_state *s = ud;
+    uint64_t now = s->core->now_usec();
+
+    for (int i = 0; i < DHCP_MAX_PROBES; i++)
+        if (s->held[i].used && s->held[i].deadline_usec <= now)
+            dhcp_probe_replay(s, &s->held[i], s->held[i].ip);
+    dhcp_probe_arm(s);
+}
+
+static void dhcp_icmp_readable(void *ud, int fd, uint32_t events)
+{
+    struct dhcp_state *s = ud;
+    uint8_t buf[1500];
+
+    for (int n = 0; n < DHCP_BATCH; n++) {
+        ssize_t len = recv(fd, buf, sizeof(buf), 0);
+        uint32_t src;
+        uint16_t seq;
+        struct dhcp_held *h;
+        char ip[INET_ADDRSTRLEN];
+
+        if (len < 0)
+            return;
+        if (dhcp_probe_parse(buf, (size_t)len, s->probe_id, &src, &seq) < 0 ||
+            seq >= DHCP_MAX_PROBES || !s->held[seq].used || s->held[seq].ip != src)
+            continue;
+        h = &s->held[seq];
+        inet_ntop(AF_INET, &src, ip, sizeof(ip));
+        s->core->log(s->self, PXE_LOG_WARNING,
+                     "%s answers ping: in use on the network, quarantined %ds, offering another",
+                     ip, DHCP_DECLINE_HOLD);
+        s->core->metric_add(s->self, "conflicts_total", "offered addresses found in use", 1);
+        dhcp_pool_set(&s->pool, dhcp_pool_at(&s->pool, ntohl(src)), NULL, 0,
+                      DHCP_LEASE_DECLINED, (uint64_t)time(NULL) + DHCP_DECLINE_HOLD);
+        dhcp_probe_replay(s, h, 0);
+        dhcp_probe_arm(s);
+    }
 }
 
 static void dhcp_readable(void *ud, int fd, uint32_t events)
@@ -1034,6 +1171,14 @@ static int dhcp_start(void *state)
             return r;
         dhcp_flush(s, 1);
     }
+    if (s->fdicmp >= 0) {
+        r = s->core->io_add(s->self, s->fdicmp, PXE_IO_IN, dhcp_icmp_readable, s, &s->srcicmp);
+        if (r == 0)
+            r = s->core->timer_add(s->self, 1000000, dhcp_probe_tick, s, &s->probe_timer);
+        if (r < 0)
+            return r;
+        s->core->timer_set(s->probe_timer, 0);
+    }
     r = s->core->io_add(s->self, s->fd67, PXE_IO_IN, dhcp_readable, s, &s->src67);
     if (r < 0)
         return r;
@@ -1059,7 +1204,9 @@ static void dhcp_stop(void *state)
     s->core->source_free(s->src67);
     s->core->source_free(s->src4011);
     s->core->source_free(s->timer);
-    s->src67 = s->src4011 = s->timer = NULL;
+    s->core->source_free(s->srcicmp);
+    s->core->source_free(s->probe_timer);
+    s->src67 = s->src4011 = s->timer = s->srcicmp = s->probe_timer = NULL;
     if (!s->idle && !s->cfg->proxy)
         dhcp_flush(s, 1);
 }
@@ -1074,6 +1221,9 @@ static void dhcp_unload(void *state)
         close(s->fd67);
     if (s->fd4011 >= 0)
         close(s->fd4011);
+    if (s->fdicmp >= 0)
+        close(s->fdicmp);
+    free(s->held);
     dhcp_pool_done(&s->pool);
     free(s->resv);
     free(s);
