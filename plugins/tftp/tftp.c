@@ -658,7 +658,7 @@ static void handle_request(struct tftp_state *s, const uint8_t *pkt, size_t len,
     if (r < 0) {
         why = r == -ENOTSUP ? "unsupported transfer mode"
               : r == -ENAMETOOLONG ? "file name too long" : "malformed request";
-        s->core->log(s->self, PXE_LOG_INFO, "bad request from %s: %s", ip, why);
+        s->core->log(s->self, PXE_LOG_DEBUG, "bad request from %s: %s", ip, why);
         metric(s, r == -ENOTSUP ? "errors" : "malformed",
                r == -ENOTSUP ? "requests and transfers that failed" : "packets that were not valid TFTP", 1);
         send_error(s->fd, peer, &local, TFTP_ERR_ILLEGAL, why);

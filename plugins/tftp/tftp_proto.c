@@ -141,7 +141,8 @@ void tftp_negotiate(const struct tftp_request *req, const struct tftp_limits *li
         out->timeout = req->timeout;
         out->opts |= TFTP_OPT_TIMEOUT;
     }
-    if (req->opts & TFTP_OPT_TSIZE) {
+    /* curl refuses "tsize 0" in an OACK: leave it out for empty content (RFC 2347 allows it). */
+    if ((req->opts & TFTP_OPT_TSIZE) && size > 0) {
         out->tsize = size;
         out->opts |= TFTP_OPT_TSIZE;
     }

@@ -84,7 +84,10 @@ struct tftp_params {
     uint64_t tsize;      /* the size announced with TFTP_OPT_TSIZE */
 };
 
-/* Negotiates req's options against lim for content of size bytes. */
+/*
+ * Negotiates req's options against lim for content of size bytes.  tsize is
+ * not echoed for empty content (curl rejects "tsize 0").
+ */
 void tftp_negotiate(const struct tftp_request *req, const struct tftp_limits *lim, uint64_t size,
                     struct tftp_params *out);
 

@@ -139,6 +139,7 @@ TEST(negotiate)
     r.blksize = 1024;
     r.windowsize = 4;
     tftp_negotiate(&r, &lim, 0, &p);
+    EXPECT_EQ_INT(p.opts, TFTP_OPT_BLKSIZE | TFTP_OPT_WINDOWSIZE); /* no tsize 0 */
     EXPECT_EQ_INT(p.blksize, 1024);
     EXPECT_EQ_INT(p.windowsize, 4);
     lim.blksize_max = 100000;
