@@ -6,7 +6,9 @@
  * transfer gets its own socket bound to that address, a retransmit timer with
  * backoff, and reads its file through core->file_open.  Loop thread only.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>

@@ -269,13 +269,19 @@ int tftp_xfer_ack(struct tftp_xfer *x, uint16_t block)
         x->oack_pending = 0;
         return TFTP_ACK_PROGRESS;
     }
-    /* Blocks acked+1 .. next-1 are in flight; the ACK names one of them. */
-    sent = x->next - 1 - x->acked;
+    /* Blocks acked+1 .. sent_max were sent (some maybe twice); the ACK names one of them. */
+    if (x->next - 1 > x->sent_max)
+        x->sent_max = x->next - 1;
+    sent = x->sent_max - x->acked;
     diff = (uint16_t)(block - (uint16_t)x->acked);
     if (diff == 0 || diff > sent)
         return TFTP_ACK_IGNORED;
     x->acked += diff;
-    /* RFC 7440: the next window starts after the acknowledged block. */
+    /*
+     * RFC 7440: the next window starts after the acknowledged block.  Windows
+     * stay full size: a receiver acknowledges after windowsize blocks, so a
+     * shorter window would only wait for its timeout.
+     */
     x->next = x->acked + 1;
     return x->acked >= x->nblocks ? TFTP_ACK_DONE : TFTP_ACK_PROGRESS;
 }
@@ -307,6 +313,8 @@ uint32_t tftp_xfer_block_len(const struct tftp_xfer *x, uint64_t idx)
 
 void tftp_xfer_rewind(struct tftp_xfer *x)
 {
+    if (x->next - 1 > x->sent_max)
+        x->sent_max = x->next - 1;
     x->next = x->acked + 1;
 }
 

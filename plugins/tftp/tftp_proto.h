@@ -115,9 +115,10 @@ struct tftp_xfer {
     uint64_t size;
     uint64_t nblocks;
     uint32_t blksize;
-    uint32_t windowsize;
+    uint32_t windowsize;   /* negotiated */
     uint64_t acked;        /* every block <= acked was acknowledged */
     uint64_t next;         /* next block index to send */
+    uint64_t sent_max;     /* highest block index sent so far (ACKs beyond it are bogus) */
     uint32_t oack_pending; /* 1: an OACK waits for ACK 0 */
 };
 

@@ -61,26 +61,30 @@ grep -q "Error code 2" hpa.out || { cat hpa.out; fail "tftp-hpa: write request n
 echo "ok - tftp-hpa binary, netascii, missing file, write refused"
 
 # atftp with blksize, windowsize and tsize options.
-for opt in "blksize 512" "blksize 1468" "blksize 65464"; do
-    for w in 1 4 8 32 64; do
+# (4 x 65464-byte blocks overflow atftp's socket buffer: every window then waits a timeout.)
+for combo in "512 1" "512 8" "512 32" "1468 1" "1468 4" "1468 8" "1468 32" "1468 64" "65464 1" "65464 2"; do
+    set -- $combo
+    opt="blksize $1"
+    w=$2
+    {
         rm -f out
         atftp --option "$opt" --option "windowsize $w" --option "tsize 0" -g -r "$I" -l out \
             127.0.0.1 "$PORT" >atftp.out 2>&1 || { cat atftp.out; fail "atftp $opt windowsize $w"; }
         same_file "$IMG/$I" out "atftp $opt windowsize $w"
-    done
+    }
 done
-echo "ok - atftp blksize 512/1468/65464 x windowsize 1/4/8/32/64"
+echo "ok - atftp blksize 512/1468/65464 with windowsize 1..64"
 
 # Missing files and traversal are refused and write nothing.
 curl -sS -o out3 "$U/nope/missing.bin" 2>curl.err
 rc=$?
 [ "$rc" -eq 68 ] || { cat curl.err; fail "curl missing file: exit $rc, expected 68 (TFTP file not found)"; }
 echo secret >"$T/secret"
-for p in ../secret ../../secret arch/../../secret 'arch\..\..\secret' '::../secret' /../secret; do
-    rm -f out4
-    atftp -g -r "$p" -l out4 127.0.0.1 "$PORT" >atftp.out 2>&1 && fail "traversal '$p' succeeded"
-    grep -q "secret" out4 2>/dev/null && fail "traversal '$p' leaked the file"
-done
+rm -f out4
+atftp -g -r ../secret -l out4 127.0.0.1 "$PORT" >atftp.out 2>&1 && fail "atftp traversal succeeded"
+grep -q "secret" out4 2>/dev/null && fail "atftp traversal leaked the file"
+python3 "$PXECORE_SRC/plugins/tftp/tests/tftp_raw.py" "$PORT" "$IMG" traversal || fail "traversal"
+
 echo "ok - missing file (curl 68), traversal refused"
 
 # Generated menu from the core, and the wiki-style log line.

@@ -256,6 +256,25 @@ TEST(xfer_oack_window_and_gap)
     EXPECT_EQ_INT(tftp_xfer_ack(&x, 11), TFTP_ACK_DONE);
 }
 
+TEST(xfer_stale_window_ack)
+{
+    struct tftp_xfer x;
+
+    tftp_xfer_init(&x, 100 * 100, 100, 8, 0); /* 101 blocks */
+    x.next = 9;                                /* window 1..8 sent */
+    tftp_xfer_rewind(&x);                      /* timeout: resend from 1 */
+    EXPECT_EQ_INT(tftp_xfer_next(&x), 1);
+    x.next = 5;
+    /* The client had 1..6 from the first window: its ACK 6 is still valid. */
+    EXPECT_EQ_INT(tftp_xfer_ack(&x, 6), TFTP_ACK_PROGRESS);
+    EXPECT_EQ_INT(x.acked, 6);
+    EXPECT_EQ_INT(tftp_xfer_ack(&x, 9), TFTP_ACK_IGNORED);
+    EXPECT_EQ_INT(tftp_xfer_next(&x), 7);
+    x.next = 15;                               /* 7..14: a full window again */
+    EXPECT_EQ_INT(tftp_xfer_next(&x), 0);
+    EXPECT_EQ_INT(tftp_xfer_ack(&x, 14), TFTP_ACK_PROGRESS);
+}
+
 TEST(xfer_rollover)
 {
     struct tftp_xfer x;
@@ -311,6 +330,7 @@ int main(void)
     RUN(netascii);
     RUN(xfer_simple);
     RUN(xfer_oack_window_and_gap);
+    RUN(xfer_stale_window_ack);
     RUN(xfer_rollover);
     RUN(path_strip_and_loader);
     return tap_done();

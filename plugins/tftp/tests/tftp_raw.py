@@ -239,6 +239,20 @@ def clamp(want):
     print("ok - blksize 65464 granted as %d" % want)
 
 
+def traversal():
+    """IMG/../secret exists; no spelling of a way out may reach it."""
+    for name in ("../secret", "../../secret", "arch/../../secret", "arch\\..\\..\\secret",
+                 "::../secret", "/../secret", "::/../secret", "arch/boot/../../../secret",
+                 "..", "arch/..", "/etc/passwd"):
+        s = sock()
+        s.sendto(rrq(name), SRV)
+        code = expect_error(s, "traversal " + repr(name))
+        if code not in (1, 2):
+            fail("traversal %r answered with error %d" % (name, code))
+        s.close()
+    print("ok - traversal attempts refused with error 1/2")
+
+
 def nooptions():
     s = sock()
     d, o = fetch(s, FILE)
