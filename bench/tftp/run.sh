@@ -65,22 +65,31 @@ SHA_BIG=$(sha256sum <"$D/big.bin" | cut -d' ' -f1)
 SHA_ONE=$(sha256sum <"$D/one.bin" | cut -d' ' -f1)
 
 port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-srv() { taskset -c "$SRV_CPU" "$@" >>"$W/servers.log" 2>&1 & PIDS="$PIDS $!"; }
+declare -A PORT SPID
+# srv NAME CMD...: starts a server on SRV_CPU (taskset execs: $! is the server).
+srv() {
+    local n=$1
+    shift
+    taskset -c "$SRV_CPU" "$@" >>"$W/servers.log" 2>&1 &
+    SPID[$n]=$!
+    PIDS="$PIDS $!"
+}
+# cpu NAME: CPU seconds used by the server so far, reaped children included.
+cpu() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15 + $16 + $17) / t }' "/proc/${SPID[$1]}/stat"; }
 
-declare -A PORT
 PORT[pxecore]=$(port)
 mkdir -p "$W/plugins"
 ln -s "$SRC/$B/plugins/pxecore-tftp.so" "$W/plugins/"
-srv "$SRC/$B/pxecore" --plugins-dir "$W/plugins" --pidfile "$W/pxecore.pid" --state-dir "$W/state" \
+srv pxecore "$SRC/$B/pxecore" --plugins-dir "$W/plugins" --pidfile "$W/pxecore.pid" --state-dir "$W/state" \
     --no-api --root "$D" --tftp-port "${PORT[pxecore]}" --set tftp.address=127.0.0.1 \
     --set tftp.max_transfers=512 --set tftp.max_per_client=512
 PORT[tftpd-hpa]=$(port)
-srv "$PEERS/usr/sbin/in.tftpd" -L -s "$D" -a "127.0.0.1:${PORT[tftpd-hpa]}"
+srv tftpd-hpa "$PEERS/usr/sbin/in.tftpd" -L -s "$D" -a "127.0.0.1:${PORT[tftpd-hpa]}"
 PORT[atftpd]=$(port)
-srv "$PEERS/usr/sbin/atftpd" --daemon --no-fork --port "${PORT[atftpd]}" --bind-address 127.0.0.1 \
+srv atftpd "$PEERS/usr/sbin/atftpd" --daemon --no-fork --port "${PORT[atftpd]}" --bind-address 127.0.0.1 \
     --logfile /dev/null --maxthread 512 --user root.root "$D"
 PORT[dnsmasq]=69
-srv "$DNSMASQ" --keep-in-foreground --conf-file=/dev/null --port=0 --enable-tftp --tftp-root="$D" \
+srv dnsmasq "$DNSMASQ" --keep-in-foreground --conf-file=/dev/null --port=0 --enable-tftp --tftp-root="$D" \
     --listen-address=127.0.0.1 --bind-interfaces --interface=lo --tftp-max=512 --quiet-tftp \
     --pid-file="$W/dnsmasq.pid" --user=root
 SERVERS="pxecore tftpd-hpa atftpd dnsmasq"
@@ -138,12 +147,13 @@ best() { # best of RUNS; FAIL if any run failed
     echo "$b"
 }
 
-declare -A RES FAILS
+declare -A RES FAILS CPU
 SCEN="curl-512 curl-1468 atftp-w8 atftp-w32 storm-20 storm-200"
 for sc in $SCEN; do
     for s in $SERVERS; do
         vals=()
         f=0
+        c0=$(cpu "$s")
         for r in $(seq 1 "$RUNS"); do
             case $sc in
             curl-*) vals+=("$(one_fetch "$s" curl "${sc#curl-}")") ;;
@@ -157,28 +167,40 @@ for sc in $SCEN; do
         done
         RES[$sc,$s]=$(best "${vals[@]}")
         FAILS[$sc,$s]=$f
-        printf '  %-10s %-10s %s (failed clients: %s)\n' "$sc" "$s" "${vals[*]}" "$f" >&2
+        CPU[$sc,$s]=$(echo "($(cpu "$s") - $c0) / $RUNS" | bc -l)
+        printf '  %-10s %-10s %s (failed clients: %s, server CPU per run %.2f s)\n' "$sc" "$s" \
+            "${vals[*]}" "$f" "${CPU[$sc,$s]}" >&2
     done
 done
 
-echo
-echo "TFTP on loopback, ${SIZE_MB} MiB file (storms: 1 MiB each), best of $RUNS, servers on CPU $SRV_CPU, clients on CPU $CLI_CPU"
-printf '%-10s' scenario
-for s in $SERVERS; do printf ' %12s' "$s s"; done
-for s in $SERVERS; do [ "$s" = pxecore ] || printf ' %13s' "$s/pxe"; done
-echo
-for sc in $SCEN; do
-    printf '%-10s' "$sc"
-    for s in $SERVERS; do
-        v=${RES[$sc,$s]}
-        [ "$v" = FAIL ] || v=$(printf '%.3f' "$v")
-        [ "${FAILS[$sc,$s]}" = 0 ] || v="$v(${FAILS[$sc,$s]}F)"
-        printf ' %12s' "$v"
-    done
-    for s in $SERVERS; do
-        [ "$s" = pxecore ] && continue
-        a=${RES[$sc,pxecore]} b=${RES[$sc,$s]}
-        if [ "$a" = FAIL ] || [ "$b" = FAIL ]; then printf ' %13s' "-"; else printf ' %12.2fx' "$(echo "$b / $a" | bc -l)"; fi
-    done
+# table TITLE ARRAY: seconds per server, then peer / pxecore ratios.
+table() {
+    local -n V=$2
     echo
-done
+    echo "$1"
+    printf '%-10s' scenario
+    for s in $SERVERS; do printf ' %12s' "$s s"; done
+    for s in $SERVERS; do [ "$s" = pxecore ] || printf ' %13s' "$s/pxe"; done
+    echo
+    for sc in $SCEN; do
+        printf '%-10s' "$sc"
+        for s in $SERVERS; do
+            v=${V[$sc,$s]}
+            [ "$v" = FAIL ] || v=$(printf '%.3f' "$v")
+            [ "${FAILS[$sc,$s]}" = 0 ] || v="$v(${FAILS[$sc,$s]}F)"
+            printf ' %12s' "$v"
+        done
+        for s in $SERVERS; do
+            [ "$s" = pxecore ] && continue
+            a=${V[$sc,pxecore]} b=${V[$sc,$s]}
+            if [ "$a" = FAIL ] || [ "$b" = FAIL ] || [ "$(echo "$a <= 0" | bc -l)" = 1 ]; then
+                printf ' %13s' "-"
+            else
+                printf ' %12.2fx' "$(echo "$b / $a" | bc -l)"
+            fi
+        done
+        echo
+    done
+}
+table "Wall time: TFTP on loopback, ${SIZE_MB} MiB file (storms: 1 MiB each), best of $RUNS, servers on CPU $SRV_CPU, clients on CPU $CLI_CPU (nF: n clients failed)" RES
+table "Server CPU time (user+sys, children included), mean per run" CPU

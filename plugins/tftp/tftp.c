@@ -457,8 +457,10 @@ static void transfer_io(void *ud, int fd, uint32_t events)
                 send_error(fd, &from, NULL, TFTP_ERR_TID, "unknown transfer ID");
             continue;
         }
-        if (transfer_packet(t, pkt, (size_t)n))
-            return;
+        /* One packet from the peer per wakeup: the watch is level-triggered, and
+         * a second recvfrom would almost always be EAGAIN. */
+        transfer_packet(t, pkt, (size_t)n);
+        return;
     }
 }
 
