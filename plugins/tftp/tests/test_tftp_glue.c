@@ -34,6 +34,8 @@ struct pxe_source {
 };
 
 static int ep;
+static struct pxe_source *all[1024]; /* every source, freed at exit */
+static int nall;
 static struct pxe_source *timers[512];
 static int ntimers;
 static char last_event[256], last_log[512];
@@ -65,6 +67,7 @@ static int f_io_add(struct pxe_core *self, int fd, uint32_t events, pxe_io_cb cb
     struct pxe_source *s = calloc(1, sizeof(*s));
     struct epoll_event e = {.events = events, .data.ptr = s};
 
+    all[nall++] = s;
     s->fd = fd;
     s->io = cb;
     s->ud = ud;
@@ -92,6 +95,7 @@ static int f_timer_add(struct pxe_core *self, uint64_t usec, pxe_timer_cb cb, vo
 {
     struct pxe_source *s = calloc(1, sizeof(*s));
 
+    all[nall++] = s;
     s->fd = -1;
     s->timer = cb;
     s->ud = ud;
@@ -374,5 +378,9 @@ int main(void)
     plugin->stop(plugin_state);
     plugin->unload(plugin_state);
     free(plugin_cfg);
+    while (nall > 0)
+        free(all[--nall]);
+    close(client);
+    close(ep);
     return tap_done();
 }

@@ -15,7 +15,7 @@ import time
 
 PORT = int(sys.argv[1])
 IMG = sys.argv[2]
-SRV = ("127.0.0.1", PORT)
+SRV = (os.environ.get("TFTP_SERVER", "127.0.0.1"), PORT)
 FILE = "arch/boot/x86_64/vmlinuz-linux"
 
 
@@ -26,7 +26,7 @@ def fail(msg):
 
 def sock(timeout=3.0):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
+    s.bind(("127.0.0.1" if SRV[0] == "127.0.0.1" else "0.0.0.0", 0))
     s.settimeout(timeout)
     return s
 
@@ -233,6 +233,8 @@ def clamp(want):
     s.sendto(rrq(FILE, blksize=65464), SRV)
     p, a = recv(s, "RRQ blksize 65464")
     o = parse_oack(p)
+    if a[0] != SRV[0]:
+        fail("reply from %s, not from the address asked (%s)" % (a[0], SRV[0]))
     if o.get("blksize") != str(want):
         fail("blksize %r, expected %d" % (o.get("blksize"), want))
     s.sendto(b"\0\5\0\0done\0", a)

@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# In a private network namespace: a client behind a veth (MTU 1500) asking blksize
+# 65464 is granted 1468 (MTU - 32), replies come from the address the request went to,
+# and a loopback client of the same daemon still gets 65464.
+. "$PXECORE_SRC/tests/integration/lib.sh"
+. "$PXECORE_SRC/plugins/tftp/tests/tftp_lib.sh"
+need python3 curl ip nsenter
+in_netns "$@"
+set -u
+client_ns
+cli_exec ip addr add 192.0.2.2/24 dev cli0
+RAW=$PXECORE_SRC/plugins/tftp/tests/tftp_raw.py
+K=arch/boot/x86_64/vmlinuz-linux
+
+PORT=$(free_port)
+make_image "$T/img"
+mkdir -p "$T/plugins"
+ln -sf "$PXECORE_PLUGINS/pxecore-tftp.so" "$T/plugins/pxecore-tftp.so"
+PXECORE_PLUGINS=$T/plugins start_pxecore --no-api --tftp-port "$PORT" --image "$T/img"
+TFTP_SERVER=192.0.2.1 cli_exec python3 "$RAW" "$PORT" "$T/img" clamp1468 || fail "veth clamp"
+python3 "$RAW" "$PORT" "$T/img" clamp65464 || fail "loopback clamp"
+cli_exec curl -sS --tftp-blksize 65464 -o "$T/out" "tftp://192.0.2.1:$PORT/$K" || fail "curl over veth"
+same_file "$T/img/$K" "$T/out" "curl over the veth"
+stop_pxecore || fail "pxecore exit status $?"
+echo "ok - MTU clamp per ingress interface"
