@@ -87,15 +87,15 @@ python3 "$PXECORE_SRC/plugins/tftp/tests/tftp_raw.py" "$PORT" "$IMG" traversal |
 
 echo "ok - missing file (curl 68), traversal refused"
 
-# Generated menu from the core, and the wiki-style log line.
-rm -f out
-if curl -sS -o out "$U/pxelinux.cfg/default" 2>curl.err; then
-    [ -s out ] || fail "pxelinux.cfg/default is empty"
-    echo "ok - generated pxelinux.cfg/default ($(stat -c %s out) bytes)"
-else
-    cat curl.err
-    fail "generated pxelinux.cfg/default not served"
-fi
+# Generated menus from the core, through the same file interface.
+for f in pxelinux.cfg/default pxelinux.cfg/01-52-54-00-12-34-56 boot.ipxe grub/grub.cfg; do
+    rm -f out
+    curl -sS -o out "$U/$f" 2>curl.err || { cat curl.err; fail "generated $f not served"; }
+    [ -s out ] || fail "generated $f is empty"
+done
+grep -q "sent (generated)" "$T/pxecore.log" || grep -q "sent .*pxelinux.cfg/default to 127.0.0.1" \
+    "$T/pxecore.log" || fail "no log line for the generated menu"
+echo "ok - generated pxelinux.cfg/default, per-MAC pxelinux.cfg, boot.ipxe, grub/grub.cfg"
 grep -q "sent $IMG/$K to 127.0.0.1" "$T/pxecore.log" ||
     grep -Eq "sent .*/?$K to 127.0.0.1" "$T/pxecore.log" || fail "no 'sent ... to 127.0.0.1' log line"
 grep -q "does/not/exist" "$T/pxecore.log" || fail "missing file not logged"
