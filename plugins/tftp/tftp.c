@@ -392,6 +392,8 @@ static void transfer_timer(void *ud)
     }
     metric(t->s, "retransmits", "windows and OACKs sent again after a timeout", 1);
     tftp_xfer_rewind(&t->x);
+    core->log(t->s->self, PXE_LOG_DEBUG, "retransmitting '%s' to %s from block %llu (try %u)",
+              t->name, t->peer_ip, (unsigned long long)t->x.next, t->tries);
     t->deadline = now + backoff_usec(t);
     core->timer_set(t->timer, t->deadline - now);
     r = transfer_send(t);
