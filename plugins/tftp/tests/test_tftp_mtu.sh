@@ -10,6 +10,12 @@ in_netns "$@"
 set -u
 client_ns
 cli_exec ip addr add 192.0.2.2/24 dev cli0
+# The veth carries traffic once both ends report UP (bounded wait).
+i=0
+until ip -o link show srv0 | grep -q "state UP" && cli_exec ip -o link show cli0 | grep -q "state UP"; do
+    i=$((i + 1)); [ "$i" -lt 50 ] || fail "veth not up after 5 s"
+    sleep 0.1
+done
 RAW=$PXECORE_SRC/plugins/tftp/tests/tftp_raw.py
 K=arch/boot/x86_64/vmlinuz-linux
 
