@@ -98,6 +98,12 @@ client_ns() {
     unshare --net sleep 3600 &
     CLI_NS_PID=$!
     at_exit "kill $CLI_NS_PID 2>/dev/null"
+    # Until unshare has run, the child is still in our namespace: wait (bounded).
+    _i=0
+    while [ "$(readlink "/proc/$CLI_NS_PID/ns/net")" = "$(readlink /proc/self/ns/net)" ]; do
+        _i=$((_i + 1)); [ "$_i" -lt 100 ] || fail "client namespace not created"
+        sleep 0.05
+    done
     ip link add srv0 type veth peer name cli0
     ip link set cli0 netns "$CLI_NS_PID"
     ip addr add 192.0.2.1/24 dev srv0
