@@ -21,9 +21,8 @@ K=arch/boot/x86_64/vmlinuz-linux
 
 PORT=$(free_port)
 make_image "$T/img"
-mkdir -p "$T/plugins"
-ln -sf "$PXECORE_PLUGINS/pxecore-tftp.so" "$T/plugins/pxecore-tftp.so"
-PXECORE_PLUGINS=$T/plugins start_pxecore --no-api --tftp-port "$PORT" --image "$T/img"
+use_plugins tftp
+start_pxecore --no-api --tftp-port "$PORT" --image "$T/img"
 TFTP_SERVER=192.0.2.1 cli_exec python3 "$RAW" "$PORT" "$T/img" clamp1468 || fail "veth clamp"
 python3 "$RAW" "$PORT" "$T/img" clamp65464 || fail "loopback clamp"
 cli_exec curl -sS --tftp-blksize 65464 -o "$T/out" "tftp://192.0.2.1:$PORT/$K" || fail "curl over veth"

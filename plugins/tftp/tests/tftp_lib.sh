@@ -15,10 +15,8 @@ make_image() {
 
 # start_tftp ARGS...: pxecore with only the tftp plugin, listening on 127.0.0.1:$PORT.
 start_tftp() {
-    mkdir -p "$T/plugins"
-    ln -sf "$PXECORE_PLUGINS/pxecore-tftp.so" "$T/plugins/pxecore-tftp.so"
-    PXECORE_PLUGINS=$T/plugins start_pxecore --no-api --tftp-port "$PORT" \
-        --set tftp.address=127.0.0.1 "$@"
+    use_plugins tftp
+    start_pxecore --no-api --tftp-port "$PORT" --set tftp.address=127.0.0.1 "$@"
 }
 
 # same_file A B: fail unless A and B have the same sha256.
