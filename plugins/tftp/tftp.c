@@ -26,12 +26,12 @@
 
 #include "tftp_proto.h"
 
-#define RECV_BURST 64            /* packets read per wakeup, per socket */
-#define SEND_BATCH 64            /* DATA packets per sendmmsg */
-#define READ_CACHE_MIN (64u << 10)
-#define READ_CACHE_MAX (256u << 10)
+#define RECV_BURST       64 /* packets read per wakeup, per socket */
+#define SEND_BATCH       64 /* DATA packets per sendmmsg */
+#define READ_CACHE_MIN   (64u << 10)
+#define READ_CACHE_MAX   (256u << 10)
 #define BACKOFF_CAP_USEC 10000000ull
-#define PKT_MAX 2048             /* longest request accepted (options included) */
+#define PKT_MAX          2048 /* longest request accepted (options included) */
 
 struct tftp_config {
     char *address;
@@ -59,9 +59,9 @@ struct transfer {
     char local_ip[INET_ADDRSTRLEN];
     char name[TFTP_PATH_MAX * 4 + 1]; /* sanitised requested name, for logs */
     struct pxe_file *file;
-    uint8_t *conv;            /* netascii-encoded content, owned */
-    const uint8_t *mem;       /* content in memory (file->data or conv), or NULL: pread */
-    uint8_t *cache;           /* read cache for fd content */
+    uint8_t *conv;      /* netascii-encoded content, owned */
+    const uint8_t *mem; /* content in memory (file->data or conv), or NULL: pread */
+    uint8_t *cache;     /* read cache for fd content */
     size_t cache_cap, cache_len;
     uint64_t cache_off;
     struct tftp_xfer x;
@@ -129,8 +129,8 @@ static void send_error(int fd, const struct sockaddr_in *peer, const struct in_a
         struct cmsghdr align;
         char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
     } cbuf;
-    struct msghdr mh = {.msg_name = (void *)peer, .msg_namelen = sizeof(*peer),
-                        .msg_iov = &iov, .msg_iovlen = 1};
+    struct msghdr mh = {
+        .msg_name = (void *)peer, .msg_namelen = sizeof(*peer), .msg_iov = &iov, .msg_iovlen = 1};
 
     if (n < 0)
         return;
@@ -213,9 +213,11 @@ static uint32_t file_phase(struct tftp_state *s, const struct pxe_file *f)
 
         if (!img)
             continue;
-        if (path_is(f->path, img->prefix, img->kernel) || (i == 0 && path_is(f->path, NULL, img->kernel)))
+        if (path_is(f->path, img->prefix, img->kernel) ||
+            (i == 0 && path_is(f->path, NULL, img->kernel)))
             return PXE_PHASE_KERNEL;
-        if (path_is(f->path, img->prefix, img->initrd) || (i == 0 && path_is(f->path, NULL, img->initrd)))
+        if (path_is(f->path, img->prefix, img->initrd) ||
+            (i == 0 && path_is(f->path, NULL, img->initrd)))
             return PXE_PHASE_INITRD;
     }
     return tftp_is_loader(f->path) ? PXE_PHASE_LOADER : PXE_PHASE_NONE;
@@ -242,8 +244,8 @@ static int read_content(struct transfer *t, uint8_t *buf, size_t len, uint64_t o
     size_t done = 0;
 
     while (done < len) {
-        ssize_t n = pread(t->file->fd, buf + done, len - done,
-                          (off_t)(t->file->offset + off + done));
+        ssize_t n =
+            pread(t->file->fd, buf + done, len - done, (off_t)(t->file->offset + off + done));
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -305,7 +307,8 @@ static int transfer_send(struct transfer *t)
 
     if (t->x.oack_pending) {
         if (sendto(t->fd, t->oack, t->oack_len, MSG_NOSIGNAL, (struct sockaddr *)&t->peer,
-                   sizeof(t->peer)) < 0 && errno != EAGAIN)
+                   sizeof(t->peer)) < 0 &&
+            errno != EAGAIN)
             return -errno;
         return 0;
     }
@@ -422,8 +425,8 @@ static int transfer_packet(struct transfer *t, const uint8_t *pkt, size_t len)
         size_t ml = strnlen((const char *)pkt + 4, len - 4);
 
         t->s->core->sanitize((const char *)pkt + 4, ml, msg, sizeof(msg));
-        t->s->core->log(t->s->self, PXE_LOG_INFO, "'%s' to %s cancelled by the client: %s",
-                        t->name, t->peer_ip, msg);
+        t->s->core->log(t->s->self, PXE_LOG_INFO, "'%s' to %s cancelled by the client: %s", t->name,
+                        t->peer_ip, msg);
         metric(t->s, "cancelled", "transfers the client cancelled with an ERROR", 1);
         transfer_free(t);
         return 1;
@@ -454,7 +457,8 @@ static void transfer_io(void *ud, int fd, uint32_t events)
             return;
         if (fl < sizeof(from) || from.sin_family != AF_INET ||
             from.sin_addr.s_addr != t->peer.sin_addr.s_addr || from.sin_port != t->peer.sin_port) {
-            metric(s, "wrong_tid", "packets from an unknown transfer ID (answered with error 5)", 1);
+            metric(s, "wrong_tid", "packets from an unknown transfer ID (answered with error 5)",
+                   1);
             if (n < 4 || pkt[1] != TFTP_ERROR)
                 send_error(fd, &from, NULL, TFTP_ERR_TID, "unknown transfer ID");
             continue;
@@ -557,8 +561,8 @@ static int transfer_socket(struct in_addr local, size_t window_bytes)
 }
 
 /* Sets up t (file already open) and sends the OACK or the first window. */
-static int transfer_start(struct transfer *t, const struct tftp_request *req,
-                          struct in_addr local, int ifindex)
+static int transfer_start(struct transfer *t, const struct tftp_request *req, struct in_addr local,
+                          int ifindex)
 {
     struct tftp_state *s = t->s;
     const struct tftp_config *cfg = s->cfg;
@@ -593,7 +597,9 @@ static int transfer_start(struct transfer *t, const struct tftp_request *req,
     if (!t->mem) {
         size_t want = (size_t)p.blksize * p.windowsize;
 
-        t->cache_cap = want < READ_CACHE_MIN ? READ_CACHE_MIN : want > READ_CACHE_MAX ? READ_CACHE_MAX : want;
+        t->cache_cap = want < READ_CACHE_MIN   ? READ_CACHE_MIN
+                       : want > READ_CACHE_MAX ? READ_CACHE_MAX
+                                               : want;
         if (t->cache_cap < p.blksize)
             t->cache_cap = p.blksize;
         t->cache = malloc(t->cache_cap);
@@ -662,11 +668,14 @@ static void handle_request(struct tftp_state *s, const uint8_t *pkt, size_t len,
     }
     metric(s, "requests", "read and write requests received", 1);
     if (r < 0) {
-        why = r == -ENOTSUP ? "unsupported transfer mode"
-              : r == -ENAMETOOLONG ? "file name too long" : "malformed request";
+        why = r == -ENOTSUP        ? "unsupported transfer mode"
+              : r == -ENAMETOOLONG ? "file name too long"
+                                   : "malformed request";
         s->core->log(s->self, PXE_LOG_DEBUG, "bad request from %s: %s", ip, why);
         metric(s, r == -ENOTSUP ? "errors" : "malformed",
-               r == -ENOTSUP ? "requests and transfers that failed" : "packets that were not valid TFTP", 1);
+               r == -ENOTSUP ? "requests and transfers that failed"
+                             : "packets that were not valid TFTP",
+               1);
         send_error(s->fd, peer, &local, TFTP_ERR_ILLEGAL, why);
         return;
     }
@@ -728,8 +737,11 @@ static void listen_io(void *ud, int fd, uint32_t events)
     for (i = 0; i < RECV_BURST; i++) {
         struct sockaddr_in peer;
         struct iovec iov = {.iov_base = pkt, .iov_len = sizeof(pkt)};
-        struct msghdr mh = {.msg_name = &peer, .msg_namelen = sizeof(peer), .msg_iov = &iov,
-                            .msg_iovlen = 1, .msg_control = cbuf.buf,
+        struct msghdr mh = {.msg_name = &peer,
+                            .msg_namelen = sizeof(peer),
+                            .msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = cbuf.buf,
                             .msg_controllen = sizeof(cbuf.buf)};
         struct in_addr local = {0};
         struct cmsghdr *c;

@@ -11,50 +11,50 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TFTP_RRQ 1
-#define TFTP_WRQ 2
-#define TFTP_DATA 3
-#define TFTP_ACK 4
+#define TFTP_RRQ   1
+#define TFTP_WRQ   2
+#define TFTP_DATA  3
+#define TFTP_ACK   4
 #define TFTP_ERROR 5
-#define TFTP_OACK 6
+#define TFTP_OACK  6
 
-#define TFTP_ERR_UNDEF 0
+#define TFTP_ERR_UNDEF    0
 #define TFTP_ERR_NOTFOUND 1
-#define TFTP_ERR_ACCESS 2
-#define TFTP_ERR_FULL 3
-#define TFTP_ERR_ILLEGAL 4
-#define TFTP_ERR_TID 5
-#define TFTP_ERR_EXISTS 6
-#define TFTP_ERR_USER 7
-#define TFTP_ERR_OPTION 8
+#define TFTP_ERR_ACCESS   2
+#define TFTP_ERR_FULL     3
+#define TFTP_ERR_ILLEGAL  4
+#define TFTP_ERR_TID      5
+#define TFTP_ERR_EXISTS   6
+#define TFTP_ERR_USER     7
+#define TFTP_ERR_OPTION   8
 
-#define TFTP_MODE_OCTET 0
+#define TFTP_MODE_OCTET    0
 #define TFTP_MODE_NETASCII 1
 
 #define TFTP_BLKSIZE_DEFAULT 512
-#define TFTP_BLKSIZE_MIN 8
-#define TFTP_BLKSIZE_MAX 65464
-#define TFTP_WINDOW_MAX 65535
-#define TFTP_TIMEOUT_MIN 1
-#define TFTP_TIMEOUT_MAX 255
-#define TFTP_PATH_MAX 512 /* longest file name accepted, NUL excluded */
+#define TFTP_BLKSIZE_MIN     8
+#define TFTP_BLKSIZE_MAX     65464
+#define TFTP_WINDOW_MAX      65535
+#define TFTP_TIMEOUT_MIN     1
+#define TFTP_TIMEOUT_MAX     255
+#define TFTP_PATH_MAX        512 /* longest file name accepted, NUL excluded */
 
 /* Options seen in a request (tftp_request.opts bits). */
-#define TFTP_OPT_BLKSIZE (1u << 0)
-#define TFTP_OPT_TSIZE (1u << 1)
-#define TFTP_OPT_TIMEOUT (1u << 2)
+#define TFTP_OPT_BLKSIZE    (1u << 0)
+#define TFTP_OPT_TSIZE      (1u << 1)
+#define TFTP_OPT_TIMEOUT    (1u << 2)
 #define TFTP_OPT_WINDOWSIZE (1u << 3)
 
 /* A parsed RRQ or WRQ.  Options with invalid values are left out of opts. */
 struct tftp_request {
-    uint16_t opcode;              /* TFTP_RRQ or TFTP_WRQ */
-    uint16_t mode;                /* TFTP_MODE_* */
+    uint16_t opcode; /* TFTP_RRQ or TFTP_WRQ */
+    uint16_t mode;   /* TFTP_MODE_* */
     char filename[TFTP_PATH_MAX + 1];
-    uint32_t opts;                /* TFTP_OPT_* present and valid */
-    uint32_t blksize;             /* asked, 8..65464 (larger asks are clamped) */
-    uint32_t timeout;             /* asked, 1..255 seconds */
-    uint32_t windowsize;          /* asked, 1..65535 */
-    uint64_t tsize;               /* as sent (0 in a read request) */
+    uint32_t opts;       /* TFTP_OPT_* present and valid */
+    uint32_t blksize;    /* asked, 8..65464 (larger asks are clamped) */
+    uint32_t timeout;    /* asked, 1..255 seconds */
+    uint32_t windowsize; /* asked, 1..65535 */
+    uint64_t tsize;      /* as sent (0 in a read request) */
 };
 
 /*
@@ -77,11 +77,11 @@ struct tftp_limits {
 
 /* What a transfer runs with once the options are negotiated. */
 struct tftp_params {
-    uint32_t opts;       /* options to put in the OACK; 0: no OACK, DATA 1 first */
+    uint32_t opts; /* options to put in the OACK; 0: no OACK, DATA 1 first */
     uint32_t blksize;
     uint32_t windowsize;
-    uint32_t timeout;    /* seconds, only meaningful with TFTP_OPT_TIMEOUT */
-    uint64_t tsize;      /* the size announced with TFTP_OPT_TSIZE */
+    uint32_t timeout; /* seconds, only meaningful with TFTP_OPT_TIMEOUT */
+    uint64_t tsize;   /* the size announced with TFTP_OPT_TSIZE */
 };
 
 /*
@@ -126,9 +126,9 @@ void tftp_xfer_init(struct tftp_xfer *x, uint64_t size, uint32_t blksize, uint32
                     uint32_t oack);
 
 /* Results of tftp_xfer_ack. */
-#define TFTP_ACK_IGNORED 0  /* stale, duplicate or out-of-window: do nothing */
+#define TFTP_ACK_IGNORED  0 /* stale, duplicate or out-of-window: do nothing */
 #define TFTP_ACK_PROGRESS 1 /* acked moved (or the OACK was accepted): send more */
-#define TFTP_ACK_DONE 2     /* the last block is acknowledged */
+#define TFTP_ACK_DONE     2 /* the last block is acknowledged */
 
 int tftp_xfer_ack(struct tftp_xfer *x, uint16_t block);
 

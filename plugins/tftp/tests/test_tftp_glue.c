@@ -119,11 +119,10 @@ static const char menu[] = "DEFAULT arch\n";
 static int f_file_open(struct pxe_core *self, const char *path, const struct pxe_client *c,
                        struct pxe_file **ret)
 {
-    static const char *const known[] = {"pxelinux.cfg/default",
-                                        "images/archiso/arch/boot/x86_64/vmlinuz-linux",
-                                        "arch/boot/x86_64/vmlinuz-linux",
-                                        "images/archiso/arch/boot/x86_64/initramfs-linux.img",
-                                        "boot/syslinux/lpxelinux.0", "sub/other.bin"};
+    static const char *const known[] = {
+        "pxelinux.cfg/default",           "images/archiso/arch/boot/x86_64/vmlinuz-linux",
+        "arch/boot/x86_64/vmlinuz-linux", "images/archiso/arch/boot/x86_64/initramfs-linux.img",
+        "boot/syslinux/lpxelinux.0",      "sub/other.bin"};
     struct pxe_file *f;
     size_t i;
 
@@ -317,13 +316,24 @@ struct cfg {
 static const struct pxe_plugin *plugin;
 static void *plugin_cfg, *plugin_state;
 
-static const struct pxe_core_api api = {
-    ._abi_version = PXE_PLUGIN_ABI_VERSION, ._struct_size = sizeof(api), .log = f_log,
-    .io_add = f_io_add, .io_set_events = f_io_set, .timer_add = f_timer_add,
-    .timer_set = f_timer_set, .source_free = f_source_free, .now_usec = now_usec,
-    .file_open = f_file_open, .file_close = f_file_close, .image_count = f_image_count,
-    .image_get = f_image_get, .service_register = f_service_register, .event = f_event,
-    .metric_add = f_metric_add, .metric_set = f_metric_set, .sanitize = f_sanitize};
+static const struct pxe_core_api api = {._abi_version = PXE_PLUGIN_ABI_VERSION,
+                                        ._struct_size = sizeof(api),
+                                        .log = f_log,
+                                        .io_add = f_io_add,
+                                        .io_set_events = f_io_set,
+                                        .timer_add = f_timer_add,
+                                        .timer_set = f_timer_set,
+                                        .source_free = f_source_free,
+                                        .now_usec = now_usec,
+                                        .file_open = f_file_open,
+                                        .file_close = f_file_close,
+                                        .image_count = f_image_count,
+                                        .image_get = f_image_get,
+                                        .service_register = f_service_register,
+                                        .event = f_event,
+                                        .metric_add = f_metric_add,
+                                        .metric_set = f_metric_set,
+                                        .sanitize = f_sanitize};
 
 TEST(start)
 {

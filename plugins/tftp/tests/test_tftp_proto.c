@@ -39,7 +39,8 @@ TEST(parse_options)
                    "blksize\000512\0unknown\0x\0");
 
     EXPECT_EQ_INT(tftp_parse_request(b, n, &r), 0);
-    EXPECT_EQ_INT(r.opts, TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE | TFTP_OPT_TIMEOUT | TFTP_OPT_WINDOWSIZE);
+    EXPECT_EQ_INT(r.opts,
+                  TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE | TFTP_OPT_TIMEOUT | TFTP_OPT_WINDOWSIZE);
     EXPECT_EQ_INT(r.blksize, 1468); /* first one wins */
     EXPECT_EQ_INT(r.tsize, 0);
     EXPECT_EQ_INT(r.timeout, 5);
@@ -154,7 +155,10 @@ TEST(build_oack)
 {
     struct tftp_params p = {.opts = TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE | TFTP_OPT_TIMEOUT |
                                     TFTP_OPT_WINDOWSIZE,
-                            .blksize = 1468, .windowsize = 8, .timeout = 3, .tsize = 0};
+                            .blksize = 1468,
+                            .windowsize = 8,
+                            .timeout = 3,
+                            .tsize = 0};
     static const char want[] = "\0\6blksize\0001468\0tsize\0000\0timeout\0003\0windowsize\0008\0";
     uint8_t b[512];
     int n = tftp_build_oack(&p, b, sizeof(b));
@@ -261,8 +265,8 @@ TEST(xfer_stale_window_ack)
     struct tftp_xfer x;
 
     tftp_xfer_init(&x, 100 * 100, 100, 8, 0); /* 101 blocks */
-    x.next = 9;                                /* window 1..8 sent */
-    tftp_xfer_rewind(&x);                      /* timeout: resend from 1 */
+    x.next = 9;                               /* window 1..8 sent */
+    tftp_xfer_rewind(&x);                     /* timeout: resend from 1 */
     EXPECT_EQ_INT(tftp_xfer_next(&x), 1);
     x.next = 5;
     /* The client had 1..6 from the first window: its ACK 6 is still valid. */
@@ -270,7 +274,7 @@ TEST(xfer_stale_window_ack)
     EXPECT_EQ_INT(x.acked, 6);
     EXPECT_EQ_INT(tftp_xfer_ack(&x, 9), TFTP_ACK_IGNORED);
     EXPECT_EQ_INT(tftp_xfer_next(&x), 7);
-    x.next = 15;                               /* 7..14: a full window again */
+    x.next = 15; /* 7..14: a full window again */
     EXPECT_EQ_INT(tftp_xfer_next(&x), 0);
     EXPECT_EQ_INT(tftp_xfer_ack(&x, 14), TFTP_ACK_PROGRESS);
 }
@@ -304,7 +308,8 @@ TEST(xfer_rollover)
 
 TEST(path_strip_and_loader)
 {
-    EXPECT_EQ_STR(tftp_path_strip("::/arch/boot/x86_64/vmlinuz-linux"), "arch/boot/x86_64/vmlinuz-linux");
+    EXPECT_EQ_STR(tftp_path_strip("::/arch/boot/x86_64/vmlinuz-linux"),
+                  "arch/boot/x86_64/vmlinuz-linux");
     EXPECT_EQ_STR(tftp_path_strip("::arch"), "arch");
     EXPECT_EQ_STR(tftp_path_strip("//\\boot"), "boot");
     EXPECT_EQ_STR(tftp_path_strip("a::b"), "a::b");
