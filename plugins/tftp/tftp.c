@@ -81,6 +81,8 @@ struct tftp_state {
     struct transfer *transfers;
     uint64_t active;
     uint64_t completed;
+    uint64_t refused_logged_at; /* now_usec of the last refusal logged */
+    uint64_t refused_quiet;     /* refusals not logged since */
 };
 
 static const struct pxe_config_item tftp_items[] = {
@@ -620,6 +622,25 @@ static int transfer_start(struct transfer *t, const struct tftp_request *req, st
     return transfer_send(t);
 }
 
+/* Logs a refused request, at most once a second (a boot storm must not flood the log). */
+static void log_refusal(struct tftp_state *s, const char *ip, const char *why)
+{
+    uint64_t now = s->core->now_usec();
+
+    if (s->refused_logged_at && now - s->refused_logged_at < 1000000) {
+        s->refused_quiet++;
+        return;
+    }
+    if (s->refused_quiet)
+        s->core->log(s->self, PXE_LOG_WARNING,
+                     "refused request from %s: %s (and %llu more refusals not logged)", ip, why,
+                     (unsigned long long)s->refused_quiet);
+    else
+        s->core->log(s->self, PXE_LOG_WARNING, "refused request from %s: %s", ip, why);
+    s->refused_logged_at = now;
+    s->refused_quiet = 0;
+}
+
 /* Whether a new request from peer may start; answers it with an error when not. */
 static int admit(struct tftp_state *s, const struct sockaddr_in *peer, const struct in_addr *local,
                  const char *ip)
@@ -638,7 +659,7 @@ static int admit(struct tftp_state *s, const struct sockaddr_in *peer, const str
         const char *why = mine >= s->cfg->max_per_client ? "too many transfers from this client"
                                                          : "server busy, too many transfers";
 
-        s->core->log(s->self, PXE_LOG_WARNING, "refused request from %s: %s", ip, why);
+        log_refusal(s, ip, why);
         metric(s, "refused", "requests refused by the transfer caps", 1);
         send_error(s->fd, peer, local, TFTP_ERR_UNDEF, why);
         return 0;
