@@ -209,7 +209,7 @@ def retransmit():
 
 
 def caps():
-    """Server started with max_per_client=2: a third transfer from 127.0.0.1 is refused."""
+    """Server started with a cap of 2 transfers: a third one from 127.0.0.1 is refused."""
     held = []
     for i in range(2):
         s = sock()
@@ -253,6 +253,24 @@ def traversal():
             fail("traversal %r answered with error %d" % (name, code))
         s.close()
     print("ok - traversal attempts refused with error 1/2")
+
+
+def duprrq():
+    """A request sent twice (the client's own retransmission) starts one transfer."""
+    s = sock()
+    s.sendto(rrq(FILE), SRV)
+    s.sendto(rrq(FILE), SRV)
+    p, a = recv(s, "RRQ sent twice")
+    if p[:4] != b"\0\3\0\1":
+        fail("expected DATA 1, got %r" % p[:4])
+    s.settimeout(0.5)
+    try:
+        p2, a2 = s.recvfrom(70000)
+        fail("second reply from %r (%r): the duplicate request started a transfer" % (a2, p2[:4]))
+    except socket.timeout:
+        pass
+    s.sendto(b"\0\5\0\0bye\0", a)
+    print("ok - a duplicated request starts one transfer")
 
 
 def nooptions():
