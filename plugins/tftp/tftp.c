@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * TFTP server for boot loaders, kernels and menus: the glue between the core
- * loop and tftp_proto.  One non-blocking listen socket takes read requests
- * (IP_PKTINFO tells the address and interface each came in on); every
+ * loop and tftp_proto.  One non-blocking listen socket (IPv4, or IPv6 and
+ * v4-mapped IPv4) takes read requests (IP_PKTINFO / IPV6_PKTINFO tell the
+ * address and interface each came in on); every
  * transfer gets its own socket bound to that address, a retransmit timer with
  * backoff, and reads its file through core->file_open.  Loop thread only.
  */
@@ -48,15 +49,30 @@ struct tftp_config {
 
 struct tftp_state;
 
+/* An IPv4 or IPv6 socket address. */
+union sa {
+    struct sockaddr sa;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+};
+
+/* Where a request came in: our address (family of the listen socket) and the interface. */
+struct ingress {
+    union sa local; /* port 0 */
+    int ifindex;
+};
+
+#define IP_TEXT_MAX INET6_ADDRSTRLEN
+
 /* One read transfer. */
 struct transfer {
     struct tftp_state *s;
     struct transfer *prev, *next;
     int fd;
     struct pxe_source *io, *timer;
-    struct sockaddr_in peer;
-    char peer_ip[INET_ADDRSTRLEN];
-    char local_ip[INET_ADDRSTRLEN];
+    union sa peer;
+    char peer_ip[IP_TEXT_MAX];
+    char local_ip[IP_TEXT_MAX];
     char name[TFTP_PATH_MAX * 4 + 1]; /* sanitised requested name, for logs */
     struct pxe_file *file;
     uint8_t *conv;      /* netascii-encoded content, owned */
@@ -76,6 +92,7 @@ struct tftp_state {
     const struct pxe_core_api *core;
     struct pxe_core *self;
     const struct tftp_config *cfg;
+    int family; /* of the listen socket and every transfer socket */
     int fd;
     struct pxe_source *io;
     struct transfer *transfers;
@@ -87,7 +104,7 @@ struct tftp_state {
 
 static const struct pxe_config_item tftp_items[] = {
     {"address", PXE_CFG_ADDR, 0, "0.0.0.0", offsetof(struct tftp_config, address),
-     "IPv4 address to listen on", NULL, 0, 0},
+     "address to listen on (IPv4, or IPv6: \"::\" serves IPv4 too)", NULL, 0, 0},
     {"port", PXE_CFG_UINT, 0, "69", offsetof(struct tftp_config, port), "UDP port to listen on",
      "tftp-port", 1, 65535},
     {"blksize_max", PXE_CFG_UINT, 0, "65464", offsetof(struct tftp_config, blksize_max),
@@ -120,34 +137,78 @@ static void active_changed(struct tftp_state *s)
     s->core->metric_set(s->self, "active", "transfers in progress", (int64_t)s->active);
 }
 
-/* Sends an ERROR from fd to peer, from source address src when given (listen socket). */
-static void send_error(int fd, const struct sockaddr_in *peer, const struct in_addr *src,
-                       uint16_t code, const char *msg)
+static socklen_t sa_len(const union sa *a)
+{
+    return a->sa.sa_family == AF_INET6 ? sizeof(a->in6) : sizeof(a->in);
+}
+
+/* Same address (ports ignored). */
+static int sa_same_host(const union sa *a, const union sa *b)
+{
+    if (a->sa.sa_family != b->sa.sa_family)
+        return 0;
+    if (a->sa.sa_family == AF_INET)
+        return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+    return memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof(struct in6_addr)) == 0;
+}
+
+static uint16_t sa_port(const union sa *a)
+{
+    return a->sa.sa_family == AF_INET6 ? a->in6.sin6_port : a->in.sin_port;
+}
+
+/* Text form of a's address; a v4-mapped IPv6 address prints as IPv4. */
+static void sa_text(const union sa *a, char out[IP_TEXT_MAX])
+{
+    if (a->sa.sa_family == AF_INET)
+        inet_ntop(AF_INET, &a->in.sin_addr, out, IP_TEXT_MAX);
+    else if (IN6_IS_ADDR_V4MAPPED(&a->in6.sin6_addr))
+        inet_ntop(AF_INET, &a->in6.sin6_addr.s6_addr[12], out, IP_TEXT_MAX);
+    else
+        inet_ntop(AF_INET6, &a->in6.sin6_addr, out, IP_TEXT_MAX);
+}
+
+/* Sends an ERROR from fd to peer, from the address the request came to when in is given. */
+static void send_error(int fd, const union sa *peer, const struct ingress *in, uint16_t code,
+                       const char *msg)
 {
     uint8_t pkt[300];
     int n = tftp_build_error(code, msg, pkt, sizeof(pkt));
     struct iovec iov = {.iov_base = pkt, .iov_len = n > 0 ? (size_t)n : 0};
     union {
         struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+        char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
     } cbuf;
     struct msghdr mh = {
-        .msg_name = (void *)peer, .msg_namelen = sizeof(*peer), .msg_iov = &iov, .msg_iovlen = 1};
+        .msg_name = (void *)peer, .msg_namelen = sa_len(peer), .msg_iov = &iov, .msg_iovlen = 1};
+    struct cmsghdr *c;
 
     if (n < 0)
         return;
-    if (src) {
-        struct cmsghdr *c;
-        struct in_pktinfo pi = {.ipi_spec_dst = *src};
+    memset(&cbuf, 0, sizeof(cbuf));
+    mh.msg_control = cbuf.buf;
+    mh.msg_controllen = sizeof(cbuf.buf);
+    c = CMSG_FIRSTHDR(&mh);
+    if (in && in->local.sa.sa_family == AF_INET) {
+        struct in_pktinfo pi = {.ipi_spec_dst = in->local.in.sin_addr};
 
-        memset(&cbuf, 0, sizeof(cbuf));
-        mh.msg_control = cbuf.buf;
-        mh.msg_controllen = sizeof(cbuf.buf);
-        c = CMSG_FIRSTHDR(&mh);
         c->cmsg_level = IPPROTO_IP;
         c->cmsg_type = IP_PKTINFO;
         c->cmsg_len = CMSG_LEN(sizeof(pi));
         memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+        mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+    } else if (in && !IN6_IS_ADDR_V4MAPPED(&in->local.in6.sin6_addr)) {
+        struct in6_pktinfo pi = {.ipi6_addr = in->local.in6.sin6_addr,
+                                 .ipi6_ifindex = (unsigned)in->ifindex};
+
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(pi));
+        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+        mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+    } else {
+        mh.msg_control = NULL;
+        mh.msg_controllen = 0;
     }
     (void)sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
@@ -308,8 +369,7 @@ static int transfer_send(struct transfer *t)
     int n, r;
 
     if (t->x.oack_pending) {
-        if (sendto(t->fd, t->oack, t->oack_len, MSG_NOSIGNAL, (struct sockaddr *)&t->peer,
-                   sizeof(t->peer)) < 0 &&
+        if (sendto(t->fd, t->oack, t->oack_len, MSG_NOSIGNAL, &t->peer.sa, sa_len(&t->peer)) < 0 &&
             errno != EAGAIN)
             return -errno;
         return 0;
@@ -332,7 +392,7 @@ static int transfer_send(struct transfer *t)
             iov[n][1] = (struct iovec){.iov_base = (void *)p, .iov_len = len};
             memset(&msgs[n], 0, sizeof(msgs[n]));
             msgs[n].msg_hdr.msg_name = &t->peer;
-            msgs[n].msg_hdr.msg_namelen = sizeof(t->peer);
+            msgs[n].msg_hdr.msg_namelen = sa_len(&t->peer);
             msgs[n].msg_hdr.msg_iov = iov[n];
             msgs[n].msg_hdr.msg_iovlen = 2;
             n++;
@@ -451,14 +511,14 @@ static void transfer_io(void *ud, int fd, uint32_t events)
         }
     }
     for (i = 0; i < RECV_BURST; i++) {
-        struct sockaddr_in from;
+        union sa from;
         socklen_t fl = sizeof(from);
-        ssize_t n = recvfrom(fd, pkt, sizeof(pkt), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+        ssize_t n = recvfrom(fd, pkt, sizeof(pkt), MSG_DONTWAIT, &from.sa, &fl);
 
         if (n < 0)
             return;
-        if (fl < sizeof(from) || from.sin_family != AF_INET ||
-            from.sin_addr.s_addr != t->peer.sin_addr.s_addr || from.sin_port != t->peer.sin_port) {
+        if (fl < sa_len(&t->peer) || !sa_same_host(&from, &t->peer) ||
+            sa_port(&from) != sa_port(&t->peer)) {
             metric(s, "wrong_tid", "packets from an unknown transfer ID (answered with error 5)",
                    1);
             if (n < 4 || pkt[1] != TFTP_ERROR)
@@ -542,14 +602,19 @@ static const char *open_error(int r, uint16_t *code)
 }
 
 /* Socket of a new transfer, bound to the address the request came to. */
-static int transfer_socket(struct in_addr local, size_t window_bytes)
+static int transfer_socket(const struct ingress *in, size_t window_bytes)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr = local};
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), r;
+    union sa a = in->local;
+    int fd = socket(a.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), r, zero = 0;
 
     if (fd < 0)
         return -errno;
-    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+    if (a.sa.sa_family == AF_INET6) {
+        if (IN6_IS_ADDR_LINKLOCAL(&a.in6.sin6_addr))
+            a.in6.sin6_scope_id = (uint32_t)in->ifindex;
+        (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+    }
+    if (bind(fd, &a.sa, sa_len(&a)) < 0) {
         r = -errno;
         close(fd);
         return r;
@@ -563,8 +628,8 @@ static int transfer_socket(struct in_addr local, size_t window_bytes)
 }
 
 /* Sets up t (file already open) and sends the OACK or the first window. */
-static int transfer_start(struct transfer *t, const struct tftp_request *req, struct in_addr local,
-                          int ifindex)
+static int transfer_start(struct transfer *t, const struct tftp_request *req,
+                          const struct ingress *in)
 {
     struct tftp_state *s = t->s;
     const struct tftp_config *cfg = s->cfg;
@@ -575,10 +640,15 @@ static int transfer_start(struct transfer *t, const struct tftp_request *req, st
     int r;
 
     if (cfg->mtu_clamp) {
-        uint32_t mtu = iface_mtu(s->fd, ifindex);
+        /* IP + UDP + TFTP headers: 20 + 8 + 4, or 40 + 8 + 4 over IPv6. */
+        uint32_t mtu = iface_mtu(s->fd, in->ifindex);
+        uint32_t hdr =
+            in->local.sa.sa_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&in->local.in6.sin6_addr)
+                ? 52
+                : 32;
 
-        if (mtu > 32 + TFTP_BLKSIZE_MIN && mtu - 32 < lim.blksize_max)
-            lim.blksize_max = mtu - 32;
+        if (mtu > hdr + TFTP_BLKSIZE_MIN && mtu - hdr < lim.blksize_max)
+            lim.blksize_max = mtu - hdr;
     }
     if (req->mode == TFTP_MODE_NETASCII) {
         r = load_netascii(t, &size);
@@ -609,7 +679,7 @@ static int transfer_start(struct transfer *t, const struct tftp_request *req, st
             return -ENOMEM;
     }
     t->base_usec = (p.opts & TFTP_OPT_TIMEOUT) ? (uint64_t)p.timeout * 1000000u : cfg->timeout;
-    t->fd = transfer_socket(local, (size_t)p.blksize * p.windowsize);
+    t->fd = transfer_socket(in, (size_t)p.blksize * p.windowsize);
     if (t->fd < 0)
         return t->fd;
     r = s->core->io_add(s->self, t->fd, PXE_IO_IN, transfer_io, t, &t->io);
@@ -642,16 +712,16 @@ static void log_refusal(struct tftp_state *s, const char *ip, const char *why)
 }
 
 /* Whether a new request from peer may start; answers it with an error when not. */
-static int admit(struct tftp_state *s, const struct sockaddr_in *peer, const struct in_addr *local,
+static int admit(struct tftp_state *s, const union sa *peer, const struct ingress *in,
                  const char *ip)
 {
     struct transfer *t;
     uint64_t mine = 0;
 
     for (t = s->transfers; t; t = t->next) {
-        if (t->peer.sin_addr.s_addr != peer->sin_addr.s_addr)
+        if (!sa_same_host(&t->peer, peer))
             continue;
-        if (t->peer.sin_port == peer->sin_port && t->x.acked == 0)
+        if (sa_port(&t->peer) == sa_port(peer) && t->x.acked == 0)
             return 0; /* a retransmitted request for a transfer that is starting */
         mine++;
     }
@@ -661,30 +731,30 @@ static int admit(struct tftp_state *s, const struct sockaddr_in *peer, const str
 
         log_refusal(s, ip, why);
         metric(s, "refused", "requests refused by the transfer caps", 1);
-        send_error(s->fd, peer, local, TFTP_ERR_UNDEF, why);
+        send_error(s->fd, peer, in, TFTP_ERR_UNDEF, why);
         return 0;
     }
     return 1;
 }
 
 static void handle_request(struct tftp_state *s, const uint8_t *pkt, size_t len,
-                           const struct sockaddr_in *peer, struct in_addr local, int ifindex)
+                           const union sa *peer, const struct ingress *in)
 {
     struct tftp_request req;
     struct pxe_client client = {._struct_size = sizeof(client)};
-    char ip[INET_ADDRSTRLEN], lip[INET_ADDRSTRLEN], name[sizeof(((struct transfer *)0)->name)];
+    char ip[IP_TEXT_MAX], lip[IP_TEXT_MAX], name[sizeof(((struct transfer *)0)->name)];
     struct transfer *t;
     uint16_t code;
     const char *why;
     int r;
 
-    inet_ntop(AF_INET, &peer->sin_addr, ip, sizeof(ip));
-    inet_ntop(AF_INET, &local, lip, sizeof(lip));
+    sa_text(peer, ip);
+    sa_text(&in->local, lip);
     r = tftp_parse_request(pkt, len, &req);
     if (r == -EPROTO) {
         metric(s, "malformed", "packets that were not valid TFTP", 1);
         if (req.opcode != TFTP_ERROR)
-            send_error(s->fd, peer, &local, TFTP_ERR_ILLEGAL, "illegal TFTP operation");
+            send_error(s->fd, peer, in, TFTP_ERR_ILLEGAL, "illegal TFTP operation");
         return;
     }
     metric(s, "requests", "read and write requests received", 1);
@@ -697,21 +767,21 @@ static void handle_request(struct tftp_state *s, const uint8_t *pkt, size_t len,
                r == -ENOTSUP ? "requests and transfers that failed"
                              : "packets that were not valid TFTP",
                1);
-        send_error(s->fd, peer, &local, TFTP_ERR_ILLEGAL, why);
+        send_error(s->fd, peer, in, TFTP_ERR_ILLEGAL, why);
         return;
     }
     s->core->sanitize(req.filename, strlen(req.filename), name, sizeof(name));
     if (req.opcode == TFTP_WRQ) {
         s->core->log(s->self, PXE_LOG_INFO, "refused write request for '%s' from %s", name, ip);
         metric(s, "errors", "requests and transfers that failed", 1);
-        send_error(s->fd, peer, &local, TFTP_ERR_ACCESS, "write requests are not supported");
+        send_error(s->fd, peer, in, TFTP_ERR_ACCESS, "write requests are not supported");
         return;
     }
-    if (!admit(s, peer, &local, ip))
+    if (!admit(s, peer, in, ip))
         return;
     t = calloc(1, sizeof(*t));
     if (!t) {
-        send_error(s->fd, peer, &local, TFTP_ERR_FULL, "out of memory");
+        send_error(s->fd, peer, in, TFTP_ERR_FULL, "out of memory");
         return;
     }
     t->s = s;
@@ -731,13 +801,13 @@ static void handle_request(struct tftp_state *s, const uint8_t *pkt, size_t len,
     client.peer_ip = t->peer_ip;
     r = s->core->file_open(s->self, tftp_path_strip(req.filename), &client, &t->file);
     if (r == 0)
-        r = transfer_start(t, &req, local, ifindex);
+        r = transfer_start(t, &req, in);
     if (r < 0) {
         why = open_error(r, &code);
         if (t->fd < 0) {
             s->core->log(s->self, PXE_LOG_INFO, "cannot send '%s' to %s: %s", name, ip, why);
             metric(s, "errors", "requests and transfers that failed", 1);
-            send_error(s->fd, peer, &local, code, why);
+            send_error(s->fd, peer, in, code, why);
             transfer_free(t);
         } else {
             transfer_fail(t, code, why);
@@ -751,12 +821,12 @@ static void listen_io(void *ud, int fd, uint32_t events)
     uint8_t pkt[PKT_MAX];
     union {
         struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+        char buf[CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
     } cbuf;
     int i;
 
     for (i = 0; i < RECV_BURST; i++) {
-        struct sockaddr_in peer;
+        union sa peer;
         struct iovec iov = {.iov_base = pkt, .iov_len = sizeof(pkt)};
         struct msghdr mh = {.msg_name = &peer,
                             .msg_namelen = sizeof(peer),
@@ -764,28 +834,35 @@ static void listen_io(void *ud, int fd, uint32_t events)
                             .msg_iovlen = 1,
                             .msg_control = cbuf.buf,
                             .msg_controllen = sizeof(cbuf.buf)};
-        struct in_addr local = {0};
+        struct ingress in;
         struct cmsghdr *c;
-        int ifindex = 0;
         ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
 
         if (n < 0)
             return;
-        if (mh.msg_namelen < sizeof(peer) || peer.sin_family != AF_INET || peer.sin_port == 0 ||
-            (mh.msg_flags & MSG_TRUNC)) {
+        if (peer.sa.sa_family != s->family || mh.msg_namelen < sa_len(&peer) ||
+            sa_port(&peer) == 0 || (mh.msg_flags & MSG_TRUNC)) {
             metric(s, "malformed", "packets that were not valid TFTP", 1);
             continue;
         }
+        memset(&in, 0, sizeof(in));
+        in.local.sa.sa_family = (sa_family_t)s->family;
         for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
             if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
                 struct in_pktinfo pi;
 
                 memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-                local = pi.ipi_spec_dst;
-                ifindex = pi.ipi_ifindex;
+                in.local.in.sin_addr = pi.ipi_spec_dst;
+                in.ifindex = pi.ipi_ifindex;
+            } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+                struct in6_pktinfo pi;
+
+                memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+                in.local.in6.sin6_addr = pi.ipi6_addr;
+                in.ifindex = (int)pi.ipi6_ifindex;
             }
         }
-        handle_request(s, pkt, (size_t)n, &peer, local, ifindex);
+        handle_request(s, pkt, (size_t)n, &peer, &in);
     }
 }
 
@@ -806,10 +883,14 @@ static int tftp_config_complete(void *state, void *cfg)
 {
     struct tftp_state *s = state;
     const struct tftp_config *c = cfg;
-    struct in_addr a;
+    struct in6_addr a;
 
-    if (!c->address || inet_pton(AF_INET, c->address, &a) != 1) {
-        s->core->log(s->self, PXE_LOG_ERR, "address '%s' is not an IPv4 address",
+    if (c->address && inet_pton(AF_INET, c->address, &a) == 1)
+        s->family = AF_INET;
+    else if (c->address && inet_pton(AF_INET6, c->address, &a) == 1)
+        s->family = AF_INET6;
+    else {
+        s->core->log(s->self, PXE_LOG_ERR, "address '%s' is not an IP address",
                      c->address ? c->address : "");
         return -EINVAL;
     }
@@ -820,16 +901,28 @@ static int tftp_config_complete(void *state, void *cfg)
 static int tftp_bind(void *state)
 {
     struct tftp_state *s = state;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->cfg->port)};
-    int one = 1, rcv = 1 << 20, r;
+    union sa a;
+    int one = 1, zero = 0, rcv = 1 << 20, r;
 
-    inet_pton(AF_INET, s->cfg->address, &a.sin_addr);
-    s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    memset(&a, 0, sizeof(a));
+    a.sa.sa_family = (sa_family_t)s->family;
+    if (s->family == AF_INET) {
+        a.in.sin_port = htons((uint16_t)s->cfg->port);
+        inet_pton(AF_INET, s->cfg->address, &a.in.sin_addr);
+    } else {
+        a.in6.sin6_port = htons((uint16_t)s->cfg->port);
+        inet_pton(AF_INET6, s->cfg->address, &a.in6.sin6_addr);
+    }
+    s->fd = socket(s->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s->fd < 0)
         return -errno;
     (void)setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-    if (setsockopt(s->fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
-        bind(s->fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+    /* An IPv6 socket also takes IPv4 (v4-mapped) requests, so "::" serves both. */
+    if ((s->family == AF_INET
+             ? setsockopt(s->fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one))
+             : setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0 ||
+                   setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one))) < 0 ||
+        bind(s->fd, &a.sa, sa_len(&a)) < 0) {
         r = -errno;
         s->core->log(s->self, PXE_LOG_ERR, "cannot listen on %s:%u/udp: %s", s->cfg->address,
                      (unsigned)s->cfg->port, strerror(-r));

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Raw-socket TFTP checks against a server on 127.0.0.1:PORT.
 
-usage: tftp_raw.py PORT IMAGEDIR CHECK...   (checks: malformed tid cancel retransmit
+usage: [TFTP_SERVER=ADDR] tftp_raw.py PORT IMAGEDIR CHECK...   (checks: malformed tid cancel retransmit
        caps clamp65464 clamp1468 nooptions).  Prints "ok - ..." lines; exits 1 on
 the first failure.  Every wait is bounded.
 """
@@ -25,8 +25,12 @@ def fail(msg):
 
 
 def sock(timeout=3.0):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1" if SRV[0] == "127.0.0.1" else "0.0.0.0", 0))
+    if ":" in SRV[0]:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.bind(("::1" if SRV[0] == "::1" else "::", 0))
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1" if SRV[0] == "127.0.0.1" else "0.0.0.0", 0))
     s.settimeout(timeout)
     return s
 
