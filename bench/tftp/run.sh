@@ -11,7 +11,8 @@
 # (above 1: pxecore is faster).  tftpd-hpa and atftpd are unpacked from their Debian
 # packages into $PEERS (apt-get download + dpkg -x: nothing is installed or started);
 # dnsmasq must be installed (dnsmasq-base) and listens on 127.0.0.1:69.
-# Environment: PXE_BUILD_DIR (build), RUNS (3), SRV_CPU (0), CLI_CPU (1), SIZE_MB (64).
+# Environment: PXE_BUILD_DIR (build), RUNS (3), SRV_CPU (0; "any": servers not pinned),
+# CLI_CPU (1), SIZE_MB (64).
 set -eu
 cd "$(dirname "$0")/../.."
 SRC=$PWD
@@ -66,11 +67,15 @@ SHA_ONE=$(sha256sum <"$D/one.bin" | cut -d' ' -f1)
 
 port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 declare -A PORT SPID
-# srv NAME CMD...: starts a server on SRV_CPU (taskset execs: $! is the server).
+# srv NAME CMD...: starts a server on SRV_CPU (taskset execs: $! is the server either way).
 srv() {
     local n=$1
     shift
-    taskset -c "$SRV_CPU" "$@" >>"$W/servers.log" 2>&1 &
+    if [ "$SRV_CPU" = any ]; then
+        "$@" >>"$W/servers.log" 2>&1 &
+    else
+        taskset -c "$SRV_CPU" "$@" >>"$W/servers.log" 2>&1 &
+    fi
     SPID[$n]=$!
     PIDS="$PIDS $!"
 }

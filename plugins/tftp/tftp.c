@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * TFTP server for boot loaders, kernels and menus: the glue between the core
- * loop and tftp_proto.  One non-blocking listen socket (IPv4, or IPv6 and
- * v4-mapped IPv4) takes read requests (IP_PKTINFO / IPV6_PKTINFO tell the
- * address and interface each came in on); every
- * transfer gets its own socket bound to that address, a retransmit timer with
- * backoff, and reads its file through core->file_open.  Loop thread only.
+ * loop and tftp_proto.  One non-blocking listen socket (IPv4, or IPv6 which
+ * also takes v4-mapped IPv4) receives read requests; IP_PKTINFO/IPV6_PKTINFO
+ * tell the address and interface each came in on.  Every transfer gets its own
+ * socket bound to that address, a retransmit timer with backoff, and reads its
+ * file through core->file_open.  Loop thread only.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -110,7 +110,7 @@ static const struct pxe_config_item tftp_items[] = {
     {"blksize_max", PXE_CFG_UINT, 0, "65464", offsetof(struct tftp_config, blksize_max),
      "largest block size granted (RFC 2348)", NULL, 8, 65464},
     {"mtu_clamp", PXE_CFG_BOOL, 0, "true", offsetof(struct tftp_config, mtu_clamp),
-     "limit the block size to the ingress interface MTU minus 32", NULL, 0, 0},
+     "limit the block size to the ingress interface MTU minus IP/UDP/TFTP headers", NULL, 0, 0},
     {"windowsize_max", PXE_CFG_UINT, 0, "64", offsetof(struct tftp_config, windowsize_max),
      "largest window granted (RFC 7440)", NULL, 1, TFTP_WINDOW_CAP},
     {"timeout", PXE_CFG_DURATION, 0, "1s", offsetof(struct tftp_config, timeout),
