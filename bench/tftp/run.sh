@@ -12,7 +12,7 @@
 # packages into $PEERS (apt-get download + dpkg -x: nothing is installed or started);
 # dnsmasq must be installed (dnsmasq-base) and listens on 127.0.0.1:69.
 # Environment: PXE_BUILD_DIR (build), RUNS (3), SRV_CPU (0; "any": servers not pinned),
-# CLI_CPU (1), SIZE_MB (64).
+# CLI_CPU (1), SIZE_MB (64), SCEN (a subset of the scenarios, space-separated).
 set -eu
 cd "$(dirname "$0")/../.."
 SRC=$PWD
@@ -153,7 +153,7 @@ best() { # best of RUNS; FAIL if any run failed
 }
 
 declare -A RES FAILS CPU VALS
-SCEN="curl-512 curl-1468 atftp-w8 atftp-w32 storm-20 storm-200"
+SCEN=${SCEN:-"curl-512 curl-1468 atftp-w8 atftp-w32 storm-20 storm-200"}
 for sc in $SCEN; do
     for s in $SERVERS; do FAILS[$sc,$s]=0; CPU[$sc,$s]=0; VALS[$sc,$s]=""; done
     # Runs interleave the servers, so each sees the same background noise.
