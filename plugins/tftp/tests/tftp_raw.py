@@ -66,12 +66,11 @@ def expect_error(s, what, code=None):
 
 
 def fetch(s, name, **opts):
-    """Complete transfer with windowsize 1; returns (bytes, oack dict)."""
+    """Complete transfer as an RFC 7440 client: ACK each window's last block, or the last
+    in-order block when one arrives out of order.  Returns (bytes, oack dict)."""
     s.sendto(rrq(name, **opts), SRV)
-    data, oack, blk, tid = bytearray(), {}, 512, None
-    expect = 1
-    if "blksize" in opts:
-        pass
+    data, oack, blk, ws, tid = bytearray(), {}, 512, 1, None
+    expect, since_ack = 1, 0
     while True:
         p, a = recv(s, "fetch " + name)
         if tid is None:
@@ -80,16 +79,24 @@ def fetch(s, name, **opts):
         if op == 6:
             oack = parse_oack(p)
             blk = int(oack.get("blksize", 512))
+            ws = int(oack.get("windowsize", 1))
             s.sendto(b"\0\4\0\0", tid)
             continue
         if op != 3:
             fail("fetch %s: opcode %d %r" % (name, op, p[:60]))
         n = struct.unpack("!H", p[2:4])[0]
-        if n == expect & 0xFFFF:
-            data += p[4:]
-            expect += 1
-        s.sendto(b"\0\4" + p[2:4], tid)
-        if n == (expect - 1) & 0xFFFF and len(p) - 4 < blk:
+        if n != expect & 0xFFFF:
+            s.sendto(b"\0\4" + struct.pack("!H", (expect - 1) & 0xFFFF), tid)
+            since_ack = 0
+            continue
+        data += p[4:]
+        expect += 1
+        since_ack += 1
+        last = len(p) - 4 < blk
+        if since_ack >= ws or last:
+            s.sendto(b"\0\4" + p[2:4], tid)
+            since_ack = 0
+        if last:
             return bytes(data), oack
 
 
