@@ -27,6 +27,7 @@
 #define READ_CACHE_MAX   (256u << 10)
 #define BACKOFF_CAP_USEC 10000000ull
 
+/* Unlinks t from its state and frees its sources, socket, file and buffers. */
 void tftp_transfer_free(struct transfer *t)
 {
     struct tftp_state *s = t->s;
