@@ -5,10 +5,10 @@
  * corpus small).  A parsed image is walked completely and probed with lookups
  * that go through "..", symlinks and missing names.
  *
- * Built with -DPXE_FUZZ=ON (clang): fuzz_iso [corpus dir].  Always built as
- * fuzz_iso_replay, a ctest that runs every file of corpus/ through the target.
+ * Built with -DPXE_FUZZ=ON (clang): images_fuzz_iso [corpus dir].  Always built
+ * as images_fuzz_iso_replay (tests/lib/fuzz_replay.c), a ctest that runs every
+ * file of corpus/ through the target.
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,43 +90,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(img);
     return 0;
 }
-
-#ifndef PXE_FUZZING
-/* Replays every file of the corpus directory given as argv[1]. */
-int main(int argc, char **argv)
-{
-    DIR *d;
-    struct dirent *de;
-    int n = 0;
-
-    if (argc != 2 || !(d = opendir(argv[1]))) {
-        fprintf(stderr, "usage: fuzz_iso_replay CORPUS_DIR\n");
-        return 2;
-    }
-    while ((de = readdir(d))) {
-        char p[4096];
-        FILE *f;
-        uint8_t *buf;
-        long len;
-
-        if (de->d_name[0] == '.')
-            continue;
-        snprintf(p, sizeof(p), "%s/%s", argv[1], de->d_name);
-        f = fopen(p, "rb");
-        if (!f || fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-            fprintf(stderr, "%s: unreadable\n", p);
-            return 1;
-        }
-        buf = malloc((size_t)len + 1);
-        if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len)
-            return 1;
-        fclose(f);
-        LLVMFuzzerTestOneInput(buf, (size_t)len);
-        free(buf);
-        printf("ok %d - %s\n", ++n, de->d_name);
-    }
-    closedir(d);
-    printf("1..%d\n", n);
-    return n > 0 ? 0 : 1;
-}
-#endif
