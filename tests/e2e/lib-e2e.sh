@@ -8,7 +8,7 @@
 #   srv0 192.0.2.1/24  <---- veth ---->  cli0 -+- br0 -+- tap0 <- QEMU
 #
 # Nothing touches the host's interfaces: the script re-executes itself under
-# `unshare --net` first, the veth is created inside it and its peer moved into
+# `unshare --net --mount` first, the veth is created inside it and its peer moved into
 # the client namespace. Every wait is bounded; every process is killed by PID.
 #
 # Typical use:
@@ -93,7 +93,7 @@ e2e_init() {
         e2e_need unshare nsenter ip qemu-system-x86_64 python3
         unshare --net true 2>/dev/null || e2e_skip "cannot create network namespaces"
         [ -c /dev/net/tun ] || e2e_skip "no /dev/net/tun"
-        E2E_IN_NETNS=1 exec unshare --net -- bash "$0" "$@"
+        E2E_IN_NETNS=1 exec unshare --net --mount -- bash "$0" "$@"
     fi
     E=$(mktemp -d "${TMPDIR:-/tmp}/pxe-e2e.XXXXXX")
     chmod 755 "$E"
@@ -265,7 +265,7 @@ e2e_phases() {
             line = $0
             if (line ~ /RRQ|GET /) {
                 if (line ~ /(lpxelinux|pxelinux\.0|snponly|ipxe\.efi|undionly|grubx64|shim)/) mark("NBP request")
-                if (line ~ /(pxelinux\.cfg|boot\.ipxe|grub\.cfg|archiso_pxe\.cfg)/) mark("menu request")
+                if (line ~ /(pxelinux\.cfg|boot\.ipxe|grub\.cfg|archiso_pxe[a-z_]*\.cfg)/) mark("menu request")
                 if (line ~ /vmlinuz/) mark("kernel request")
                 if (line ~ /initramfs/) { mark("initrd request"); seen["initrd"] = ts }
                 if (line ~ /airootfs\.sfs/) mark("rootfs: HTTP GET")
@@ -322,6 +322,46 @@ e2e_ref_httpd() {
     e2e_need busybox
     e2e_bg httpd busybox httpd -f -p "$E2E_SRV_IP:80" -h "$E2E_IMAGE"
     e2e_wait_port tcp 80
+}
+
+# e2e_ref_nbd: nbdkit exporting the ISO file read-only on 192.0.2.1:10809
+# (any export name), the peer the nbd plugin replaces.
+e2e_ref_nbd() {
+    e2e_need nbdkit
+    e2e_bg nbdkit nbdkit -f -r -i "$E2E_SRV_IP" -p 10809 file "$E2E_ISO"
+    e2e_wait_port tcp 10809
+}
+
+# e2e_private_run: puts tmpfs on /run and /var/lib/nfs in this script's own
+# mount namespace (see e2e_init) so rpcbind/ganesha state never meets the host's.
+e2e_private_run() {
+    mount --make-rprivate /
+    mount -t tmpfs -o mode=755 tmpfs /run
+    mkdir -p /run/lock /var/lib/nfs
+    mount -t tmpfs -o mode=755 tmpfs /var/lib/nfs
+}
+
+# e2e_ganesha EXPORT_PATH...: rpcbind + nfs-ganesha (VFS FSAL, NFSv3 over TCP,
+# read-only) exporting each EXPORT_PATH; needs e2e_private_run first.
+e2e_ganesha() {
+    e2e_need rpcbind ganesha.nfsd
+    local id=1 p
+    {
+        echo "NFS_CORE_PARAM { Protocols = 3; NFS_Port = 2049; MNT_Port = 20048;"
+        echo "    Bind_addr = $E2E_SRV_IP; Enable_NLM = false; Enable_RQUOTA = false; }"
+        echo "NFSV4 { Graceless = true; }"
+        echo "LOG { Default_Log_Level = WARN; }"
+        for p in "$@"; do
+            echo "EXPORT { Export_Id = $id; Path = \"$p\"; Pseudo = \"$p\"; Access_Type = RO;"
+            echo "    Squash = No_Root_Squash; Protocols = 3; Transports = TCP; SecType = sys;"
+            echo "    FSAL { Name = VFS; } }"
+            id=$((id + 1))
+        done
+    } >"$E/ganesha.conf"
+    e2e_bg rpcbind rpcbind -f -w
+    e2e_wait_port tcp 111
+    e2e_bg ganesha ganesha.nfsd -F -L /dev/stderr -f "$E/ganesha.conf" -p /run/ganesha.pid
+    e2e_wait_port tcp 2049
 }
 
 # e2e_wait_port udp|tcp PORT: waits (at most 10 s) for a listener here.
