@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* Asynchronous child processes: posix_spawn + pidfd on the loop, output captured. */
+#ifndef PXE_CORE_CHILD_H
+#define PXE_CORE_CHILD_H
+
+#include <pxecore/plugin.h>
+
+#include "loop.h"
+
+#define SPAWN_OUTPUT_MAX 65536
+
+/* Starts argv; on_exit(ud, status, output, len) runs on the loop when it ends. 0 or -errno. */
+int spawn_child(struct loop *l, void *owner, const char *const *argv, pxe_exit_cb on_exit,
+                void *ud);
+
+#endif

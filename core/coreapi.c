@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The struct pxe_core_api table handed to plugins, plus the core model it
+ * exposes: services, boot-method switches and host profiles.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "core.h"
+#include "events.h"
+#include "files.h"
+#include "log.h"
+#include "loop.h"
+#include "menu.h"
+#include "metrics.h"
+#include "child.h"
+
+/* ---- model ---- */
+
+struct pxe_core *core_plugin_find(struct core *c, const char *name)
+{
+    for (struct pxe_core *p = c->plugins; p; p = p->next)
+        if (strcmp(p->desc.name, name) == 0)
+            return p;
+    return NULL;
+}
+
+uint32_t core_service_port(struct core *c, const char *name)
+{
+    uint32_t port = 0;
+
+    pthread_rwlock_rdlock(&c->model_lock);
+    for (int i = 0; i < CORE_MAX_SERVICES; i++)
+        if (c->services[i].name[0] && strcmp(c->services[i].name, name) == 0)
+            port = c->services[i].port;
+    pthread_rwlock_unlock(&c->model_lock);
+    return port;
+}
+
+int core_method_set(struct core *c, const char *name, int enabled)
+{
+    struct pxe_core *p = core_plugin_find(c, name);
+    int r = 0;
+
+    if (!p || !p->enabled)
+        return -ENOENT;
+    if (!plugin_is_method(p))
+        return -EINVAL;
+    enabled = !!enabled;
+    if (p->method_enabled == enabled)
+        return 0;
+    if (p->started && p->desc.method_set)
+        r = p->desc.method_set(p->state, (uint32_t)enabled);
+    if (r < 0)
+        return r;
+    p->method_enabled = enabled;
+    events_addf("core", enabled ? "method.enabled" : "method.disabled", NULL, NULL,
+                PXE_PHASE_NONE, "boot method %s %s", name, enabled ? "enabled" : "disabled");
+    return 0;
+}
+
+const char *core_method_state(struct pxe_core *p, uint64_t *ret_sessions)
+{
+    uint64_t n = 0;
+
+    if (p->started && p->desc.active_sessions)
+        n = p->desc.active_sessions(p->state);
+    if (ret_sessions)
+        *ret_sessions = n;
+    if (p->method_enabled)
+        return "enabled";
+    return n > 0 ? "draining" : "disabled";
+}
+
+int core_mac_normalize(const char *in, char out[18])
+{
+    unsigned v[6];
+    int n = 0;
+    const char *p = in;
+
+    /* aa:bb:cc:dd:ee:ff, aa-bb-..., aabb.ccdd.eeff, aabbccddeeff (any case) */
+    for (int i = 0; i < 6; i++) {
+        int d;
+
+        while (*p == ':' || *p == '-' || *p == '.')
+            p++;
+        if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]))
+            return -EINVAL;
+        d = sscanf(p, "%2x", &v[i]);
+        if (d != 1)
+            return -EINVAL;
+        p += 2;
+        n++;
+        if (i < 5 && *p && *p != ':' && *p != '-' && *p != '.' && !isxdigit((unsigned char)*p))
+            return -EINVAL;
+    }
+    if (*p || n != 6)
+        return -EINVAL;
+    snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", v[0], v[1], v[2], v[3], v[4], v[5]);
+    return 0;
+}
+
+static void host_free(struct host *h)
+{
+    if (!h)
+        return;
+    free((char *)h->pub.mac);
+    free((char *)h->pub.image);
+    free((char *)h->pub.method);
+    free((char *)h->pub.cmdline_extra);
+    free(h);
+}
+
+const struct pxe_host *core_host_lookup(struct core *c, const char *mac)
+{
+    char norm[18];
+
+    if (!mac || core_mac_normalize(mac, norm) < 0)
+        return NULL;
+    for (struct host *h = c->hosts; h; h = h->next)
+        if (strcmp(h->pub.mac, norm) == 0)
+            return &h->pub;
+    return NULL;
+}
+
+static char *dup_opt(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+int core_host_set(struct core *c, const struct pxe_host *in)
+{
+    struct host *h = calloc(1, sizeof(*h));
+    char norm[18];
+
+    if (!h)
+        return -ENOMEM;
+    if (core_mac_normalize(in->mac, norm) < 0) {
+        free(h);
+        return -EINVAL;
+    }
+    h->pub._struct_size = sizeof(h->pub);
+    h->pub.mac = strdup(norm);
+    h->pub.image = dup_opt(in->image);
+    h->pub.method = dup_opt(in->method);
+    h->pub.cmdline_extra = dup_opt(in->cmdline_extra);
+    h->pub.boot_once = in->boot_once;
+    h->pub.local_boot = in->local_boot;
+    if (!h->pub.mac || (in->image && !h->pub.image) || (in->method && !h->pub.method) ||
+        (in->cmdline_extra && !h->pub.cmdline_extra)) {
+        host_free(h);
+        return -ENOMEM;
+    }
+    core_host_delete(c, norm);
+    h->next = c->hosts;
+    c->hosts = h;
+    return 0;
+}
+
+int core_host_delete(struct core *c, const char *mac)
+{
+    char norm[18];
+
+    if (core_mac_normalize(mac, norm) < 0)
+        return -EINVAL;
+    for (struct host **pp = &c->hosts; *pp; pp = &(*pp)->next) {
+        if (strcmp((*pp)->pub.mac, norm) == 0) {
+            struct host *h = *pp;
+
+            *pp = h->next;
+            host_free(h);
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+void core_hosts_free(struct core *c)
+{
+    while (c->hosts) {
+        struct host *h = c->hosts;
+
+        c->hosts = h->next;
+        host_free(h);
+    }
+}
+
+/* ---- the table ---- */
+
+static void api_vlog(struct pxe_core *self, int level, const char *fmt, va_list ap)
+{
+    if (level >= 7 && !self->debug && log_max_level() < 7)
+        return;
+    if (level >= 7 && self->debug) {
+        log_vmsg(self->desc.name, 6, fmt, ap);
+        return;
+    }
+    log_vmsg(self->desc.name, level, fmt, ap);
+}
+
+static void api_log(struct pxe_core *self, int level, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    api_vlog(self, level, fmt, ap);
+    va_end(ap);
+}
+
+static int api_io_add(struct pxe_core *self, int fd, uint32_t events, pxe_io_cb cb, void *ud,
+                      struct pxe_source **ret_src)
+{
+    return loop_io_add(self->ctx->loop, self, fd, events, cb, ud, ret_src);
+}
+
+static int api_timer_add(struct pxe_core *self, uint64_t usec, pxe_timer_cb cb, void *ud,
+                         struct pxe_source **ret_src)
+{
+    return loop_timer_add(self->ctx->loop, self, usec, cb, ud, ret_src);
+}
+
+static int api_post(struct pxe_core *self, pxe_post_cb cb, void *ud)
+{
+    return loop_post(self->ctx->loop, cb, ud);
+}
+
+static int api_spawn(struct pxe_core *self, const char *const *argv, pxe_exit_cb on_exit,
+                     void *ud)
+{
+    return spawn_child(self->ctx->loop, self, argv, on_exit, ud);
+}
+
+static int api_file_open(struct pxe_core *self, const char *path, const struct pxe_client *client,
+                         struct pxe_file **ret)
+{
+    return files_open(self->ctx, path, client, ret);
+}
+
+static uint32_t api_image_count(struct pxe_core *self)
+{
+    return self->ctx->n_images;
+}
+
+static const struct pxe_image *api_image_get(struct pxe_core *self, uint32_t i)
+{
+    return i < self->ctx->n_images ? &self->ctx->images[i]->pub : NULL;
+}
+
+static const struct pxe_image *api_image_find(struct pxe_core *self, const char *name)
+{
+    for (uint32_t i = 0; name && i < self->ctx->n_images; i++)
+        if (strcmp(self->ctx->images[i]->pub.name, name) == 0)
+            return &self->ctx->images[i]->pub;
+    return NULL;
+}
+
+static const struct pxe_host *api_host_lookup(struct pxe_core *self, const char *mac)
+{
+    return core_host_lookup(self->ctx, mac);
+}
+
+static int api_buf_append(struct pxe_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int r;
+
+    if (!b)
+        return -EINVAL;
+    va_start(ap, fmt);
+    r = buf_vappend(b, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+/* ---- rootfs requests ---- */
+
+struct pxe_request {
+    struct core *core;
+    struct pxe_core *plugin;
+    const struct pxe_image *image;
+    struct pxe_request *next;
+};
+
+static void request_finish(struct pxe_request *req, int result)
+{
+    struct core *c = req->core;
+
+    if (result < 0)
+        log_msg(req->plugin->desc.name, 3, "root filesystem for image '%s' failed: %s",
+                req->image->name, strerror(-result));
+    else
+        log_msg(req->plugin->desc.name, 6, "root filesystem for image '%s' ready",
+                req->image->name);
+    events_addf(req->plugin->desc.name, result < 0 ? "rootfs.failed" : "rootfs.ready", NULL,
+                NULL, PXE_PHASE_NONE, "image %s", req->image->name);
+    for (struct pxe_request **pp = &c->requests; *pp; pp = &(*pp)->next)
+        if (*pp == req) {
+            *pp = req->next;
+            break;
+        }
+    free(req);
+}
+
+static void api_request_done(struct pxe_request *req, int result)
+{
+    if (req)
+        request_finish(req, result);
+}
+
+int core_rootfs_prepare(struct core *c, struct pxe_core *p)
+{
+    int failed = 0;
+
+    if (!p->desc.rootfs_prepare)
+        return 0;
+    for (uint32_t i = 0; i < c->n_images; i++) {
+        struct pxe_request *req = calloc(1, sizeof(*req));
+        int r;
+
+        if (!req)
+            return -ENOMEM;
+        req->core = c;
+        req->plugin = p;
+        req->image = &c->images[i]->pub;
+        req->next = c->requests;
+        c->requests = req;
+        r = p->desc.rootfs_prepare(p->state, req->image, req);
+        if (r != PXE_PENDING)
+            request_finish(req, r > 0 ? 0 : r);
+        if (r < 0)
+            failed++;
+    }
+    return failed ? -EIO : 0;
+}
+
+void core_rootfs_release(struct core *c, struct pxe_core *p)
+{
+    for (struct pxe_request **pp = &c->requests; *pp;) {
+        struct pxe_request *req = *pp;
+
+        if (req->plugin == p) {
+            *pp = req->next;
+            free(req);
+        } else {
+            pp = &req->next;
+        }
+    }
+    if (!p->desc.rootfs_release)
+        return;
+    for (uint32_t i = 0; i < c->n_images; i++)
+        p->desc.rootfs_release(p->state, &c->images[i]->pub);
+}
+
+static int api_service_register(struct pxe_core *self, const char *service, uint32_t port)
+{
+    struct core *c = self->ctx;
+    int r = -E2BIG;
+
+    if (!service || !*service || strlen(service) >= sizeof(c->services[0].name) || port > 65535)
+        return -EINVAL;
+    pthread_rwlock_wrlock(&c->model_lock);
+    for (int i = 0; i < CORE_MAX_SERVICES; i++) {
+        if (!c->services[i].name[0] || strcmp(c->services[i].name, service) == 0) {
+            snprintf(c->services[i].name, sizeof(c->services[i].name), "%s", service);
+            c->services[i].port = port;
+            r = 0;
+            break;
+        }
+    }
+    pthread_rwlock_unlock(&c->model_lock);
+    return r;
+}
+
+static uint32_t api_service_port(struct pxe_core *self, const char *service)
+{
+    return core_service_port(self->ctx, service);
+}
+
+static uint32_t api_method_enabled(struct pxe_core *self)
+{
+    return (uint32_t)self->method_enabled;
+}
+
+static void api_event(struct pxe_core *self, const char *kind, const char *mac, const char *ip,
+                      uint32_t phase, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    events_add(self->desc.name, kind, mac, ip, phase, fmt, ap);
+    va_end(ap);
+}
+
+static void api_metric_add(struct pxe_core *self, const char *name, const char *help,
+                           uint64_t delta)
+{
+    metrics_add(self->desc.name, name, help, delta);
+}
+
+static void api_metric_set(struct pxe_core *self, const char *name, const char *help,
+                           int64_t value)
+{
+    metrics_set(self->desc.name, name, help, value);
+}
+
+const struct pxe_core_api core_api = {
+    ._abi_version = PXE_PLUGIN_ABI_VERSION,
+    ._struct_size = sizeof(struct pxe_core_api),
+    .log = api_log,
+    .vlog = api_vlog,
+    .io_add = api_io_add,
+    .io_set_events = loop_io_set_events,
+    .timer_add = api_timer_add,
+    .timer_set = loop_timer_set,
+    .source_free = loop_source_free,
+    .post = api_post,
+    .now_usec = loop_now_usec,
+    .spawn = api_spawn,
+    .file_open = api_file_open,
+    .file_close = files_close,
+    .image_count = api_image_count,
+    .image_get = api_image_get,
+    .image_find = api_image_find,
+    .host_lookup = api_host_lookup,
+    .menu_add = menu_add,
+    .buf_append = api_buf_append,
+    .request_done = api_request_done,
+    .service_register = api_service_register,
+    .service_port = api_service_port,
+    .method_enabled = api_method_enabled,
+    .event = api_event,
+    .metric_add = api_metric_add,
+    .metric_set = api_metric_set,
+    .sanitize = log_sanitize,
+};

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Boot images: a directory tree (an extracted or mounted ISO) or an ISO 9660
+ * file read in place.  Images are fixed while the daemon runs, so the
+ * read-only accessors are thread-safe.
+ */
+#ifndef PXE_CORE_IMAGE_H
+#define PXE_CORE_IMAGE_H
+
+#include <stdint.h>
+
+#include <pxecore/plugin.h>
+
+struct iso;
+
+struct image {
+    struct pxe_image pub; /* strings below are owned here */
+    int dirfd;            /* directory images: O_PATH fd of the root, else -1 */
+    int isofd;            /* ISO images: the file, else -1 */
+    struct iso *iso;      /* parsed ISO directory, or NULL */
+};
+
+/* spec is "PATH" or "NAME=PATH"; default_name is used when spec has no name. */
+int image_open(const char *spec, const char *default_name, struct image **ret, char *err,
+               size_t errlen);
+void image_free(struct image *img);
+
+/*
+ * Opens rel (normalised, no leading '/') inside the image. Fills fd (owned by
+ * the caller), offset, size, mtime and *ret_real (malloc'd, what to log).
+ * 0, -ENOENT, -EISDIR, -EACCES (escapes the root or not a regular file).
+ */
+int image_open_file(const struct image *img, const char *rel, int *ret_fd, uint64_t *ret_offset,
+                    uint64_t *ret_size, int64_t *ret_mtime, char **ret_real);
+
+/* Opens rel beneath the directory fd root (RESOLVE_BENEATH semantics). Same returns. */
+int dir_open_file(int root, const char *root_path, const char *rel, int *ret_fd,
+                  uint64_t *ret_size, int64_t *ret_mtime, char **ret_real);
+
+#endif

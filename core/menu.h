@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Boot menus generated from the enabled boot methods: pxelinux, iPXE and GRUB.
+ * Each entry's kernel command line is: image parameters the method did not
+ * give + the method's cmdline() + globals (menu settings) + host extras, and
+ * the method's cmdline_check() must accept it.  Loop thread only (it calls
+ * plugin callbacks).
+ */
+#ifndef PXE_CORE_MENU_H
+#define PXE_CORE_MENU_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "core.h"
+
+#define MENU_MAX_ENTRIES 256
+#define MENU_MAX_BYTES (256 * 1024)
+
+struct menu_item {
+    char *id;
+    char *title;
+    char *kernel; /* namespace path */
+    char *initrd; /* namespace path, or NULL */
+    char *help;
+    char *cmdline;
+    char *method;
+};
+
+struct pxe_menu {
+    struct menu_item items[MENU_MAX_ENTRIES];
+    size_t n;
+    const struct pxe_image *image; /* image of the entries being added */
+};
+
+int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e);
+
+/*
+ * Renders format ("pxelinux", "ipxe", "grub") for a client reaching us at
+ * server_ip; mac (may be NULL) selects a host profile. Returns a malloc'd
+ * NUL-terminated text in *ret, or -errno.
+ */
+int menu_render(struct core *c, const char *format, const char *server_ip, const char *mac,
+                char **ret);
+
+/* Collects every entry (for the API and tests). Caller frees with menu_free_items. */
+int menu_collect(struct core *c, const char *format, const char *server_ip, const char *mac,
+                 struct pxe_menu *ret);
+void menu_free_items(struct pxe_menu *m);
+
+#endif
