@@ -8,7 +8,7 @@
 # and the harness independently of pxecore, and is the boot benchmark's peer.
 # PXE_E2E_RA=0 leaves out the IPv6 RA (the wiki's setup has none).
 set -eu
-method=${1:-http}
+method=${1:-${E2E_SCENARIO:-http}}
 . "$(dirname "$0")/lib-e2e.sh"
 E2E_NAME="reference-$method"
 e2e_init "$@"

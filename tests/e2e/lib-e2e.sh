@@ -317,6 +317,23 @@ EOF
     e2e_wait_port udp 67
 }
 
+# e2e_ref_dnsmasq_addresses: the site's DHCP server of the proxy-mode test:
+# addresses only, no boot options, no TFTP.
+e2e_ref_dnsmasq_addresses() {
+    e2e_need dnsmasq
+    cat >"$E/dnsmasq.conf" <<EOF
+port=0
+interface=srv0
+bind-interfaces
+dhcp-range=192.0.2.50,192.0.2.99,12h
+dhcp-leasefile=$E/dnsmasq.leases
+log-dhcp
+pid-file=
+EOF
+    e2e_bg dnsmasq dnsmasq -k -u root -C "$E/dnsmasq.conf" --log-facility=-
+    e2e_wait_port udp 67
+}
+
 # e2e_ref_httpd: busybox httpd on 192.0.2.1:80 serving the image tree.
 e2e_ref_httpd() {
     e2e_need busybox
@@ -395,11 +412,12 @@ e2e_need_plugin() {
 # e2e_pxecore_start ARGS...: starts pxecore here with a pidfile and waits (at
 # most 20 s) until it is ready. Sets E2E_PXE_PID; log in $E/pxecore.log.
 E2E_API=127.0.0.1:18080
+E2E_TOKEN=pxecore-e2e-token
 e2e_pxecore_start() {
     e2e_pxecore_bin
     rm -f "$E/pxecore.pid"
     "$PXECORE_BIN" --plugins-dir "$PXECORE_PLUGINS" --pidfile "$E/pxecore.pid" \
-        --state-dir "$E/state" --api-listen "$E2E_API" "$@" >"$E/pxecore.log" 2>&1 &
+        --state-dir "$E/state" --api-listen "$E2E_API" --set "api.token=$E2E_TOKEN" "$@" >"$E/pxecore.log" 2>&1 &
     E2E_PXE_PID=$!
     E2E_PIDS+=("$E2E_PXE_PID")
     local i=0
@@ -416,10 +434,25 @@ e2e_api() {
     local m=$1 p=$2
     shift 2
     if [ $# -gt 0 ]; then
-        curl -fsS -m 5 -X "$m" -H 'Content-Type: application/json' -d "$1" "http://$E2E_API$p"
+        curl -fsS -m 5 -X "$m" -H "Authorization: Bearer $E2E_TOKEN" \
+            -H 'Content-Type: application/json' -d "$1" "http://$E2E_API$p"
     else
-        curl -fsS -m 5 -X "$m" "http://$E2E_API$p"
+        curl -fsS -m 5 -X "$m" -H "Authorization: Bearer $E2E_TOKEN" "http://$E2E_API$p"
     fi
+}
+
+# e2e_api_method_disable NAME: disables boot method NAME through the REST API
+# (skips the test when the API does not offer it yet).
+e2e_api_method_disable() {
+    local p
+    for p in "/api/v1/methods/$1/disable" "/api/v1/methods/$1"; do
+        if [ "$p" = "/api/v1/methods/$1" ]; then
+            e2e_api PATCH "$p" '{"enabled":false}' >"$E/api-disable.out" 2>&1 && return 0
+        else
+            e2e_api POST "$p" '{}' >"$E/api-disable.out" 2>&1 && return 0
+        fi
+    done
+    e2e_skip "the REST API cannot disable method $1 yet: $(head -c 200 "$E/api-disable.out")"
 }
 
 # e2e_timeline: prints pxecore's own per-phase timeline for the guest's MAC

@@ -1,0 +1,126 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Usage: boot-pxecore.sh SCENARIO   (or E2E_SCENARIO=... from ctest)
+# A QEMU guest netboots the test image through pxecore alone, in a network
+# namespace (see lib-e2e.sh), and must reach the initramfs's success marker
+# with the expected root filesystem method. Scenarios:
+#   bios-http       iPXE ROM -> DHCP -> TFTP lpxelinux.0 + generated menu ->
+#                   kernel/initrd -> root filesystem over HTTP
+#   bios-nbd        the same, root filesystem over NBD (the ISO file)
+#   bios-nfs        the same, root filesystem over NFS (nfs-ganesha)
+#   ipxe-chain      the ROM is handed the generated iPXE script; kernel and
+#                   initrd over HTTP
+#   uefi            OVMF -> snponly.efi (arch 7) -> generated iPXE menu
+#   proxy           dnsmasq hands out addresses only; pxecore in proxy mode
+#   iso-http        image served straight from the ISO file, HTTP method
+#   iso-nbd         image served straight from the ISO file, NBD method
+#   method-disable  HTTP disabled through the REST API: the next boot's menu
+#                   no longer offers it and the guest boots over NBD
+# Exit 77 (skipped) with the reason when a plugin or tool is missing.
+set -eu
+scenario=${1:-${E2E_SCENARIO:-bios-http}}
+. "$(dirname "$0")/lib-e2e.sh"
+E2E_NAME="pxecore-$scenario"
+
+# e2e_plugin_real NAME: the plugin is built and is not the skeleton (a real
+# one has stop() or config keys).
+e2e_plugin_real() {
+    local f="$PXECORE_PLUGINS/pxecore-$1.so" d
+    [ -f "$f" ] || return 1
+    d=$("$PXECORE_BIN" --dump-plugin "$f" 2>/dev/null) || return 1
+    printf '%s\n' "$d" | grep -q '^has_stop=1\|^config\.'
+}
+need_plugins() {
+    e2e_pxecore_bin
+    local p
+    for p in "$@"; do
+        e2e_plugin_real "$p" || e2e_skip "plugin $p is not on main yet (skeleton or missing)"
+    done
+}
+
+mode=bios method=http image=dir proxy=0
+case $scenario in
+bios-http) need_plugins dhcp tftp http ;;
+bios-nbd) need_plugins dhcp tftp http nbd; method=nbd ;;
+bios-nfs) need_plugins dhcp tftp http nfs; method=nfs ;;
+ipxe-chain) need_plugins dhcp tftp http ;;
+uefi) need_plugins dhcp tftp http; mode=uefi ;;
+proxy) need_plugins dhcp tftp http; proxy=1 ;;
+iso-http) need_plugins dhcp tftp http; image=iso ;;
+iso-nbd) need_plugins dhcp tftp http nbd; image=iso method=nbd ;;
+method-disable) need_plugins dhcp tftp http nbd; method=nbd ;;
+*) e2e_fail "unknown scenario $scenario" ;;
+esac
+
+e2e_init "$@"
+
+args=(--address "$E2E_SRV_IP" --root "$E2E_LOADERS"
+    --console ttyS0 --serial "0 115200" --menu-timeout 100ms
+    --set "dhcp.interface=srv0" --set "dhcp.lease_file=$E/dhcp.leases")
+if [ "$image" = iso ]; then
+    args+=(--image "archiso=$E2E_ISO")
+else
+    args+=(--image "archiso=$E2E_IMAGE")
+fi
+# The NBD method exports an ISO file; a directory image gets the ISO beside it.
+if [ "$method" = nbd ] && [ "$image" = dir ]; then
+    args+=(--set "nbd.exports={\"archiso\":\"$E2E_ISO\"}")
+fi
+if [ "$proxy" = 1 ]; then
+    # The site's DHCP server: addresses only, no boot options.
+    e2e_ref_dnsmasq_addresses
+    args+=(--set dhcp.proxy=true)
+else
+    args+=(--set "dhcp.range=192.0.2.100,192.0.2.150,1h")
+fi
+case $scenario in
+ipxe-chain)
+    # Answer the ROM (iPXE) with the script; the initramfs DHCPs itself (ip=dhcp),
+    # so non-PXE clients get leases too.
+    args+=(--set dhcp.boot_bios=boot.ipxe --set dhcp.pxe_only=false)
+    ;;
+uefi)
+    args+=(--set dhcp.pxe_only=false)
+    ;;
+esac
+if [ "$method" = nfs ]; then
+    e2e_private_run
+fi
+if [ "$scenario" = method-disable ]; then
+    args+=(--menu-default http) # gone once disabled: the menu falls back
+else
+    args+=(--menu-default "$method")
+fi
+
+e2e_pxecore_start "${args[@]}"
+if [ "$scenario" = method-disable ]; then
+    menu_url="http://$E2E_SRV_IP/pxelinux.cfg/default"
+    curl -fsS -m 5 "$menu_url" >"$E/menu-before.cfg" || e2e_fail "cannot fetch $menu_url"
+    grep -q 'archiso_http_srv=' "$E/menu-before.cfg" || e2e_fail "HTTP not in the menu at first"
+    e2e_api_method_disable http
+    curl -fsS -m 5 "$menu_url" >"$E/menu-after.cfg" || e2e_fail "cannot fetch $menu_url"
+    grep -q 'archiso_http_srv=' "$E/menu-after.cfg" &&
+        e2e_fail "HTTP still in the menu after it was disabled through the API"
+    e2e_log "HTTP method disabled through the API; the menu no longer offers it"
+fi
+e2e_ra_start
+e2e_capture_start
+e2e_boot "$mode"
+e2e_expect_method "$method"
+
+case $scenario in
+ipxe-chain | uefi)
+    grep -aq 'GET /[^ ]*boot\.ipxe' "$E/tcpdump.log" ||
+        e2e_fail "the guest never fetched the generated iPXE script"
+    ;;
+bios-*)
+    grep -aq 'RRQ "[^"]*lpxelinux\.0"' "$E/tcpdump.log" ||
+        e2e_fail "the ROM never fetched lpxelinux.0 over TFTP"
+    ;;
+method-disable)
+    grep -aq 'GET /[^ ]*airootfs\.sfs' "$E/tcpdump.log" &&
+        e2e_fail "the guest fetched the root filesystem over HTTP after HTTP was disabled"
+    ;;
+esac
+e2e_report
+e2e_timeline
