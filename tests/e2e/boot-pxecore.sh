@@ -124,3 +124,7 @@ method-disable)
 esac
 e2e_report
 e2e_timeline
+if [ -n "${E2E_SHOW_CONSOLE:-}" ]; then
+    echo "  pxecore's log:"
+    sed 's/^/    /' "$E/pxecore.log" | tail -n 40
+fi

@@ -19,7 +19,8 @@
 #   e2e_expect_method http
 #   e2e_report
 # Tunables: PXE_E2E_CACHE (image cache), PXE_E2E_TIMEOUT (per boot, default
-# 240 s), PXE_E2E_KEEP=1 (keep the temp dir), PXE_E2E_RA=0 (no IPv6 RA).
+# 240 s), PXE_E2E_KEEP=1 (keep the temp dir), PXE_E2E_RA=0 (no IPv6 RA),
+# E2E_SHOW_CONSOLE=1 (stream the guest's serial console to stdout).
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_SRC=$(cd "$E2E_DIR/../.." && pwd)
@@ -59,8 +60,8 @@ e2e_kill() {
         sleep 0.1
         i=$((i + 1))
     done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
     return 0
 }
 
@@ -188,9 +189,14 @@ e2e_boot() {
     : >"$E/serial.log"
     E2E_T0=$(e2e_now)
     cx qemu-system-x86_64 "${args[@]}" </dev/null >"$E/serial.log" 2>"$E/qemu-stderr.log" &
-    local qpid=$!
+    local qpid=$! tpid=""
     E2E_PIDS+=("$qpid")
     e2e_log "QEMU ($mode) started, pid $qpid, limit ${limit}s"
+    if [ -n "${E2E_SHOW_CONSOLE:-}" ]; then
+        tail -n +1 -f "$E/serial.log" &
+        tpid=$!
+        E2E_PIDS+=("$tpid")
+    fi
     local deadline
     deadline=$(awk -v a="$E2E_T0" -v l="$limit" 'BEGIN { printf "%d", a + l }')
     E2E_MARKER=""
@@ -208,6 +214,11 @@ e2e_boot() {
     done
     E2E_T_MARKER=$(e2e_since "$E2E_T0")
     e2e_kill "$qpid"
+    if [ -n "$tpid" ]; then
+        sleep 0.2
+        e2e_kill "$tpid"
+        printf '\r\n'
+    fi
     case "$E2E_MARKER" in
     PXECORE-E2E-OK*)
         e2e_log "marker after ${E2E_T_MARKER}s: $E2E_MARKER"
