@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Usage: boot-reference.sh [http|nbd|nfs]
+# Usage: boot-reference.sh [http|nbd|nfs|uefi]   (uefi: OVMF, rootfs over HTTP)
 # The reference stack of the Arch wiki boots the test image: dnsmasq (DHCP +
 # TFTP with the wiki's options) and, for the root filesystem, busybox httpd
 # (stand-in for darkhttpd), nbdkit (the ISO file) or nfs-ganesha (the image
@@ -12,8 +12,13 @@ method=${1:-${E2E_SCENARIO:-http}}
 . "$(dirname "$0")/lib-e2e.sh"
 E2E_NAME="reference-$method"
 e2e_init "$@"
+mode=bios
 case $method in
 http)
+    e2e_ref_httpd
+    ;;
+uefi)
+    mode=uefi method=http
     e2e_ref_httpd
     ;;
 nbd)
@@ -32,6 +37,6 @@ esac
 e2e_ref_dnsmasq
 e2e_ra_start
 e2e_capture_start
-e2e_boot bios
+e2e_boot "$mode"
 e2e_expect_method "$method"
 e2e_report

@@ -12,6 +12,7 @@
 #     boot/syslinux/{lpxelinux.0,pxelinux.0,ldlinux.c32,...}
 #     boot/syslinux/archiso_pxe.cfg         archiso-like PXE menu (reference stack)
 #     boot/syslinux/archiso_pxe_{nbd,nfs}.cfg  the same, other default entry
+#     boot/ipxe/reference.ipxe              iPXE script of the reference stack
 #   archiso.iso            the same tree as an ISO 9660 file (Rock Ridge + Joliet)
 #   loaders/               iPXE binaries (snponly.efi, ipxe.efi, undionly.kpxe)
 #   image.env              shell variables: E2E_IMAGE E2E_ISO E2E_LOADERS
@@ -131,6 +132,8 @@ cp "$HERE/archiso_pxe.cfg" "$T/boot/syslinux/archiso_pxe.cfg"
 for m in nbd nfs; do
     sed "s/^DEFAULT .*/DEFAULT arch_$m/" "$HERE/archiso_pxe.cfg" >"$T/boot/syslinux/archiso_pxe_$m.cfg"
 done
+mkdir -p "$T/boot/ipxe"
+cp "$HERE/reference.ipxe" "$T/boot/ipxe/reference.ipxe"
 echo "$kver e2e $id" >"$T/arch/version"
 mkdir -p "$CACHE/loaders"
 cp "$X"/usr/lib/ipxe/{snponly.efi,ipxe.efi,undionly.kpxe} "$CACHE/loaders/"

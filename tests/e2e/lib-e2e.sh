@@ -181,8 +181,11 @@ e2e_boot() {
         local code=/usr/share/OVMF/OVMF_CODE_4M.fd vars=/usr/share/OVMF/OVMF_VARS_4M.fd
         [ -f "$code" ] || e2e_skip "no $code (apt-get install ovmf)"
         cp "$vars" "$E/ovmf-vars.fd"
+        # romfile= (none): OVMF's own virtio-net driver and PXE stack boot,
+        # not the iPXE option ROM QEMU would add (for BIOS it is needed).
         args=(-machine q35 -drive "if=pflash,format=raw,readonly=on,file=$code"
             -drive "if=pflash,format=raw,file=$E/ovmf-vars.fd" "${args[@]}")
+        args=("${args[@]/#virtio-net-pci,netdev=n0,/virtio-net-pci,romfile=,netdev=n0,}")
         ;;
     *) e2e_fail "e2e_boot: unknown mode $mode" ;;
     esac
@@ -317,13 +320,22 @@ dhcp-option-force=209,boot/syslinux/${E2E_REF_MENU:-archiso_pxe.cfg}
 dhcp-option-force=210,/
 dhcp-option-force=66,$E2E_SRV_IP
 enable-tftp
-tftp-root=$E2E_IMAGE
+tftp-root=$E/tftp
 dhcp-leasefile=$E/dnsmasq.leases
+# UEFI x64 (arch 7, 9): snponly.efi, then the iPXE script over HTTP.
+dhcp-match=set:efi64,option:client-arch,7
+dhcp-match=set:efi64,option:client-arch,9
+dhcp-userclass=set:ipxe,iPXE
+dhcp-boot=tag:efi64,tag:!ipxe,snponly.efi
+dhcp-boot=tag:efi64,tag:ipxe,http://$E2E_SRV_IP/boot/ipxe/reference.ipxe
 log-dhcp
 pid-file=
 EOF
     local o
     for o in "$@"; do echo "$o" >>"$E/dnsmasq.conf"; done
+    # TFTP root: the image tree plus the iPXE loaders.
+    mkdir -p "$E/tftp"
+    for o in "$E2E_IMAGE"/* "$E2E_LOADERS"/*; do ln -s "$o" "$E/tftp/"; done
     e2e_bg dnsmasq dnsmasq -k -u root -C "$E/dnsmasq.conf" --log-facility=-
     e2e_wait_port udp 67
 }
@@ -371,10 +383,12 @@ e2e_private_run() {
 
 # e2e_ganesha EXPORT_PATH...: rpcbind + nfs-ganesha (VFS FSAL, NFSv3 over TCP,
 # read-only) exporting each EXPORT_PATH; needs e2e_private_run first.
+# E2E_GANESHA_INCLUDE=FILE adds `%include FILE` (exports managed by pxecore).
 e2e_ganesha() {
     e2e_need rpcbind ganesha.nfsd
     local id=1 p
     {
+        [ -z "${E2E_GANESHA_INCLUDE:-}" ] || echo "%include \"$E2E_GANESHA_INCLUDE\""
         echo "NFS_CORE_PARAM { Protocols = 3; NFS_Port = 2049; MNT_Port = 20048;"
         echo "    Bind_addr = $E2E_SRV_IP; Enable_NLM = false; Enable_RQUOTA = false; }"
         echo "NFSV4 { Graceless = true; }"
