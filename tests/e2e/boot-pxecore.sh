@@ -104,12 +104,20 @@ if [ "$method" = nfs ]; then
         --set "nfs.state_file=$E/nfs-state.json" --set "nfs.export_root=$E/nfsroot")
 fi
 if [ "$scenario" = method-disable ]; then
-    args+=(--menu-default http) # gone once disabled: the menu falls back
+    args+=(--menu-default archiso-http) # gone once disabled: the menu falls back
 else
-    args+=(--menu-default "$method")
+    args+=(--menu-default "archiso-$method") # entry ids: <image>-<method>
 fi
 
 e2e_pxecore_start "${args[@]}"
+# The menus the guest will get (kept for the logs), and the method in them.
+curl -fsS -m 5 -o "$E/menu-ipxe.log" "http://$E2E_SRV_IP/boot.ipxe?mac=$E2E_MAC" || true
+curl -fsS -m 5 -o "$E/menu-pxelinux.log" "http://$E2E_SRV_IP/pxelinux.cfg/default" || true
+if ! grep -q "archiso_${method}_srv=" "$E/menu-ipxe.log" "$E/menu-pxelinux.log" 2>/dev/null; then
+    [ "$image" = iso ] && ! curl -fsS -m 5 -o /dev/null "http://$E2E_SRV_IP/arch/version" &&
+        e2e_skip "pxecore cannot read files inside ISO images yet (GET /arch/version failed)"
+    e2e_fail "the generated menus offer no $method entry (see menu-*.log, pxecore.log)"
+fi
 if [ "$image" = iso ]; then
     curl -fsS -m 5 -o /dev/null "http://$E2E_SRV_IP/arch/version" ||
         e2e_skip "pxecore cannot read files inside ISO images yet (GET /arch/version failed)"

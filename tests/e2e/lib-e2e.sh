@@ -382,7 +382,8 @@ e2e_private_run() {
 }
 
 # e2e_ganesha EXPORT_PATH...: rpcbind + nfs-ganesha (VFS FSAL, NFSv3 over TCP,
-# read-only) exporting each EXPORT_PATH; needs e2e_private_run first.
+# read-only; on every address of this namespace: pxecore checks MOUNT on
+# 127.0.0.1) exporting each EXPORT_PATH; needs e2e_private_run first.
 # E2E_GANESHA_INCLUDE=FILE adds `%include FILE` (exports managed by pxecore).
 e2e_ganesha() {
     e2e_need rpcbind ganesha.nfsd
@@ -390,7 +391,7 @@ e2e_ganesha() {
     {
         [ -z "${E2E_GANESHA_INCLUDE:-}" ] || echo "%include \"$E2E_GANESHA_INCLUDE\""
         echo "NFS_CORE_PARAM { Protocols = 3; NFS_Port = 2049; MNT_Port = 20048;"
-        echo "    Bind_addr = $E2E_SRV_IP; Enable_NLM = false; Enable_RQUOTA = false; }"
+        echo "    Bind_addr = 0.0.0.0; Enable_NLM = false; Enable_RQUOTA = false; }"
         echo "NFSV4 { Graceless = true; }"
         echo "LOG { Default_Log_Level = WARN; }"
         for p in "$@"; do
