@@ -72,6 +72,7 @@ struct core {
     uint64_t start_usec;
     int64_t start_time;
     int quitting;
+    int pidfd; /* the pidfile, created before the privilege drop, or -1 */
 };
 
 extern const struct pxe_config_item core_settings_items[];

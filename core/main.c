@@ -386,25 +386,26 @@ static int drop_privileges(const char *user)
     return 0;
 }
 
-static int write_pidfile(const char *path)
+/*
+ * The pidfile is created empty before the privilege drop (its directory is
+ * usually root's) and gets the PID once every plugin started: a non-empty
+ * pidfile means "ready".
+ */
+static int pidfile_create(const char *path)
 {
-    char tmp[4200], buf[32];
-    int fd, n, r = 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -errno;
-    n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+    return fd < 0 ? -errno : fd;
+}
+
+static int pidfile_fill(int fd)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+
     if (write(fd, buf, (size_t)n) != n)
-        r = -EIO;
-    if (close(fd) < 0 && r == 0)
-        r = -errno;
-    if (r == 0 && rename(tmp, path) < 0)
-        r = -errno;
-    if (r < 0)
-        unlink(tmp);
-    return r;
+        return -EIO;
+    return fsync(fd) < 0 ? -errno : 0;
 }
 
 static void on_signal(void *ud, int fd, uint32_t events)
@@ -494,6 +495,14 @@ static int plugins_bind_start(struct core *c, int *ret_exit)
     if (r < 0) {
         *ret_exit = EXIT_NET;
         return r;
+    }
+    if (c->set.pidfile) {
+        c->pidfd = pidfile_create(c->set.pidfile);
+        if (c->pidfd < 0) {
+            log_err("core.pidfile: cannot create '%s': %s", c->set.pidfile, strerror(-c->pidfd));
+            *ret_exit = EXIT_FILE;
+            return c->pidfd;
+        }
     }
     r = drop_privileges(c->set.user);
     if (r < 0) {
@@ -664,7 +673,7 @@ config_error:
 int main(int argc, char **argv)
 {
     struct options o = {0};
-    struct core core = {.start_usec = 0};
+    struct core core = {.pidfd = -1};
     struct section secs[64];
     size_t nsecs = 0;
     sigset_t mask;
@@ -756,7 +765,7 @@ int main(int argc, char **argv)
     core.start_time = time(NULL);
     if (plugins_bind_start(&core, &ex) < 0)
         goto out;
-    if (core.set.pidfile && (r = write_pidfile(core.set.pidfile)) < 0) {
+    if (core.pidfd >= 0 && (r = pidfile_fill(core.pidfd)) < 0) {
         log_err("core.pidfile: cannot write '%s': %s", core.set.pidfile, strerror(-r));
         ex = EXIT_FILE;
         goto out;
@@ -777,8 +786,12 @@ out:
     plugins_shutdown(&core);
     if (!o.no_api)
         api_free(&core);
-    if (core.set.pidfile && !o.check_config && ex == 0)
-        unlink(core.set.pidfile);
+    if (core.pidfd >= 0) {
+        close(core.pidfd);
+        if (unlink(core.set.pidfile) < 0)
+            log_debug("core.pidfile: cannot remove '%s': %s", core.set.pidfile,
+                      strerror(errno));
+    }
     if (sfd >= 0)
         close(sfd);
     core_free(&core);

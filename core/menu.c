@@ -54,7 +54,8 @@ int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e)
         snprintf(path, sizeof(path), "%s%s", img->prefix, img->kernel);
         it->kernel = strdup(path);
     }
-    if (e->initrd)
+    it->image_kernel = e->kernel == NULL;
+    if (e->initrd && *e->initrd)
         it->initrd = strdup(e->initrd);
     else if (img && img->initrd) {
         snprintf(path, sizeof(path), "%s%s", img->prefix, img->initrd);
@@ -132,6 +133,8 @@ static int finish_entries(struct core *c, struct pxe_core *p, const struct pxe_b
         buf_init(&why, 512);
         if (p->desc.cmdline)
             r = p->desc.cmdline(p->state, ctx, &b);
+        if (r == 0 && !it->image_kernel)
+            goto extras; /* not the image's kernel: archiso parameters do not apply */
         if (r == 0)
             r = add_param(&b, NULL, "archisobasedir", img->basedir);
         if (r == 0 && img->label)
@@ -153,6 +156,7 @@ static int finish_entries(struct core *c, struct pxe_core *p, const struct pxe_b
             r = add_param(&b, NULL, "console", ms->console);
         if (r == 0 && ms->append && *ms->append)
             r = buf_append(&b, " %s", ms->append);
+    extras:
         if (r == 0 && ctx->host && ctx->host->cmdline_extra && *ctx->host->cmdline_extra)
             r = buf_append(&b, " %s", ctx->host->cmdline_extra);
         if (r == 0 && p->desc.cmdline_check &&

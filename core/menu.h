@@ -25,6 +25,7 @@ struct menu_item {
     char *help;
     char *cmdline;
     char *method;
+    int image_kernel; /* boots the image's own kernel (gets the archiso parameters) */
 };
 
 struct pxe_menu {

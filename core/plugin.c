@@ -79,7 +79,6 @@ static int check_caps(const struct pxe_core *p, char *err)
 static int validate(struct pxe_core *p, const struct pxe_plugin *d, int check_file_name,
                     char *err)
 {
-    char expect[64];
     int r;
 
     if (d->_abi_version != PXE_PLUGIN_ABI_VERSION)
@@ -95,10 +94,8 @@ static int validate(struct pxe_core *p, const struct pxe_plugin *d, int check_fi
     if (!valid_name(p->desc.name))
         return refuse(err, p->file, "invalid plugin name '%.40s' (must match [a-z0-9-]{1,31})",
                       p->desc.name ? p->desc.name : "(null)");
-    snprintf(expect, sizeof(expect), "pxecore-%s.so", p->desc.name);
-    if (check_file_name && strcmp(p->file, expect) != 0)
-        return refuse(err, p->file, "file name must be %s for plugin '%s'", expect,
-                      p->desc.name);
+    if (check_file_name && strncmp(p->file, "pxecore-", 8) != 0)
+        return refuse(err, p->file, "plugin file names must start with 'pxecore-'");
     if (!p->desc.version || !p->desc.description)
         return refuse(err, p->file, "missing version or description");
     if (p->desc.thread_model != PXE_THREAD_LOOP && p->desc.thread_model != PXE_THREAD_OWN)

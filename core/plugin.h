@@ -36,7 +36,8 @@ struct pxe_core {
 
 /*
  * Opens and validates one plugin file. check_file_name: require the file name
- * to be pxecore-<name>.so. On failure returns -errno with err naming the rule.
+ * to start with "pxecore-". On failure returns -errno with err naming the file
+ * and the rule.
  */
 int plugin_open(const char *path, int check_file_name, struct pxe_core **ret, char *err);
 /* Loads every pxecore-*.so in dir in sorted order; refuses duplicates. */

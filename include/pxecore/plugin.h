@@ -150,8 +150,9 @@ struct pxe_menu_entry {
     const char *id;     /* short token unique within the menu, [a-z0-9_-] */
     const char *title;  /* "Arch Linux x86_64 (HTTP)" */
     const char *kernel; /* file namespace path, or NULL for the image's kernel */
-    const char *initrd; /* file namespace path, or NULL for the image's initrd */
+    const char *initrd; /* file namespace path, NULL for the image's initrd, "" for none */
     const char *help;   /* one line of help text, or NULL */
+    /* An entry with its own kernel gets only the method's cmdline and host extras. */
 };
 
 /* The client a file is opened for (generated files depend on it). */
