@@ -74,12 +74,15 @@ fi
 e2e_init "$@"
 
 args=(--address "$E2E_SRV_IP" --root "$E2E_LOADERS"
-    --console ttyS0 --serial "0 115200" --menu-timeout 100ms
+    --console ttyS0 --serial "0 115200"
     --set "dhcp.interface=srv0" --set "dhcp.lease_file=$E/dhcp.leases"
     # ip=dhcp in iPXE/GRUB menus: the initramfs (not a PXE client) asks for a
     # lease itself.
     --set dhcp.pxe_only=false)
 [ -z "$chain_key" ] || args+=(--set "dhcp.$chain_key=false")
+# Menu timeout: 0.1 s unless E2E_MENU_TIMEOUT says otherwise ("" = pxecore's default).
+menu_timeout=${E2E_MENU_TIMEOUT-100ms}
+[ -z "$menu_timeout" ] || args+=(--menu-timeout "$menu_timeout")
 if [ "$image" = iso ]; then
     args+=(--image "archiso=$E2E_ISO")
 else
