@@ -7,8 +7,8 @@
 #      cached in tests/e2e/cache/),
 #   4. starts pxecore in a private network namespace (192.0.2.1/24 on a veth;
 #      the host's interfaces are never touched) and netboots a QEMU guest
-#      through it: iPXE ROM -> DHCP -> TFTP lpxelinux.0 + generated menu ->
-#      kernel and initramfs -> root filesystem over HTTP, checked by sha512,
+#      through it: iPXE ROM -> DHCP -> generated iPXE menu -> kernel and
+#      initramfs over HTTP -> root filesystem over HTTP, checked by sha512,
 #      showing the guest's serial console as it goes, then the boot timeline,
 #   5. cleans up (processes by PID, namespaces, temp files).
 # Usage: ./demo.sh [http|nbd|nfs]   (root filesystem method, default http)
@@ -39,7 +39,10 @@ step "4/4 netbooting a QEMU guest through pxecore (root filesystem over ${method
 echo "(QEMU runs under TCG; the guest's serial console follows)"
 export PXECORE_BIN=$PWD/build/pxecore PXECORE_PLUGINS=$PWD/build/plugins
 rc=0
-E2E_SHOW_CONSOLE=1 bash tests/e2e/boot-pxecore.sh "bios-$method" || rc=$?
+# QEMU's NIC ROM is iPXE: pxecore hands it the generated iPXE script.
+scenario=bios-$method
+[ "$method" = http ] && scenario=ipxe-chain
+E2E_SHOW_CONSOLE=1 bash tests/e2e/boot-pxecore.sh "$scenario" || rc=$?
 case $rc in
 0) step "done: the guest booted through pxecore alone; everything was cleaned up" ;;
 77) step "the demo could not run here (reason above)" ;;
