@@ -105,6 +105,9 @@ if [ "$method" = nfs ]; then
         --set nfs.ganesha_dbus=false
         --set "nfs.ganesha_reload_cmd=$(command -v pkill) -HUP -F /run/ganesha.pid"
         --set "nfs.state_file=$E/nfs-state.json" --set "nfs.export_root=$E/nfsroot")
+else
+    # The nfs plugin's default backend edits /etc/exports.d on this machine.
+    args+=(--disable-plugin nfs)
 fi
 if [ "$scenario" = method-disable ]; then
     args+=(--menu-default archiso-http) # gone once disabled: the menu falls back
