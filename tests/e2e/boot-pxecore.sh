@@ -15,7 +15,7 @@
 #   iso-http        image served straight from the ISO file, HTTP method
 #   iso-nbd         image served straight from the ISO file, NBD method
 #   method-disable  HTTP disabled through the REST API: the next boot's menu
-#                   no longer offers it and the guest boots over NBD
+#                   no longer offers it and the guest boots over NFS
 # Exit 77 (skipped) with the reason when a plugin or tool is missing.
 set -eu
 scenario=${1:-${E2E_SCENARIO:-bios-http}}
@@ -54,7 +54,7 @@ uefi) need_plugins dhcp tftp http; mode=uefi loader=ipxe ;;
 proxy) need_plugins dhcp tftp http; proxy=1 ;;
 iso-http) need_plugins dhcp tftp http; image=iso ;;
 iso-nbd) need_plugins dhcp tftp http nbd; image=iso method=nbd ;;
-method-disable) need_plugins dhcp tftp http nbd; method=nbd image=iso ;;
+method-disable) need_plugins dhcp tftp http nfs; method=nfs ;;
 *) e2e_fail "unknown scenario $scenario" ;;
 esac
 # The dhcp plugin hands iPXE clients (QEMU's ROM is one) the iPXE script; the
