@@ -107,6 +107,10 @@ e2e_init() {
 
 # e2e_image: builds the cached image if needed and loads image.env.
 e2e_image() {
+    local t
+    for t in apt-get dpkg cpio mksquashfs xorriso depmod ldd; do
+        command -v "$t" >/dev/null || e2e_skip "missing $t to build the test image (scripts/install-deps.sh)"
+    done
     bash "$E2E_DIR/build-image.sh" "$E2E_CACHE" >"$E/build-image.log" 2>&1 ||
         e2e_fail "build-image.sh failed: $(tail -n 5 "$E/build-image.log")"
     # shellcheck disable=SC1091
