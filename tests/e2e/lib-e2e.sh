@@ -195,7 +195,10 @@ e2e_boot() {
     esac
     : >"$E/serial.log"
     E2E_T0=$(e2e_now)
-    cx qemu-system-x86_64 "${args[@]}" </dev/null >"$E/serial.log" 2>"$E/qemu-stderr.log" &
+    # nsenter execs QEMU: $! is QEMU's own PID (a backgrounded shell function
+    # would leave QEMU orphaned when killed).
+    nsenter -n -t "$E2E_CLI_PID" qemu-system-x86_64 "${args[@]}" \
+        </dev/null >"$E/serial.log" 2>"$E/qemu-stderr.log" &
     local qpid=$! tpid=""
     E2E_PIDS+=("$qpid")
     e2e_log "QEMU ($mode) started, pid $qpid, limit ${limit}s"
