@@ -86,6 +86,14 @@ done
 [ -n "$ifname" ] || fail "no network interface (BOOTIF=$bootif)"
 ip link set lo up
 ip link set "$ifname" up
+# Like ipconfig, wait (at most 5 s) for the carrier before the first packet.
+i=0
+while [ "$(cat "/sys/class/net/$ifname/carrier" 2>/dev/null)" != 1 ] && [ $i -lt 50 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+t_mod=$(up)
+say "modules loaded, $ifname up"
 
 # ip=<client>:<server>:<gw>:<mask> (SYSAPPEND 1) is used as is; otherwise DHCP.
 pxeserver=""
@@ -162,7 +170,7 @@ id=$(cat /run/airootfs/pxecore-e2e-id) || fail "no id in the root filesystem"
 [ "$id" = "$(cat /etc/pxecore-e2e-id)" ] || fail "root filesystem id $id is not this image's"
 t_root=$(up)
 
-echo "PXECORE-E2E-OK method=$method id=$id t_init=$t_init t_net=$t_net t_fetch=$t_fetch t_root=$t_root END"
+echo "PXECORE-E2E-OK method=$method id=$id t_init=$t_init t_mod=$t_mod t_net=$t_net t_fetch=$t_fetch t_root=$t_root END"
 sync
 poweroff -f
 sleep 30
