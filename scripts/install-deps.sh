@@ -12,5 +12,6 @@ $SUDO apt-get install -y -q --no-install-recommends \
     iproute2 util-linux procps psmisc python3 valgrind clang \
     busybox curl tftp-hpa atftp isc-dhcp-client dnsmasq-base \
     libnbd-bin nbdkit qemu-utils libnfs-utils xorriso \
-    qemu-system-x86 seabios ipxe-qemu ovmf cpio squashfs-tools kmod nbd-client tcpdump \
-    nfs-ganesha nfs-ganesha-vfs rpcbind
+    wget \
+    nfs-ganesha nfs-ganesha-vfs rpcbind dbus \
+    qemu-system-x86 seabios ipxe-qemu ovmf cpio squashfs-tools kmod nbd-client tcpdump

@@ -36,6 +36,20 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# use_plugins NAME...: from here on the daemon loads only these in-tree plugins
+# (so a test never binds another plugin's default port or touches the host's
+# NFS exports).
+PXECORE_PLUGINS_ALL=$PXECORE_PLUGINS
+use_plugins() {
+    rm -rf "$T/plugins"
+    mkdir -p "$T/plugins"
+    for n in "$@"; do
+        [ -f "$PXECORE_PLUGINS_ALL/pxecore-$n.so" ] || fail "no plugin $n in $PXECORE_PLUGINS_ALL"
+        ln -sf "$PXECORE_PLUGINS_ALL/pxecore-$n.so" "$T/plugins/"
+    done
+    PXECORE_PLUGINS=$T/plugins
+}
+
 # start_pxecore ARGS...: starts the daemon in the background with a pidfile and
 # waits (at most 15 s) until it is ready. Sets PXE_PID. Log in $T/pxecore.log.
 start_pxecore() {
