@@ -1,13 +1,50 @@
 /* SPDX-License-Identifier: MIT */
-/* HTTP server for boot files and the HTTP rootfs boot method (skeleton: the protocol issue fills it in). */
+/*
+ * pxecore-http: serves the core's file namespace (boot loaders, kernels,
+ * initramfs, generated menus and iPXE scripts, the root filesystem) over HTTP,
+ * as darkhttpd does on the Arch wiki PXE page, and is the "http" boot method
+ * (archiso_pxe_http: archiso_http_srv=).  This file holds the descriptor,
+ * config table, lifecycle and boot-method callbacks; http_serve.c the server.
+ */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
-#include <pxecore/plugin.h>
+#include <jansson.h>
 
-struct http_state {
-    const struct pxe_core_api *core;
-    struct pxe_core *self;
+#include "http.h"
+#include "http_proto.h"
+
+#define HTTP_MAX_THREADS 64
+
+static const struct pxe_config_item http_config_items[] = {
+    {"port", PXE_CFG_UINT, 0, "80", offsetof(struct http_config, port),
+     "TCP port to serve on (archiso's ISO menu and most setups assume 80)", "http-port", 0, 65535},
+    {"address", PXE_CFG_ADDR, 0, "0.0.0.0", offsetof(struct http_config, address),
+     "address to listen on (IPv4 or IPv6 literal)", "http-address", 0, 0},
+    {"port_fallback", PXE_CFG_UINT, 0, "0", offsetof(struct http_config, port_fallback),
+     "port to use when port cannot be bound (0: none, fail instead)", NULL, 0, 65535},
+    {"max_connections", PXE_CFG_UINT, 0, "1024", offsetof(struct http_config, max_connections),
+     "cap on simultaneous connections; further ones are closed at once", NULL, 1, 65536},
+    {"threads", PXE_CFG_UINT, 0, "0", offsetof(struct http_config, threads),
+     "worker threads (0: one per online CPU)", NULL, 0, HTTP_MAX_THREADS},
+    {"timeout", PXE_CFG_DURATION, 0, "60s", offsetof(struct http_config, timeout),
+     "idle connection timeout", NULL, 1000000, 3600000000LL},
+    {"base_url", PXE_CFG_STR, 0, NULL, offsetof(struct http_config, base_url),
+     "external archiso_http_srv (mirror or cache) for the HTTP boot method", NULL, 0, 0},
+    {"access_log", PXE_CFG_BOOL, 0, "true", offsetof(struct http_config, access_log),
+     "log each request at info level in darkhttpd's access log form", NULL, 0, 0},
+    {"max_connections_per_ip", PXE_CFG_UINT, 0, "0",
+     offsetof(struct http_config, max_connections_per_ip),
+     "cap on simultaneous connections from one address (0: none)", NULL, 0, 65536},
+    {0},
 };
 
 static int http_load(const struct pxe_core_api *core, struct pxe_core *self, void **ret_state)
@@ -18,30 +55,421 @@ static int http_load(const struct pxe_core_api *core, struct pxe_core *self, voi
         return -ENOMEM;
     s->core = core;
     s->self = self;
+    s->listen_fd = -1;
+    atomic_init(&s->enabled, 1);
     *ret_state = s;
     return 0;
 }
 
+static int http_config_complete(void *state, void *cfg)
+{
+    struct http_state *s = state;
+    const struct http_config *c = cfg;
+
+    s->cfg = c;
+    if (!c->address || !*c->address) {
+        s->core->log(s->self, PXE_LOG_ERR, "address must be an IPv4 or IPv6 literal");
+        return -EINVAL;
+    }
+    if (c->base_url && strncmp(c->base_url, "http://", 7) != 0 &&
+        strncmp(c->base_url, "https://", 8) != 0) {
+        s->core->log(s->self, PXE_LOG_ERR, "base_url '%s' must start with http:// or https://",
+                     c->base_url);
+        return -EINVAL;
+    }
+    if (c->port_fallback && c->port_fallback == c->port) {
+        s->core->log(s->self, PXE_LOG_ERR, "port_fallback must differ from port (%" PRIu64 ")",
+                     c->port);
+        return -EINVAL;
+    }
+    s->nthreads = (unsigned)c->threads;
+    if (s->nthreads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+        s->nthreads = n < 1 ? 1 : n > HTTP_MAX_THREADS ? HTTP_MAX_THREADS : (unsigned)n;
+    }
+    if (s->nthreads > c->max_connections) /* MHD splits the cap among its threads */
+        s->nthreads = (unsigned)c->max_connections;
+    return 0;
+}
+
+/* Opens a non-blocking listening socket on address:port; the fd or -errno. */
+static int listen_on(const char *address, unsigned port, unsigned *ret_port)
+{
+    struct sockaddr_storage ss = {0};
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+    socklen_t sl;
+    int fd, one = 1, r;
+
+    if (inet_pton(AF_INET, address, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        sl = sizeof(*sin);
+    } else if (inet_pton(AF_INET6, address, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+        sl = sizeof(*sin6);
+    } else {
+        return -EINVAL;
+    }
+    fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 1024) < 0) {
+        r = -errno;
+        close(fd);
+        return r;
+    }
+    sl = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+        port = ntohs(ss.ss_family == AF_INET ? sin->sin_port : sin6->sin6_port);
+    *ret_port = port;
+    return fd;
+}
+
+static int http_bind(void *state)
+{
+    struct http_state *s = state;
+    const struct http_config *c = s->cfg;
+    unsigned port = (unsigned)c->port;
+    int fd;
+
+    fd = listen_on(c->address, port, &s->port);
+    if (fd < 0 && c->port_fallback) {
+        s->core->log(
+            s->self, PXE_LOG_WARNING,
+            "cannot bind %s:%u (%s); falling back to port %" PRIu64
+            ": clients that assume port %u (the archiso ISO's HTTP menu) will not reach it",
+            c->address, port, strerror(-fd), c->port_fallback, port);
+        port = (unsigned)c->port_fallback;
+        fd = listen_on(c->address, port, &s->port);
+    }
+    if (fd < 0) {
+        s->core->log(s->self, PXE_LOG_ERR, "cannot bind %s:%u: %s%s", c->address, port,
+                     strerror(-fd),
+                     fd == -EACCES && port < 1024
+                         ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE; or set "
+                           "plugins.http.port / --http-port)"
+                         : "");
+        return fd;
+    }
+    s->listen_fd = fd;
+    s->core->log(s->self, PXE_LOG_INFO, "listening on %s:%u", c->address, s->port);
+    return s->core->service_register(s->self, "http", s->port);
+}
+
+static int known_add(struct http_state *s, const char *prefix, const char *file, uint32_t phase)
+{
+    struct http_known *k;
+    size_t n;
+
+    if (!file)
+        return 0;
+    k = realloc(s->known, (s->n_known + 1) * sizeof(*k));
+    if (!k)
+        return -ENOMEM;
+    s->known = k;
+    n = strlen(prefix) + strlen(file) + 1;
+    k[s->n_known].path = malloc(n);
+    if (!k[s->n_known].path)
+        return -ENOMEM;
+    snprintf(k[s->n_known].path, n, "%s%s", prefix, file);
+    k[s->n_known++].phase = phase;
+    return 0;
+}
+
+/* The namespace paths of every image's kernel, initrd and rootfs (the default image also at /). */
+static int known_build(struct http_state *s)
+{
+    uint32_t count = s->core->image_count(s->self);
+
+    for (uint32_t i = 0; i < count; i++) {
+        const struct pxe_image *img = s->core->image_get(s->self, i);
+
+        for (int root = 0; img && root <= (i == 0); root++) {
+            const char *prefix = root ? "" : img->prefix ? img->prefix : "";
+            int r;
+
+            if ((r = known_add(s, prefix, img->kernel, PXE_PHASE_KERNEL)) < 0 ||
+                (r = known_add(s, prefix, img->initrd, PXE_PHASE_INITRD)) < 0 ||
+                (r = known_add(s, prefix, img->rootfs, PXE_PHASE_ROOTFS)) < 0)
+                return r;
+        }
+    }
+    return 0;
+}
+
+static void known_free(struct http_state *s)
+{
+    for (size_t i = 0; i < s->n_known; i++)
+        free(s->known[i].path);
+    free(s->known);
+    s->known = NULL;
+    s->n_known = 0;
+}
+
+/* Loop timer: hands the workers' counters to the core's metrics, once a second. */
+static void metrics_flush(void *ud)
+{
+    struct http_state *s = ud;
+    struct {
+        atomic_uint_least64_t *now;
+        uint64_t *flushed;
+        const char *name, *help;
+    } counters[] = {
+        {&s->requests, &s->flushed_requests, "requests_total", "HTTP requests answered"},
+        {&s->bytes, &s->flushed_bytes, "sent_bytes_total", "HTTP body bytes sent"},
+        {&s->errors, &s->flushed_errors, "errors_total", "HTTP requests answered 4xx/5xx"},
+        {&s->aborted, &s->flushed_aborted, "aborted_total", "HTTP transfers cut short"},
+        {&s->refused_conns, &s->flushed_refused, "refused_connections_total",
+         "connections closed at the connection cap"},
+    };
+
+    for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+        uint64_t v = atomic_load(counters[i].now);
+
+        if (v != *counters[i].flushed || v == 0) /* adding 0 makes the series exist */
+            s->core->metric_add(s->self, counters[i].name, counters[i].help,
+                                v - *counters[i].flushed);
+        *counters[i].flushed = v;
+    }
+    s->core->metric_set(s->self, "connections", "open HTTP connections",
+                        atomic_load(&s->connections));
+    s->core->metric_set(s->self, "rootfs_sessions", "root filesystem transfers in progress",
+                        atomic_load(&s->rootfs_sessions));
+    if (s->metrics_timer)
+        s->core->timer_set(s->metrics_timer, 1000000);
+}
+
 static int http_start(void *state)
 {
-    (void)state;
+    struct http_state *s = state;
+    int r;
+
+    r = known_build(s);
+    if (r < 0)
+        return r;
+    r = s->core->timer_add(s->self, 1000000, metrics_flush, s, &s->metrics_timer);
+    if (r < 0)
+        return r;
+    r = http_serve_start(s);
+    if (r < 0) {
+        s->core->log(s->self, PXE_LOG_ERR, "cannot start libmicrohttpd on port %u", s->port);
+        http_serve_stop(s);
+        s->core->source_free(s->metrics_timer);
+        s->metrics_timer = NULL;
+        return r;
+    }
+    s->core->log(s->self, PXE_LOG_INFO,
+                 "serving HTTP on port %u with %u threads, at most %" PRIu64 " connections",
+                 s->port, s->nthreads, s->cfg->max_connections);
     return 0;
+}
+
+static void http_stop(void *state)
+{
+    struct http_state *s = state;
+
+    http_serve_stop(s);
+    s->core->source_free(s->metrics_timer);
+    s->metrics_timer = NULL;
+    metrics_flush(s);
 }
 
 static void http_unload(void *state)
 {
-    free(state);
+    struct http_state *s = state;
+
+    if (!s)
+        return;
+    if (s->listen_fd >= 0)
+        close(s->listen_fd);
+    known_free(s);
+    free(s);
+}
+
+/* Whether the image's file namespace holds path (prefix + file). */
+static int image_has(struct http_state *s, const struct pxe_image *img, const char *file,
+                     const char *suffix)
+{
+    struct pxe_client client = {sizeof(client), NULL, NULL, NULL, NULL};
+    struct pxe_file *f = NULL;
+    char path[HTTP_PATH_MAX];
+    int n;
+
+    n = snprintf(path, sizeof(path), "%s%s%s", img->prefix ? img->prefix : "", file, suffix);
+    if (n < 0 || (size_t)n >= sizeof(path))
+        return 0;
+    if (s->core->file_open(s->self, path, &client, &f) < 0)
+        return 0;
+    s->core->file_close(f);
+    return 1;
+}
+
+/* 0 when the root filesystem archiso will fetch is here (or served from base_url). */
+static int rootfs_check(struct http_state *s, const struct pxe_image *img)
+{
+    if (s->cfg->base_url)
+        return 0;
+    if (!img->rootfs)
+        return -ENOENT;
+    return image_has(s, img, img->rootfs, "") ? 0 : -ENOENT;
+}
+
+static int http_rootfs_prepare(void *state, const struct pxe_image *image, struct pxe_request *req)
+{
+    return rootfs_check(state, image);
+}
+
+static void http_rootfs_release(void *state, const struct pxe_image *image)
+{
+}
+
+static int http_menu_entries(void *state, const struct pxe_boot_ctx *ctx, struct pxe_menu *menu)
+{
+    struct http_state *s = state;
+    const struct pxe_image *img = ctx->image;
+    struct pxe_menu_entry e = {
+        sizeof(e), "http", NULL, NULL, NULL, "root filesystem fetched over HTTP and copied to RAM"};
+    char title[128];
+
+    if (!img || rootfs_check(s, img) < 0)
+        return 0;
+    if (img == s->core->image_get(s->self, 0))
+        snprintf(title, sizeof(title), "Arch Linux %s (HTTP)", img->arch ? img->arch : "x86_64");
+    else
+        snprintf(title, sizeof(title), "Arch Linux %s (HTTP, %s)", img->arch ? img->arch : "x86_64",
+                 img->name);
+    e.title = title;
+    return s->core->menu_add(menu, &e);
+}
+
+static int http_cmdline(void *state, const struct pxe_boot_ctx *ctx, struct pxe_buf *out)
+{
+    struct http_state *s = state;
+    const struct pxe_image *img = ctx->image;
+    char url[512];
+    int r;
+
+    if (!img)
+        return -EINVAL;
+    /* The core's fallback when it does not know our address: no usable URL. */
+    if (!s->cfg->base_url && ctx->server_ip &&
+        (strcmp(ctx->server_ip, "0.0.0.0") == 0 || strcmp(ctx->server_ip, "::") == 0))
+        return -EADDRNOTAVAIL;
+    r = http_srv_url(url, sizeof(url), s->cfg->base_url, ctx->server_ip, s->port, img->prefix);
+    if (r < 0)
+        return r;
+    return s->core->buf_append(out, "archisobasedir=%s archiso_http_srv=%s",
+                               img->basedir ? img->basedir : "arch", url);
+}
+
+/* The directory part of path, with its trailing '/', into buf. */
+static void dir_of(const char *path, char *buf, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path + 1) : 0;
+
+    snprintf(buf, size, "%.*s", (int)n, path);
+}
+
+static int http_cmdline_check(void *state, const struct pxe_boot_ctx *ctx, const char *cmdline,
+                              struct pxe_buf *why)
+{
+    struct http_state *s = state;
+    const struct pxe_image *img = ctx->image;
+    size_t len;
+    char dir[HTTP_PATH_MAX];
+
+    if (!http_cmdline_get(cmdline, "archiso_http_srv", &len))
+        return 0; /* not an HTTP boot entry */
+    if (http_cmdline_is(cmdline, "copytoram", "n")) {
+        s->core->buf_append(why, "copytoram=n cannot be used with the HTTP boot method: archiso "
+                                 "fetches the root filesystem over HTTP into RAM (copytoram=y is "
+                                 "forced); drop copytoram=n or boot with NBD or NFS");
+        return -EINVAL;
+    }
+    if (!img || s->cfg->base_url || !img->rootfs)
+        return 0;
+    dir_of(img->rootfs, dir, sizeof(dir));
+    if (http_cmdline_is(cmdline, "checksum", "y") && !image_has(s, img, dir, "airootfs.sha512")) {
+        s->core->buf_append(why, "checksum=y but %s%sairootfs.sha512 is missing", img->prefix, dir);
+        return -EINVAL;
+    }
+    if (http_cmdline_is(cmdline, "verify", "y") && !image_has(s, img, img->rootfs, ".sig")) {
+        s->core->buf_append(why, "verify=y but %s%s.sig is missing", img->prefix, img->rootfs);
+        return -EINVAL;
+    }
+    if (http_cmdline_is(cmdline, "cms_verify", "y") &&
+        !image_has(s, img, img->rootfs, ".cms.sig")) {
+        s->core->buf_append(why, "cms_verify=y but %s%s.cms.sig is missing", img->prefix,
+                            img->rootfs);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int http_method_set(void *state, uint32_t enabled)
+{
+    struct http_state *s = state;
+
+    atomic_store(&s->enabled, enabled ? 1 : 0);
+    return 0;
+}
+
+static uint64_t http_active_sessions(void *state)
+{
+    struct http_state *s = state;
+    int64_t n = atomic_load(&s->rootfs_sessions);
+
+    return n > 0 ? (uint64_t)n : 0;
+}
+
+static int http_status(void *state, json_t **ret_json)
+{
+    struct http_state *s = state;
+    json_t *j;
+
+    j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "address", s->cfg->address,
+                  "port", (json_int_t)s->port, "threads", (json_int_t)s->nthreads, "connections",
+                  (json_int_t)atomic_load(&s->connections), "rootfs_sessions",
+                  (json_int_t)atomic_load(&s->rootfs_sessions), "requests",
+                  (json_int_t)atomic_load(&s->requests), "sent_bytes",
+                  (json_int_t)atomic_load(&s->bytes), "errors", (json_int_t)atomic_load(&s->errors),
+                  "aborted", (json_int_t)atomic_load(&s->aborted), "method_enabled",
+                  (int)atomic_load(&s->enabled));
+    if (!j)
+        return -ENOMEM;
+    if (s->cfg->base_url)
+        json_object_set_new(j, "base_url", json_string(s->cfg->base_url));
+    *ret_json = j;
+    return 0;
 }
 
 static struct pxe_plugin http_plugin = {
-    .thread_model = PXE_THREAD_LOOP,
-    .caps = PXE_CAP_SERVICE,
+    .thread_model = PXE_THREAD_OWN,
+    .caps = PXE_CAP_SERVICE | PXE_CAP_MENU | PXE_CAP_CMDLINE | PXE_CAP_ROOTFS,
     .name = "http",
-    .version = "0.1.0",
+    .version = "1.0.0",
     .description = "HTTP server for boot files and the HTTP rootfs boot method",
+    .config_items = http_config_items,
+    .config_size = sizeof(struct http_config),
     .load = http_load,
+    .config_complete = http_config_complete,
+    .bind = http_bind,
     .start = http_start,
+    .stop = http_stop,
     .unload = http_unload,
+    .rootfs_prepare = http_rootfs_prepare,
+    .rootfs_release = http_rootfs_release,
+    .menu_entries = http_menu_entries,
+    .cmdline = http_cmdline,
+    .cmdline_check = http_cmdline_check,
+    .method_set = http_method_set,
+    .active_sessions = http_active_sessions,
+    .status = http_status,
 };
 
 PXE_PLUGIN_REGISTER(http_plugin)
