@@ -22,7 +22,21 @@ struct child {
     size_t out_len;
     pxe_exit_cb cb;
     void *ud;
+    void *owner;
+    struct child *next;
 };
+
+/* Children still running (loop thread only). */
+static struct child *children;
+
+static void child_unlink(struct child *c)
+{
+    for (struct child **pp = &children; *pp; pp = &(*pp)->next)
+        if (*pp == c) {
+            *pp = c->next;
+            return;
+        }
+}
 
 static void child_drain(struct child *c)
 {
@@ -63,6 +77,7 @@ static void on_exit_ready(void *ud, int fd, uint32_t events)
     child_drain(c);
     if (waitpid(c->pid, &status, WNOHANG) == 0)
         return; /* spurious */
+    child_unlink(c);
     loop_source_free(c->pid_src);
     loop_source_free(c->out_src);
     close(c->pidfd);
@@ -139,10 +154,37 @@ int spawn_child(struct loop *l, void *owner, const char *const *argv, pxe_exit_c
         close(c->pidfd);
         goto fail;
     }
+    c->owner = owner;
+    c->next = children;
+    children = c;
     return 0;
 fail:
     close(c->outfd);
     free(c->out);
     free(c);
     return r;
+}
+
+unsigned spawn_forget_owner(void *owner)
+{
+    unsigned n = 0;
+
+    for (struct child **pp = &children; *pp;) {
+        struct child *c = *pp;
+
+        if (c->owner != owner) {
+            pp = &c->next;
+            continue;
+        }
+        *pp = c->next;
+        loop_source_free(c->pid_src);
+        loop_source_free(c->out_src);
+        close(c->pidfd);
+        close(c->outfd);
+        waitpid(c->pid, NULL, WNOHANG);
+        free(c->out);
+        free(c);
+        n++;
+    }
+    return n;
 }

@@ -13,4 +13,8 @@
 int spawn_child(struct loop *l, void *owner, const char *const *argv, pxe_exit_cb on_exit,
                 void *ud);
 
+/* Forgets owner's children (its plugin is being unloaded): their exit is no
+ * longer reported, those already exited are reaped.  Returns how many. */
+unsigned spawn_forget_owner(void *owner);
+
 #endif

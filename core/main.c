@@ -24,6 +24,7 @@
 #include <pxecore/version.h>
 
 #include "api.h"
+#include "child.h"
 #include "config.h"
 #include "core.h"
 #include "events.h"
@@ -549,6 +550,10 @@ static void plugins_shutdown(struct core *c)
                 p->desc.stop(p->state);
             p->started = 0;
         }
+        left = spawn_forget_owner(p);
+        if (left)
+            log_msg(p->desc.name, 5, "%u command(s) still running after stop, not waited for",
+                    left);
         left = loop_free_owner(c->loop, p);
         if (left)
             log_msg(p->desc.name, 4, "%u event sources left after stop, freed", left);
@@ -765,15 +770,15 @@ int main(int argc, char **argv)
     core.start_time = time(NULL);
     if (plugins_bind_start(&core, &ex) < 0)
         goto out;
+    log_notice("pxecore %s ready: %u image(s)", PXE_VERSION_STRING, core.n_images);
+    for (struct pxe_core *p = core.plugins; p; p = p->next)
+        log_info("plugin %s %s %s", p->desc.name, p->desc.version,
+                 p->started ? "running" : "disabled");
     if (core.pidfd >= 0 && (r = pidfile_fill(core.pidfd)) < 0) {
         log_err("core.pidfile: cannot write '%s': %s", core.set.pidfile, strerror(-r));
         ex = EXIT_FILE;
         goto out;
     }
-    log_notice("pxecore %s ready: %u image(s)", PXE_VERSION_STRING, core.n_images);
-    for (struct pxe_core *p = core.plugins; p; p = p->next)
-        log_info("plugin %s %s %s", p->desc.name, p->desc.version,
-                 p->started ? "running" : "disabled");
     r = loop_run(core.loop);
     if (r < 0) {
         log_err("event loop failed: %s", strerror(-r));
