@@ -6,6 +6,8 @@
 #ifndef PXE_API_H
 #define PXE_API_H
 
+#include <stdint.h>
+
 #include <pxecore/plugin.h>
 
 struct core;
@@ -14,6 +16,10 @@ struct api_settings {
     char *listen; /* "ADDR:PORT" */
     char *token;  /* bearer token; generated into the state directory when unset */
     uint32_t metrics_public;
+    uint64_t max_body; /* bytes */
+    uint64_t max_connections;
+    uint64_t timeout;         /* usec, idle connection timeout */
+    uint64_t request_timeout; /* usec, longest request (headers included) */
 };
 
 extern const struct pxe_config_item api_settings_items[];

@@ -15,7 +15,8 @@ struct pxe_buf {
 
 void buf_init(struct pxe_buf *b, size_t max);
 void buf_done(struct pxe_buf *b);
-int buf_vappend(struct pxe_buf *b, const char *fmt, va_list ap);
+int buf_vappend(struct pxe_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 int buf_append(struct pxe_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The contents ("" when empty); valid until the next append. */
 const char *buf_str(const struct pxe_buf *b);

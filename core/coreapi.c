@@ -193,6 +193,9 @@ void core_hosts_free(struct core *c)
 /* ---- the table ---- */
 
 static void api_vlog(struct pxe_core *self, int level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void api_vlog(struct pxe_core *self, int level, const char *fmt, va_list ap)
 {
     if (level >= 7 && !self->debug && log_max_level() < 7)
         return;
@@ -202,6 +205,9 @@ static void api_vlog(struct pxe_core *self, int level, const char *fmt, va_list 
     }
     log_vmsg(self->desc.name, level, fmt, ap);
 }
+
+static void api_log(struct pxe_core *self, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void api_log(struct pxe_core *self, int level, const char *fmt, ...)
 {
@@ -263,6 +269,9 @@ static const struct pxe_host *api_host_lookup(struct pxe_core *self, const char 
 {
     return core_host_lookup(self->ctx, mac);
 }
+
+static int api_buf_append(struct pxe_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int api_buf_append(struct pxe_buf *b, const char *fmt, ...)
 {
@@ -385,6 +394,10 @@ static uint32_t api_method_enabled(struct pxe_core *self)
 {
     return (uint32_t)self->method_enabled;
 }
+
+static void api_event(struct pxe_core *self, const char *kind, const char *mac, const char *ip,
+                      uint32_t phase, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 static void api_event(struct pxe_core *self, const char *kind, const char *mac, const char *ip,
                       uint32_t phase, const char *fmt, ...)

@@ -18,7 +18,8 @@ void events_init(void);
 void events_done(void);
 /* Records an event; returns its id (ids start at 1 and only grow). */
 uint64_t events_add(const char *source, const char *kind, const char *mac, const char *ip,
-                    uint32_t phase, const char *fmt, va_list ap);
+                    uint32_t phase, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
 uint64_t events_addf(const char *source, const char *kind, const char *mac, const char *ip,
                      uint32_t phase, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Events with id > since, oldest first, at most limit (new reference). */

@@ -9,7 +9,8 @@
 void log_setup(int use_syslog, int max_level);
 int log_max_level(void);
 /* prefix: plugin name or NULL for the core. Thread-safe. */
-void log_vmsg(const char *prefix, int level, const char *fmt, va_list ap);
+void log_vmsg(const char *prefix, int level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 void log_msg(const char *prefix, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Printable ASCII copy of in[0..len), others as \xNN; always NUL-terminated. Returns length. */

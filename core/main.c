@@ -32,6 +32,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "state.h"
 
 #define EXIT_CONFIG 1
 #define EXIT_NET 2
@@ -756,6 +757,16 @@ int main(int argc, char **argv)
     }
     if (plugins_load(&core, &ex) < 0)
         goto out;
+    {
+        char err[CONFIG_ERR_MAX + 256];
+
+        r = state_load(&core, err, sizeof(err));
+        if (r < 0) {
+            log_err("%s", err);
+            ex = r == -ENOMEM ? EXIT_OOM : EXIT_FILE;
+            goto out;
+        }
+    }
     if (!o.no_api && api_init(&core, &api_set) < 0) {
         ex = EXIT_CONFIG;
         goto out;
@@ -800,6 +811,7 @@ out:
     if (sfd >= 0)
         close(sfd);
     core_free(&core);
+    state_free();
     events_done();
     metrics_reset();
     if (ex == 0)

@@ -14,4 +14,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
     libnbd-bin nbdkit qemu-utils libnfs-utils xorriso \
     wget \
     nfs-ganesha nfs-ganesha-vfs rpcbind dbus \
-    qemu-system-x86 seabios ipxe-qemu ovmf cpio squashfs-tools kmod nbd-client tcpdump
+    qemu-system-x86 seabios ipxe-qemu ovmf cpio squashfs-tools kmod nbd-client tcpdump \
+    python3-prometheus-client

@@ -377,6 +377,9 @@ out:
 
 /* MHD's own diagnostics, at debug level; the connection cap is counted and warned about. */
 static void http_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct http_state *s = cls;
     char msg[512];

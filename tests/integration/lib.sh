@@ -52,10 +52,13 @@ use_plugins() {
 
 # start_pxecore ARGS...: starts the daemon in the background with a pidfile and
 # waits (at most 15 s) until it is ready. Sets PXE_PID. Log in $T/pxecore.log.
+# The REST API listens on an ephemeral loopback port unless ARGS say otherwise
+# (--api-listen, --no-api), so parallel tests never fight over 9480.
 start_pxecore() {
     rm -f "$T/pxecore.pid"
     "$PXECORE_BIN" --plugins-dir "$PXECORE_PLUGINS" --pidfile "$T/pxecore.pid" \
-        --state-dir "${PXE_STATE_DIR:-$T/state}" "$@" >>"$T/pxecore.log" 2>&1 &
+        --state-dir "${PXE_STATE_DIR:-$T/state}" --api-listen 127.0.0.1:0 "$@" \
+        >>"$T/pxecore.log" 2>&1 &
     PXE_PID=$!
     i=0
     while [ ! -s "$T/pxecore.pid" ]; do

@@ -299,8 +299,8 @@ TEST(state_rejects)
         "{\"version\":2,\"backend\":\"kernel\",\"file\":\"\",\"ganesha_ids\":[],\"mounts\":[]}",
         "{\"version\":1,\"backend\":\"kernel\",\"file\":\"rel\",\"ganesha_ids\":[],\"mounts\":[]}",
         "{\"version\":1,\"backend\":\"kernel\",\"file\":\"\",\"ganesha_ids\":[0],\"mounts\":[]}",
-        "{\"version\":1,\"backend\":\"kernel\",\"file\":\"\",\"ganesha_ids\":[],\"mounts\":[\"/a/"
-        "../b\"]}",
+        ("{\"version\":1,\"backend\":\"kernel\",\"file\":\"\",\"ganesha_ids\":[],\"mounts\":[\"/a/"
+         "../b\"]}"),
         "{\"version\":1,\"backend\":\"kernel\",\"file\":\"\",\"ganesha_ids\":[],\"mounts\":[1]}",
     };
 
