@@ -475,34 +475,47 @@ e2e_api() {
 }
 
 # e2e_api_method_disable NAME: disables boot method NAME through the REST API
-# (skips the test when the API does not offer it yet).
+# (PUT /api/v1/methods/NAME {"enabled": false}); skips the test when the API
+# does not offer it.
 e2e_api_method_disable() {
-    local p
-    for p in "/api/v1/methods/$1/disable" "/api/v1/methods/$1"; do
-        if [ "$p" = "/api/v1/methods/$1" ]; then
-            e2e_api PATCH "$p" '{"enabled":false}' >"$E/api-disable.out" 2>&1 && return 0
-        else
-            e2e_api POST "$p" '{}' >"$E/api-disable.out" 2>&1 && return 0
-        fi
-    done
-    e2e_skip "the REST API cannot disable method $1 yet: $(head -c 200 "$E/api-disable.out")"
+    e2e_api PUT "/api/v1/methods/$1" '{"enabled": false}' >"$E/api-disable.log" 2>&1 ||
+        e2e_skip "the REST API cannot disable method $1: $(head -c 200 "$E/api-disable.log")"
 }
 
 # e2e_timeline: prints pxecore's own per-phase timeline for the guest's MAC
-# (GET /api/v1/clients/{mac}/timeline), if the API offers it.
+# (GET /api/v1/clients/{mac}/timeline): the first event of each phase, as
+# seconds after QEMU start, then every event.
 e2e_timeline() {
-    local out
-    out=$(e2e_api GET "/api/v1/clients/$E2E_MAC/timeline" 2>/dev/null) || {
-        e2e_log "no timeline from the API (GET /api/v1/clients/$E2E_MAC/timeline)"
+    if ! e2e_api GET "/api/v1/clients/$E2E_MAC/timeline" >"$E/timeline.json" 2>"$E/timeline.err"; then
+        e2e_log "no timeline from the API: $(head -c 200 "$E/timeline.err")"
         return 0
-    }
-    echo "  pxecore timeline for $E2E_MAC:"
-    printf '%s\n' "$out" | python3 -c '
+    fi
+    python3 - "$E/timeline.json" "$E2E_T0" <<'PY' || e2e_log "timeline not understood: $(head -c 300 "$E/timeline.json")"
 import json, sys
-d = json.load(sys.stdin)
-ev = d.get("events", d) if isinstance(d, dict) else d
-for e in ev if isinstance(ev, list) else []:
-    if isinstance(e, dict):
-        print("   ", " ".join(f"{k}={e[k]}" for k in ("ts", "t", "time", "phase", "plugin", "message", "msg") if k in e))
-' 2>/dev/null || printf '%s\n' "$out" | head -c 4000
+d = json.load(open(sys.argv[1]))
+t0 = float(sys.argv[2])
+ev = d.get("events", [])
+def abs_s(e):
+    t = e.get("time")
+    if isinstance(t, (int, float)):
+        t = float(t)
+        if t > 1e14: t /= 1e6      # microseconds
+        elif t > 1e11: t /= 1e3    # milliseconds
+        return t - t0
+    return None
+print(f"  pxecore timeline for {d.get('mac')}: furthest phase {d.get('phase')}, {len(ev)} events")
+first = {}
+for e in ev:
+    first.setdefault(e.get("phase", "none"), e)
+print(f"  {'phase (pxecore events)':32s} {'t (s)':>8s}  first event")
+for ph in ("dhcp", "loader", "menu", "kernel", "initrd", "rootfs"):
+    if ph in first:
+        e = first[ph]; a = abs_s(e)
+        ts = f"{a:8.2f}" if a is not None else f"{'+' + str(e.get('offset_s')):>8s}"
+        print(f"  {ph:32s} {ts}  {e.get('source', '')} {e.get('kind', '')} {e.get('msg', e.get('message', ''))}"[:150])
+for e in ev:
+    a = abs_s(e)
+    ts = f"{a:7.2f}" if a is not None else "      ?"
+    print(f"    {ts} {e.get('phase', ''):7s} {e.get('source', ''):5s} {e.get('kind', '')} {e.get('msg', e.get('message', ''))}"[:150])
+PY
 }
