@@ -15,4 +15,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
     wget \
     nfs-ganesha nfs-ganesha-vfs rpcbind dbus \
     qemu-system-x86 seabios ipxe-qemu ovmf cpio squashfs-tools kmod nbd-client tcpdump \
-    python3-prometheus-client
+    python3-prometheus-client \
+    libgnutls28-dev openssl
