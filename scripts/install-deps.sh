@@ -16,4 +16,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
     nfs-ganesha nfs-ganesha-vfs rpcbind dbus \
     qemu-system-x86 seabios ipxe-qemu ovmf cpio squashfs-tools kmod nbd-client tcpdump \
     python3-prometheus-client \
-    libgnutls28-dev openssl
+    libgnutls28-dev openssl \
+    ipxe

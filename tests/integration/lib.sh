@@ -101,6 +101,12 @@ client_ns() {
     unshare --net sleep 3600 &
     CLI_NS_PID=$!
     at_exit "kill $CLI_NS_PID 2>/dev/null"
+    # unshare may not have switched namespaces yet: wait (at most 5 s) until it has.
+    i=0
+    while [ "$(readlink /proc/$CLI_NS_PID/ns/net 2>/dev/null)" = "$(readlink /proc/self/ns/net)" ]; do
+        i=$((i + 1)); [ "$i" -lt 100 ] || fail "client namespace not created"
+        sleep 0.05
+    done
     ip link add srv0 type veth peer name cli0
     ip link set cli0 netns "$CLI_NS_PID"
     ip addr add 192.0.2.1/24 dev srv0
