@@ -45,16 +45,18 @@ e2e_plugin_key() {
 }
 
 mode=bios method=http image=dir proxy=0 loader=any
+# Plugins each scenario needs; tftp only where a TFTP client is in the path
+# (QEMU's BIOS ROM is iPXE and gets everything over HTTP).
 case $scenario in
 bios-http) need_plugins dhcp tftp http; loader=pxelinux ;;
-bios-nbd) need_plugins dhcp tftp http nbd; method=nbd image=iso loader=pxelinux ;;
-bios-nfs) need_plugins dhcp tftp http nfs; method=nfs loader=pxelinux ;;
-ipxe-chain) need_plugins dhcp tftp http; loader=ipxe ;;
+bios-nbd) need_plugins dhcp http nbd; method=nbd image=iso loader=pxelinux ;;
+bios-nfs) need_plugins dhcp http nfs; method=nfs loader=pxelinux ;;
+ipxe-chain) need_plugins dhcp http; loader=ipxe ;;
 uefi) need_plugins dhcp tftp http; mode=uefi loader=ipxe ;;
-proxy) need_plugins dhcp tftp http; proxy=1 ;;
-iso-http) need_plugins dhcp tftp http; image=iso ;;
-iso-nbd) need_plugins dhcp tftp http nbd; image=iso method=nbd ;;
-method-disable) need_plugins dhcp tftp http nfs; method=nfs ;;
+proxy) need_plugins dhcp http; proxy=1 ;;
+iso-http) need_plugins dhcp http; image=iso ;;
+iso-nbd) need_plugins dhcp http nbd; image=iso method=nbd ;;
+method-disable) need_plugins dhcp http nfs; method=nfs ;;
 *) e2e_fail "unknown scenario $scenario" ;;
 esac
 # The dhcp plugin hands iPXE clients (QEMU's ROM is one) the iPXE script; the
@@ -68,6 +70,8 @@ if [ "$loader" = pxelinux ]; then
         [ "$scenario" = bios-http ] &&
             e2e_skip "the dhcp plugin always chains iPXE ROMs to the iPXE script (no key to test lpxelinux.0 with QEMU's ROM; ipxe-chain covers the rest)"
         loader=any
+    else
+        need_plugins tftp
     fi
 fi
 
@@ -75,10 +79,11 @@ e2e_init "$@"
 
 args=(--address "$E2E_SRV_IP" --root "$E2E_LOADERS"
     --console ttyS0 --serial "0 115200"
-    --set "dhcp.interface=srv0" --set "dhcp.lease_file=$E/dhcp.leases"
-    # ip=dhcp in iPXE/GRUB menus: the initramfs (not a PXE client) asks for a
-    # lease itself.
-    --set dhcp.pxe_only=false)
+    --set "dhcp.interface=srv0" --set "dhcp.lease_file=$E/dhcp.leases")
+# ip=dhcp in iPXE/GRUB menus: the initramfs (not a PXE client) asks for a lease
+# itself; a dhcp plugin with pxe_grace answers it by default, an older one
+# needs pxe_only=false.
+e2e_plugin_key dhcp pxe_grace || args+=(--set dhcp.pxe_only=false)
 [ -z "$chain_key" ] || args+=(--set "dhcp.$chain_key=false")
 # Menu timeout: 0.1 s unless E2E_MENU_TIMEOUT says otherwise ("" = pxecore's default).
 menu_timeout=${E2E_MENU_TIMEOUT-100ms}
