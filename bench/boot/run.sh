@@ -5,8 +5,7 @@
 #   reference  the Arch wiki's stack: dnsmasq (DHCP + TFTP, the wiki's options)
 #              + busybox httpd on port 80 (darkhttpd is not in Debian 12)
 #   pxecore    pxecore alone (DHCP + TFTP + HTTP plugins; its own settings
-#              except the serial console and dhcp.pxe_only=false, which the
-#              initramfs's own DHCP needs), with its default 5 s menu timeout
+#              except the serial console), with its default 5 s menu timeout
 #              and with 0.1 s
 # and both with the harness's IPv6 router advertisement (which ends the ROM's
 # 13 s IPv6 wait; the wiki's setup has none). QEMU's ROM is iPXE, so pxecore
