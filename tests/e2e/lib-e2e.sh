@@ -173,7 +173,8 @@ e2e_capture_start() {
 # e2e_boot MODE [MARKER_TIMEOUT]: boots a QEMU guest (MODE bios or uefi) in the
 # client namespace and waits for PXECORE-E2E-OK/FAIL on its serial console.
 # Sets E2E_T0 (QEMU start, epoch), E2E_T_MARKER (seconds to the marker) and
-# E2E_MARKER (the marker line). Fails the test on FAIL, exit or timeout.
+# E2E_MARKER (the marker line). Fails the test on FAIL, exit or timeout, and
+# at once when the console shows E2E_FAIL_PATTERN (E2E_FAIL_REASON says why).
 e2e_boot() {
     local mode=$1 limit=${2:-$E2E_TIMEOUT}
     local args=(-accel tcg -m 512 -smp 1 -nographic -no-reboot -no-user-config
@@ -217,6 +218,10 @@ e2e_boot() {
         fi
         if ! kill -0 "$qpid" 2>/dev/null; then
             E2E_MARKER=""
+            break
+        fi
+        if [ -n "${E2E_FAIL_PATTERN:-}" ] && grep -a -q -- "$E2E_FAIL_PATTERN" "$E/serial.log"; then
+            E2E_MARKER="PXECORE-E2E-FAIL reason=firmware: ${E2E_FAIL_REASON:-$E2E_FAIL_PATTERN} END"
             break
         fi
         [ "$(date +%s)" -lt "$deadline" ] || break
