@@ -164,7 +164,7 @@ static int parse_late(struct core *c, int argc, char **argv, struct section *sec
         int takes = 0, r;
 
         if (!strcmp(a, "-v") || !strcmp(a, "--verbose") || !strcmp(a, "-f") ||
-            !strcmp(a, "--foreground") || !strcmp(a, "--no-api"))
+            !strcmp(a, "--foreground") || !strcmp(a, "--no-api") || !strcmp(a, "--help-config"))
             continue;
         if (is_flag(a, "plugins-dir", &inl) || is_flag(a, "config", &inl) ||
             is_flag(a, "check-config", &inl) || is_flag(a, "dump-plugin", &inl)) {
@@ -310,11 +310,14 @@ static void print_config_help(struct section *secs, size_t n)
 {
     for (size_t s = 0; s < n; s++) {
         printf("[%s]\n", secs[s].name);
-        for (const struct pxe_config_item *it = secs[s].items; it && it->key; it++)
-            printf("  %-18s %-16s %s%s%s%s%s\n", it->key, config_type_name(it->type),
-                   it->help ? it->help : "", it->cli_flag ? " (--" : "",
-                   it->cli_flag ? it->cli_flag : "", it->cli_flag ? ")" : "",
-                   it->default_text && !(it->flags & PXE_CFG_SECRET) ? "" : "");
+        for (const struct pxe_config_item *it = secs[s].items; it && it->key; it++) {
+            printf("  %-18s %-16s %s", it->key, config_type_name(it->type), it->help ? it->help : "");
+            if (it->cli_flag)
+                printf(" (--%s)", it->cli_flag);
+            if (it->default_text && *it->default_text && !(it->flags & PXE_CFG_SECRET))
+                printf(" [default: %s]", it->default_text);
+            printf("\n");
+        }
     }
 }
 
@@ -613,6 +616,31 @@ static json_t *load_config_file(const char *path, char *err)
     return root;
 }
 
+/*
+ * core.state_dir as the command line or the file will set it, so that defaults
+ * mentioning ${state_dir} expand to the right directory.
+ */
+static void early_state_dir(json_t *root, int argc, char **argv)
+{
+    const char *dir = NULL, *inl;
+    json_t *v = json_object_get(json_object_get(root, "core"), "state_dir");
+
+    if (json_is_string(v))
+        dir = json_string_value(v);
+    for (int i = 1; i < argc; i++) {
+        if (is_flag(argv[i], "state-dir", &inl) && (inl || i + 1 < argc))
+            dir = inl ? inl : argv[i + 1];
+        else if (is_flag(argv[i], "set", &inl) && (inl || i + 1 < argc)) {
+            const char *kv = inl ? inl : argv[i + 1];
+
+            if (strncmp(kv, "core.state_dir=", 15) == 0)
+                dir = kv + 15;
+        }
+    }
+    if (dir)
+        config_set_state_dir(dir);
+}
+
 /* Opens plugins and fills every section; returns an exit code or 0. */
 static int configure(struct core *c, struct options *o, int argc, char **argv,
                      struct section *secs, size_t *ret_n)
@@ -647,6 +675,7 @@ static int configure(struct core *c, struct options *o, int argc, char **argv,
         json_decref(root);
         return EXIT_PLUGIN;
     }
+    early_state_dir(root, argc, argv);
     secs[n++] = (struct section){"core", core_settings_items, &c->set};
     secs[n++] = (struct section){"menu", menu_settings_items, &c->menu};
     secs[n++] = (struct section){"api", api_settings_items, &api_set};

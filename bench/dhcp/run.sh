@@ -31,7 +31,6 @@ if [ -z "${BENCH_IN_NETNS:-}" ]; then
 fi
 
 PXE=$BUILD/pxecore
-[ -x "$PXE" ] || PXE=$BUILD/plugins/dhcp/dhcp_host # stand-in core when the daemon is absent
 [ -x "$PXE" ] || { echo "no $BUILD/pxecore: build first" >&2; exit 1; }
 T=$(mktemp -d /tmp/pxebench.XXXXXX)
 PIDS=""

@@ -93,7 +93,7 @@ static const struct pxe_config_item dhcp_items[] = {
      "server identifier and next-server; default: the interface's address", NULL, 0, 0},
     {"lease_time", PXE_CFG_DURATION, 0, "1h", CFG(lease_time),
      "lease time when the range gives none", NULL, 120000000, 31536000000000},
-    {"lease_file", PXE_CFG_PATH, 0, "/var/lib/pxecore/dhcp.leases", CFG(lease_file),
+    {"lease_file", PXE_CFG_PATH, 0, "${state_dir}/dhcp.leases", CFG(lease_file),
      "lease database (full mode), rewritten atomically", "dhcp-leasefile", 0, 0},
     {"lease_flush", PXE_CFG_DURATION, 0, "1s", CFG(lease_flush),
      "longest delay between a lease change and its write to the lease file", NULL, 10000,

@@ -44,7 +44,7 @@ static const struct pxe_config_item nfs_config_items[] = {
     {"export_root", PXE_CFG_PATH, 0, "/run/pxecore/nfs", CFG(export_root),
      "where ISO images are loop-mounted read-only (as <export_root>/<image>) to be exported", NULL,
      0, 0},
-    {"state_file", PXE_CFG_PATH, 0, "/var/lib/pxecore/nfs-state.json", CFG(state_file),
+    {"state_file", PXE_CFG_PATH, 0, "${state_dir}/nfs-state.json", CFG(state_file),
      "records what pxecore created, so a crash is cleaned up on the next start", NULL, 0, 0},
     {"mount", PXE_CFG_PATH, 0, "/usr/bin/mount", CFG(mount), "mount binary (ISO loop mounts)", NULL,
      0, 0},

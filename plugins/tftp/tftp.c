@@ -1,14 +1,280 @@
 /* SPDX-License-Identifier: MIT */
-/* TFTP server for boot loaders, kernels and menus (skeleton: the protocol issue fills it in). */
+/*
+ * TFTP server for boot loaders, kernels and menus: the plugin, its listen
+ * socket and request admission.  One non-blocking listen socket (IPv4, or
+ * IPv6 which also takes v4-mapped IPv4) receives read requests;
+ * IP_PKTINFO/IPV6_PKTINFO tell the address and interface each came in on.
+ * Admitted requests become transfers (tftp_transfer.c).  Loop thread only.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
-#include <pxecore/plugin.h>
+#include <jansson.h>
 
-struct tftp_state {
-    const struct pxe_core_api *core;
-    struct pxe_core *self;
+#include "tftp_int.h"
+
+static const struct pxe_config_item tftp_items[] = {
+    {"address", PXE_CFG_ADDR, 0, "0.0.0.0", offsetof(struct tftp_config, address),
+     "address to listen on (IPv4, or IPv6: \"::\" serves IPv4 too)", NULL, 0, 0},
+    {"port", PXE_CFG_UINT, 0, "69", offsetof(struct tftp_config, port), "UDP port to listen on",
+     "tftp-port", 1, 65535},
+    {"blksize_max", PXE_CFG_UINT, 0, "65464", offsetof(struct tftp_config, blksize_max),
+     "largest block size granted (RFC 2348)", NULL, 8, 65464},
+    {"mtu_clamp", PXE_CFG_BOOL, 0, "true", offsetof(struct tftp_config, mtu_clamp),
+     "limit the block size to the ingress interface MTU minus IP/UDP/TFTP headers", NULL, 0, 0},
+    {"windowsize_max", PXE_CFG_UINT, 0, "64", offsetof(struct tftp_config, windowsize_max),
+     "largest window granted (RFC 7440)", NULL, 1, TFTP_WINDOW_CAP},
+    {"timeout", PXE_CFG_DURATION, 0, "1s", offsetof(struct tftp_config, timeout),
+     "first retransmission timeout when the client asks none (doubles per retry)", NULL, 10000,
+     255000000},
+    {"retries", PXE_CFG_UINT, 0, "5", offsetof(struct tftp_config, retries),
+     "retransmissions before a transfer is abandoned", NULL, 1, 50},
+    {"max_transfers", PXE_CFG_UINT, 0, "256", offsetof(struct tftp_config, max_transfers),
+     "concurrent transfers; further requests get a TFTP error", NULL, 1, 65536},
+    {"max_per_client", PXE_CFG_UINT, 0, "32", offsetof(struct tftp_config, max_per_client),
+     "concurrent transfers per client address", NULL, 1, 65536},
+    {"netascii_max", PXE_CFG_UINT, 0, "4194304", offsetof(struct tftp_config, netascii_max),
+     "largest file sent in netascii mode (converted in memory)", NULL, 0, 1073741824},
+    {0},
 };
+
+void tftp_metric(struct tftp_state *s, const char *name, const char *help, uint64_t delta)
+{
+    s->core->metric_add(s->self, name, help, delta);
+}
+
+void tftp_active_changed(struct tftp_state *s)
+{
+    s->core->metric_set(s->self, "active", "transfers in progress", (int64_t)s->active);
+}
+
+socklen_t tftp_sa_len(const union sa *a)
+{
+    return a->sa.sa_family == AF_INET6 ? sizeof(a->in6) : sizeof(a->in);
+}
+
+/* Same address (ports ignored). */
+int tftp_sa_same_host(const union sa *a, const union sa *b)
+{
+    if (a->sa.sa_family != b->sa.sa_family)
+        return 0;
+    if (a->sa.sa_family == AF_INET)
+        return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+    return memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof(struct in6_addr)) == 0;
+}
+
+uint16_t tftp_sa_port(const union sa *a)
+{
+    return a->sa.sa_family == AF_INET6 ? a->in6.sin6_port : a->in.sin_port;
+}
+
+/* Text form of a's address; a v4-mapped IPv6 address prints as IPv4. */
+void tftp_sa_text(const union sa *a, char out[IP_TEXT_MAX])
+{
+    if (a->sa.sa_family == AF_INET)
+        inet_ntop(AF_INET, &a->in.sin_addr, out, IP_TEXT_MAX);
+    else if (IN6_IS_ADDR_V4MAPPED(&a->in6.sin6_addr))
+        inet_ntop(AF_INET, &a->in6.sin6_addr.s6_addr[12], out, IP_TEXT_MAX);
+    else
+        inet_ntop(AF_INET6, &a->in6.sin6_addr, out, IP_TEXT_MAX);
+}
+
+/* Sends an ERROR from fd to peer, from the address the request came to when in is given. */
+void tftp_send_error(int fd, const union sa *peer, const struct ingress *in, uint16_t code,
+                     const char *msg)
+{
+    uint8_t pkt[300];
+    int n = tftp_build_error(code, msg, pkt, sizeof(pkt));
+    struct iovec iov = {.iov_base = pkt, .iov_len = n > 0 ? (size_t)n : 0};
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+    } cbuf;
+    struct msghdr mh = {.msg_name = (void *)peer,
+                        .msg_namelen = tftp_sa_len(peer),
+                        .msg_iov = &iov,
+                        .msg_iovlen = 1};
+    struct cmsghdr *c;
+
+    if (n < 0)
+        return;
+    memset(&cbuf, 0, sizeof(cbuf));
+    mh.msg_control = cbuf.buf;
+    mh.msg_controllen = sizeof(cbuf.buf);
+    c = CMSG_FIRSTHDR(&mh);
+    if (in && in->local.sa.sa_family == AF_INET) {
+        struct in_pktinfo pi = {.ipi_spec_dst = in->local.in.sin_addr};
+
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(pi));
+        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+        mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+    } else if (in && !IN6_IS_ADDR_V4MAPPED(&in->local.in6.sin6_addr)) {
+        struct in6_pktinfo pi = {.ipi6_addr = in->local.in6.sin6_addr,
+                                 .ipi6_ifindex = (unsigned)in->ifindex};
+
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(pi));
+        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+        mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+    } else {
+        mh.msg_control = NULL;
+        mh.msg_controllen = 0;
+    }
+    (void)sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* Logs a refused request, at most once a second (a boot storm must not flood the log). */
+static void log_refusal(struct tftp_state *s, const char *ip, const char *why)
+{
+    uint64_t now = s->core->now_usec();
+
+    if (s->refused_logged_at && now - s->refused_logged_at < 1000000) {
+        s->refused_quiet++;
+        return;
+    }
+    if (s->refused_quiet)
+        s->core->log(s->self, PXE_LOG_WARNING,
+                     "refused request from %s: %s (and %llu more refusals not logged)", ip, why,
+                     (unsigned long long)s->refused_quiet);
+    else
+        s->core->log(s->self, PXE_LOG_WARNING, "refused request from %s: %s", ip, why);
+    s->refused_logged_at = now;
+    s->refused_quiet = 0;
+}
+
+/* Whether a new request from peer may start; answers it with an error when not. */
+static int admit(struct tftp_state *s, const union sa *peer, const struct ingress *in,
+                 const char *ip)
+{
+    struct transfer *t;
+    uint64_t mine = 0;
+
+    for (t = s->transfers; t; t = t->next) {
+        if (!tftp_sa_same_host(&t->peer, peer))
+            continue;
+        if (tftp_sa_port(&t->peer) == tftp_sa_port(peer) && t->x.acked == 0)
+            return 0; /* a retransmitted request for a transfer that is starting */
+        mine++;
+    }
+    if (s->active >= s->cfg->max_transfers || mine >= s->cfg->max_per_client) {
+        const char *why = mine >= s->cfg->max_per_client ? "too many transfers from this client"
+                                                         : "server busy, too many transfers";
+
+        log_refusal(s, ip, why);
+        tftp_metric(s, "refused", "requests refused by the transfer caps", 1);
+        tftp_send_error(s->fd, peer, in, TFTP_ERR_UNDEF, why);
+        return 0;
+    }
+    return 1;
+}
+
+static void handle_request(struct tftp_state *s, const uint8_t *pkt, size_t len,
+                           const union sa *peer, const struct ingress *in)
+{
+    struct tftp_request req;
+    char ip[IP_TEXT_MAX], lip[IP_TEXT_MAX], name[sizeof(((struct transfer *)0)->name)];
+    const char *why;
+    int r;
+
+    tftp_sa_text(peer, ip);
+    tftp_sa_text(&in->local, lip);
+    r = tftp_parse_request(pkt, len, &req);
+    if (r == -EPROTO) {
+        tftp_metric(s, "malformed", "packets that were not valid TFTP", 1);
+        if (req.opcode != TFTP_ERROR)
+            tftp_send_error(s->fd, peer, in, TFTP_ERR_ILLEGAL, "illegal TFTP operation");
+        return;
+    }
+    tftp_metric(s, "requests", "read and write requests received", 1);
+    if (r < 0) {
+        why = r == -ENOTSUP        ? "unsupported transfer mode"
+              : r == -ENAMETOOLONG ? "file name too long"
+                                   : "malformed request";
+        s->core->log(s->self, PXE_LOG_DEBUG, "bad request from %s: %s", ip, why);
+        tftp_metric(s, r == -ENOTSUP ? "errors" : "malformed",
+                    r == -ENOTSUP ? "requests and transfers that failed"
+                                  : "packets that were not valid TFTP",
+                    1);
+        tftp_send_error(s->fd, peer, in, TFTP_ERR_ILLEGAL, why);
+        return;
+    }
+    s->core->sanitize(req.filename, strlen(req.filename), name, sizeof(name));
+    if (req.opcode == TFTP_WRQ) {
+        s->core->log(s->self, PXE_LOG_INFO, "refused write request for '%s' from %s", name, ip);
+        tftp_metric(s, "errors", "requests and transfers that failed", 1);
+        tftp_send_error(s->fd, peer, in, TFTP_ERR_ACCESS, "write requests are not supported");
+        return;
+    }
+    if (!admit(s, peer, in, ip))
+        return;
+    tftp_transfer_open(s, &req, peer, in, ip, lip, name);
+}
+
+static void listen_io(void *ud, int fd, uint32_t events)
+{
+    struct tftp_state *s = ud;
+    uint8_t pkt[PKT_MAX];
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
+    } cbuf;
+    int i;
+
+    for (i = 0; i < RECV_BURST; i++) {
+        union sa peer;
+        struct iovec iov = {.iov_base = pkt, .iov_len = sizeof(pkt)};
+        struct msghdr mh = {.msg_name = &peer,
+                            .msg_namelen = sizeof(peer),
+                            .msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = cbuf.buf,
+                            .msg_controllen = sizeof(cbuf.buf)};
+        struct ingress in;
+        struct cmsghdr *c;
+        ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+
+        if (n < 0)
+            return;
+        if (peer.sa.sa_family != s->family || mh.msg_namelen < tftp_sa_len(&peer) ||
+            tftp_sa_port(&peer) == 0 || (mh.msg_flags & MSG_TRUNC)) {
+            tftp_metric(s, "malformed", "packets that were not valid TFTP", 1);
+            continue;
+        }
+        memset(&in, 0, sizeof(in));
+        in.local.sa.sa_family = (sa_family_t)s->family;
+        for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+            if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+                struct in_pktinfo pi;
+
+                memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+                in.local.in.sin_addr = pi.ipi_spec_dst;
+                in.ifindex = pi.ipi_ifindex;
+            } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+                struct in6_pktinfo pi;
+
+                memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+                in.local.in6.sin6_addr = pi.ipi6_addr;
+                in.ifindex = (int)pi.ipi6_ifindex;
+            }
+        }
+        handle_request(s, pkt, (size_t)n, &peer, &in);
+    }
+}
 
 static int tftp_load(const struct pxe_core_api *core, struct pxe_core *self, void **ret_state)
 {
@@ -18,30 +284,136 @@ static int tftp_load(const struct pxe_core_api *core, struct pxe_core *self, voi
         return -ENOMEM;
     s->core = core;
     s->self = self;
+    s->fd = -1;
     *ret_state = s;
+    return 0;
+}
+
+static int tftp_config_complete(void *state, void *cfg)
+{
+    struct tftp_state *s = state;
+    const struct tftp_config *c = cfg;
+    struct in6_addr a;
+
+    if (c->address && inet_pton(AF_INET, c->address, &a) == 1)
+        s->family = AF_INET;
+    else if (c->address && inet_pton(AF_INET6, c->address, &a) == 1)
+        s->family = AF_INET6;
+    else {
+        s->core->log(s->self, PXE_LOG_ERR, "address '%s' is not an IP address",
+                     c->address ? c->address : "");
+        return -EINVAL;
+    }
+    s->cfg = c;
+    return 0;
+}
+
+static int tftp_bind(void *state)
+{
+    struct tftp_state *s = state;
+    union sa a;
+    int one = 1, zero = 0, rcv = 1 << 20, r;
+
+    memset(&a, 0, sizeof(a));
+    a.sa.sa_family = (sa_family_t)s->family;
+    if (s->family == AF_INET) {
+        a.in.sin_port = htons((uint16_t)s->cfg->port);
+        inet_pton(AF_INET, s->cfg->address, &a.in.sin_addr);
+    } else {
+        a.in6.sin6_port = htons((uint16_t)s->cfg->port);
+        inet_pton(AF_INET6, s->cfg->address, &a.in6.sin6_addr);
+    }
+    s->fd = socket(s->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s->fd < 0)
+        return -errno;
+    (void)setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+    /* An IPv6 socket also takes IPv4 (v4-mapped) requests, so "::" serves both. */
+    if ((s->family == AF_INET
+             ? setsockopt(s->fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one))
+             : setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0 ||
+                   setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one))) < 0 ||
+        bind(s->fd, &a.sa, tftp_sa_len(&a)) < 0) {
+        r = -errno;
+        s->core->log(s->self, PXE_LOG_ERR, "cannot listen on %s:%u/udp: %s", s->cfg->address,
+                     (unsigned)s->cfg->port, strerror(-r));
+        close(s->fd);
+        s->fd = -1;
+        return r;
+    }
     return 0;
 }
 
 static int tftp_start(void *state)
 {
-    (void)state;
+    struct tftp_state *s = state;
+    int r;
+
+    if (s->fd < 0) {
+        r = tftp_bind(s);
+        if (r < 0)
+            return r;
+    }
+    r = s->core->io_add(s->self, s->fd, PXE_IO_IN, listen_io, s, &s->io);
+    if (r < 0)
+        return r;
+    tftp_active_changed(s);
+    r = s->core->service_register(s->self, "tftp", (uint32_t)s->cfg->port);
+    if (r < 0)
+        return r;
+    s->core->log(s->self, PXE_LOG_INFO, "listening on %s:%u/udp", s->cfg->address,
+                 (unsigned)s->cfg->port);
     return 0;
+}
+
+static void tftp_stop(void *state)
+{
+    struct tftp_state *s = state;
+
+    while (s->transfers)
+        tftp_transfer_free(s->transfers);
+    s->core->source_free(s->io);
+    s->io = NULL;
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
 }
 
 static void tftp_unload(void *state)
 {
-    free(state);
+    struct tftp_state *s = state;
+
+    if (!s)
+        return;
+    if (s->fd >= 0)
+        close(s->fd);
+    free(s);
+}
+
+static int tftp_status(void *state, struct json_t **ret_json)
+{
+    struct tftp_state *s = state;
+
+    *ret_json = json_pack("{s:I,s:I,s:I,s:I}", "port", (json_int_t)s->cfg->port, "active",
+                          (json_int_t)s->active, "completed", (json_int_t)s->completed,
+                          "max_transfers", (json_int_t)s->cfg->max_transfers);
+    return *ret_json ? 0 : -ENOMEM;
 }
 
 static struct pxe_plugin tftp_plugin = {
     .thread_model = PXE_THREAD_LOOP,
     .caps = PXE_CAP_SERVICE,
     .name = "tftp",
-    .version = "0.1.0",
+    .version = "1.0.0",
     .description = "TFTP server for boot loaders, kernels and menus",
+    .config_items = tftp_items,
+    .config_size = sizeof(struct tftp_config),
     .load = tftp_load,
+    .config_complete = tftp_config_complete,
+    .bind = tftp_bind,
     .start = tftp_start,
+    .stop = tftp_stop,
     .unload = tftp_unload,
+    .status = tftp_status,
 };
 
 PXE_PLUGIN_REGISTER(tftp_plugin)

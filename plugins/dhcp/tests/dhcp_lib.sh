@@ -2,28 +2,11 @@
 # Helpers for the DHCP integration tests (sourced after tests/integration/lib.sh).
 # Everything here runs inside the test's own network namespaces.
 
-# The stand-in core (tests/dhcp_host.c) takes --service/--host; the daemon gets the
-# same through its http plugin and host profiles.
-case "$(basename "$PXECORE_BIN")" in
-dhcp_host | pxecore-standin) DHCP_STANDIN=1 ;;
-*) DHCP_STANDIN=0 ;;
-esac
 DHCPC="python3 $PXECORE_SRC/plugins/dhcp/tests/dhcpc.py"
 
-# need_http_service: tests that need an "http" service run on the stand-in core
-# until the daemon's http plugin takes a port (config.port in --dump-plugin).
-need_http_service() {
-    [ "$DHCP_STANDIN" = 1 ] && return 0
-    if "$PXECORE_BIN" --dump-plugin "${PXECORE_PLUGINS_ALL:-$PXECORE_PLUGINS}/pxecore-http.so" \
-        2>/dev/null | grep -q '^config\.port='; then
-        use_plugins dhcp http
-        return 0
-    fi
-    [ -x "${DHCP_HOST:-}" ] || skip "no http service in the daemon and no stand-in core"
-    echo "note: the http plugin takes no port yet: running on the stand-in core" >&2
-    PXECORE_BIN=$DHCP_HOST
-    DHCP_STANDIN=1
-}
+# need_http_service: the daemon runs with the dhcp and http plugins (iPXE and
+# HTTPClient answers need an "http" service).
+need_http_service() { use_plugins dhcp http; }
 
 # api_port: the daemon's REST API port, from its log.
 api_port() { sed -n 's/.*api: listening on .* port \([0-9]*\).*/\1/p' "$T/pxecore.log" | tail -n 1; }
@@ -35,25 +18,14 @@ api() {
         ${3:+--data "$3"} "http://127.0.0.1:$(api_port)$2"
 }
 
-# dhcp_metric NAME: the plugin's counter NAME after stop_pxecore (stand-in core prints
-# them at exit), or from the daemon's API (needs --set api.metrics_public=true).
+# dhcp_metric NAME: the plugin's metric NAME from the daemon's API (needs
+# --set api.metrics_public=true).
 dhcp_metric() {
-    if [ "$DHCP_STANDIN" = 1 ]; then
-        sed -n "s/^metric: $1 //p" "$T/pxecore.log" | tail -n 1
-    else
-        curl -s "http://127.0.0.1:$(api_port)/api/v1/metrics" |
-            sed -n "s/^pxecore_dhcp_$1 //p"
-    fi
+    curl -s "http://127.0.0.1:$(api_port)/api/v1/metrics" | sed -n "s/^pxecore_dhcp_$1 //p"
 }
 
 # http_args PORT: arguments that make an "http" service exist on PORT.
-http_args() {
-    if [ "$DHCP_STANDIN" = 1 ]; then
-        echo "--service http=$1"
-    else
-        echo "--set http.port=$1"
-    fi
-}
+http_args() { echo "--set http.port=$1"; }
 
 # udhcpc_run NAME ARGS...: busybox udhcpc in the client namespace; on a lease its
 # environment lands in $T/NAME.env.  Returns udhcpc's status.

@@ -43,17 +43,12 @@ stop_pxecore || fail "pxecore did not exit cleanly"
 
 # Host profiles: local boot means no boot file; a known BIOS host gets its own menu (209).
 : >"$T/pxecore.log"
-if [ "$DHCP_STANDIN" = 1 ]; then
-    start_pxecore --interface srv0 --dhcp-range 192.0.2.50,192.0.2.99,12h \
-        --set dhcp.lease_file="$T/leases3" --host 02:00:00:00:10:71=local --host 02:00:00:00:10:73
-else
-    need curl
-    start_pxecore --image "$T/img" --interface srv0 --dhcp-range 192.0.2.50,192.0.2.99,12h \
-        --set dhcp.lease_file="$T/leases3"
-    api PUT /api/v1/hosts/02:00:00:00:10:71 '{"local_boot": true}' >/dev/null ||
-        fail "PUT host profile"
-    api PUT /api/v1/hosts/02:00:00:00:10:73 '{}' >/dev/null || fail "PUT host profile"
-fi
+need curl
+start_pxecore --image "$T/img" --interface srv0 --dhcp-range 192.0.2.50,192.0.2.99,12h \
+    --set dhcp.lease_file="$T/leases3"
+api PUT /api/v1/hosts/02:00:00:00:10:71 '{"local_boot": true}' >/dev/null ||
+    fail "PUT host profile"
+api PUT /api/v1/hosts/02:00:00:00:10:73 '{}' >/dev/null || fail "PUT host profile"
 cat >"$T/host.py" <<'P'
 import sys
 sys.path.insert(0, sys.argv[1])

@@ -12,7 +12,6 @@ MODE=${1:-bios}
 . "$PXECORE_SRC/plugins/dhcp/tests/dhcp_lib.sh"
 in_netns "$@"
 need qemu-system-x86_64 ip nsenter timeout
-[ "$DHCP_STANDIN" = 0 ] || skip "needs the daemon"
 "$PXECORE_BIN" --dump-plugin "$PXECORE_PLUGINS/pxecore-http.so" 2>/dev/null |
     grep -q '^config\.port=' || skip "http plugin without a port key"
 use_plugins dhcp http tftp

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Replays files (arguments, or every file of directories) through LLVMFuzzerTestOneInput. */
+/*
+ * The ctest side of every fuzz target: replays files (arguments, or every
+ * file of argument directories, the seed corpora) through
+ * LLVMFuzzerTestOneInput in a normal build. Inputs over 1 MiB are truncated.
+ */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int run_file(const char *path)
 {
-    static uint8_t buf[1 << 16];
+    static uint8_t buf[1 << 20];
     FILE *f = fopen(path, "rb");
     size_t n;
 
