@@ -149,7 +149,7 @@ e2e_capture_start
 if [ "$mode" = uefi ]; then
     # OVMF tries PXE over IPv6 only when PXE over IPv4 found no usable offer.
     E2E_FAIL_PATTERN='Start PXE over IPv6'
-    E2E_FAIL_REASON="OVMF's PXE over IPv4 failed (PXE-E16: no valid offer for arch 7)"
+    E2E_FAIL_REASON="OVMF's PXE over IPv4 failed (PXE-E16: no valid offer for arch 7; an OFFER with option 60 PXEClient and no boot menu in option 43 makes EDK2 ask the boot server on :4011, see docs/e2e.md)"
 fi
 e2e_boot "$mode"
 e2e_expect_method "$method"
