@@ -64,6 +64,7 @@ struct dhcp_cfg {
     char *pxelinux_config;
     char *path_prefix;
     char *ipxe_script;
+    uint32_t ipxe_chain;
     uint64_t conflict_check;
     uint64_t port;
     uint64_t proxy_port;
@@ -120,6 +121,9 @@ static const struct pxe_config_item dhcp_items[] = {
      "option 210; default: the directory of boot_bios", NULL, 0, 0},
     {"ipxe_script", PXE_CFG_STR, 0, "boot.ipxe", CFG(ipxe_script),
      "path of the iPXE script on the http service, given to iPXE clients", NULL, 0, 0},
+    {"ipxe_chain", PXE_CFG_BOOL, 0, "true", CFG(ipxe_chain),
+     "hand iPXE clients the iPXE script URL; false: the architecture's boot file like any "
+     "PXE ROM (e.g. lpxelinux.0 from QEMU's iPXE ROM)", "dhcp-ipxe-chain", 0, 0},
     {"conflict_check", PXE_CFG_DURATION, 0, "0", CFG(conflict_check),
      "ping a new address and wait this long before offering it (0: off); never blocks",
      NULL, 0, 5000000},
@@ -423,6 +427,7 @@ static int dhcp_config_complete(void *state, void *cfgp)
     s->boot.pxelinux_cfg = c->pxelinux_config;
     s->boot.path_prefix = c->path_prefix;
     s->boot.ipxe_script = c->ipxe_script ? c->ipxe_script : "boot.ipxe";
+    s->boot.ipxe_chain = c->ipxe_chain;
     r = dhcp_cfg_arch_table(s, c->arch_table);
     if (r < 0)
         return r;

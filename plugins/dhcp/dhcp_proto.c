@@ -313,7 +313,7 @@ int dhcp_boot_decide(const struct dhcp_msg *m, const struct dhcp_boot_cfg *cfg, 
     if (m->kind & DHCP_CLIENT_PXE)
         ret->vendor = "PXEClient";
 
-    if (m->kind & DHCP_CLIENT_IPXE) {
+    if ((m->kind & DHCP_CLIENT_IPXE) && cfg->ipxe_chain) {
         char path[128];
 
         if (!cfg->http_port) {
@@ -456,7 +456,16 @@ int dhcp_build_reply(const struct dhcp_msg *m, const struct dhcp_reply *r, uint8
         if (r->broadcast)
             opt_add(o, &n, OPT_BROADCAST, &r->broadcast, 4, 0);
         if (b) {
-            opt_str(o, &n, OPT_VENDOR_CLASS, b->vendor, 1);
+            /*
+             * A full-mode offer to a UEFI PXE ROM leaves option 60 out: with
+             * "PXEClient" and no boot menu, OVMF goes looking for a boot server
+             * on port 4011 and fails (PXE-E16); dnsmasq's offer omits it too.
+             * BIOS ROMs and iPXE keep it (iPXE waits ~3 s for proxy offers
+             * without it).
+             */
+            int quiet = r->lease_secs && !b->bios && b->kind == DHCP_BOOT_NBP;
+
+            opt_str(o, &n, OPT_VENDOR_CLASS, quiet ? NULL : b->vendor, 1);
             opt_str(o, &n, OPT_TFTP_SERVER, b->kind == DHCP_BOOT_NBP ? r->tftp_server : NULL, 0);
             if (flen >= 128 || dhcp_requested(m, OPT_BOOTFILE))
                 opt_str(o, &n, OPT_BOOTFILE, b->file, flen >= 128);

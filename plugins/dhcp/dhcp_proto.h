@@ -100,6 +100,7 @@ struct dhcp_boot_cfg {
     const char *server_ip;        /* dotted quad, for URLs */
     uint32_t http_port;           /* 0: no HTTP service */
     const char *ipxe_script;      /* "boot.ipxe" */
+    uint32_t ipxe_chain;          /* 1: iPXE clients get the script URL instead of a boot file */
     const char *pxelinux_cfg;     /* option 209, sent with the BIOS loader */
     const char *path_prefix;      /* option 210, "" = directory of the BIOS boot file */
 };

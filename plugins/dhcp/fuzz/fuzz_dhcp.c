@@ -33,6 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c.server_ip = "192.0.2.1";
     c.http_port = size & 1 ? 8080 : 0;
     c.ipxe_script = "boot.ipxe";
+    c.ipxe_chain = 1;
     c.pxelinux_cfg = "pxelinux.cfg/default";
     if (dhcp_boot_decide(&m, &c, mac, &b) < 0)
         return 0;

@@ -192,7 +192,8 @@ def scenario_clients(iface, server, http):
         r = discover(c, mac_of(a_), opt(60, b"PXEClient:Arch:%05d:UNDI:003016" % a_) + arch(a_))
         check(r is not None and r["file"] == "snponly.efi", "UEFI x64 arch %d: snponly.efi" % a_)
         if r:
-            expect_opts(r, {60: b"PXEClient", 43: None, 209: None, 210: None}, "UEFI %d" % a_)
+            # Full mode: no option 60 (with it OVMF looks for a boot server on 4011).
+            expect_opts(r, {60: None, 43: None, 209: None, 210: None}, "UEFI %d" % a_)
 
     r = discover(c, mac_of(11), opt(60, b"PXEClient:Arch:00011:UNDI:003000") + arch(11))
     check(r is not None and r["file"] == "arm64/snp.efi", "ARM64: arm64/snp.efi")

@@ -83,6 +83,7 @@ static struct dhcp_boot_cfg bcfg(void)
     c.server_ip = "192.0.2.1";
     c.http_port = 8080;
     c.ipxe_script = "boot.ipxe";
+    c.ipxe_chain = 1;
     c.pxelinux_cfg = "pxelinux.cfg/default";
     return c;
 }
@@ -296,6 +297,13 @@ TEST(boot_decisions)
     dhcp_boot_decide(&m, &c, "52:54:00:12:34:56", &b);
     EXPECT_EQ_INT(b.kind, DHCP_BOOT_NONE);
     EXPECT_EQ_INT(b.reason, DHCP_BOOT_NO_HTTP);
+    /* ipxe_chain off: an iPXE ROM is answered like any BIOS PXE ROM. */
+    c.ipxe_chain = 0;
+    dhcp_boot_decide(&m, &c, "52:54:00:12:34:56", &b);
+    EXPECT_EQ_INT(b.kind, DHCP_BOOT_NBP);
+    EXPECT_EQ_STR(b.file, "boot/syslinux/lpxelinux.0");
+    EXPECT(b.bios);
+    c.ipxe_chain = 1;
 
     /* UEFI HTTP boot. */
     c.http_port = 8080;
@@ -414,7 +422,14 @@ TEST(reply_full_and_limits)
     EXPECT_EQ_INT(find_opt(out, len, 67, &v), 11); /* asked for in 55 */
     EXPECT_EQ_INT(find_opt(out, len, 43, &v), -1); /* not for UEFI */
     EXPECT_EQ_INT(find_opt(out, len, 209, &v), -1);
+    /* Full mode, UEFI ROM: no option 60, or OVMF hunts for a boot server on 4011. */
+    EXPECT_EQ_INT(find_opt(out, len, 60, &v), -1);
     EXPECT(memcmp(out + 16, "\xc0\x00\x02\x3c", 4) == 0);
+    /* The same client in proxy mode (no lease) does get option 60 PXEClient. */
+    r.lease_secs = 0;
+    len = dhcp_build_reply(&m, &r, out, sizeof(out));
+    EXPECT_EQ_INT(find_opt(out, len, 60, &v), 9);
+    r.lease_secs = 3600;
 
     /* A 249-byte URL does not fit the file field: option 67 (mandatory) carries it. */
     memset(longurl, 'a', sizeof(longurl) - 1);
