@@ -1254,6 +1254,8 @@ static int dhcp_start(void *state)
         r = s->core->io_add(s->self, s->fdra, PXE_IO_IN, dhcp_ra_readable, s, &s->srcra);
         if (r < 0)
             return r;
+        s->core->log(s->self, PXE_LOG_INFO, "ipv6_ra: answering router solicitations on %s",
+                     s->ifname);
     }
     if (s->fd4011 >= 0) {
         r = s->core->io_add(s->self, s->fd4011, PXE_IO_IN, dhcp_readable, s, &s->src4011);

@@ -31,6 +31,7 @@ ll_ready() {
 }
 
 start_pxecore "${args[@]}"
+grep -q 'ipv6_ra: answering router solicitations on srv0' "$LOG" || fail "no ipv6_ra log line"
 ll_ready ip -6 addr show dev srv0
 ll_ready cli_exec ip -6 addr show dev cli0
 
@@ -73,5 +74,6 @@ start_pxecore --interface srv0 --proxy-dhcp --set api.metrics_public=true
 out=$(cli_exec $RS cli0 2 2)
 [ -z "$out" ] || fail "RA in proxy mode: $out"
 stop_pxecore || fail "pxecore exit status $?"
-grep -q 'ipv6_ra:' "$LOG" && fail "unexpected ipv6_ra notice: $(grep 'ipv6_ra:' "$LOG")"
+[ "$(grep -c 'ipv6_ra: answering' "$LOG")" = 1 ] || fail "ipv6_ra active in more than one run"
+grep -q 'notice: \[dhcp\] ipv6_ra:' "$LOG" && fail "unexpected ipv6_ra notice: $(grep 'ipv6_ra:' "$LOG")"
 echo "PASS"
