@@ -1171,8 +1171,8 @@ static void dhcp_ra_readable(void *ud, int fd, uint32_t events)
         int hops, r, n = dhcp_ra_recv(fd, buf, sizeof(buf), &hops);
         uint64_t now;
 
-        if (n == -EAGAIN || n == -EWOULDBLOCK || n == -EINTR)
-            return;
+        if (n < 0 && n != -EMSGSIZE)
+            return; /* EAGAIN: drained; anything else: retried on the next wakeup */
         if (n >= 0)
             n = dhcp_ra_parse_rs(buf, (size_t)n, hops) < 0 ? -EBADMSG : n;
         if (n < 0) {
