@@ -31,6 +31,7 @@
 
 #include "dhcp_lease.h"
 #include "dhcp_probe.h"
+#include "dhcp_ra.h"
 #include "dhcp_proto.h"
 
 #define DHCP_MAX_RESERVATIONS 4096
@@ -39,6 +40,7 @@
 #define DHCP_DECLINE_HOLD 600 /* seconds a declined address is quarantined */
 #define DHCP_BATCH 64         /* datagrams read per wakeup */
 #define DHCP_MAX_PROBES 64    /* DISCOVERs held for a conflict check at once */
+#define DHCP_RA_PER_SEC 10    /* router advertisements sent per second at most */
 
 struct dhcp_cfg {
     char *interface;
@@ -66,6 +68,7 @@ struct dhcp_cfg {
     char *ipxe_script;
     uint32_t ipxe_chain;
     uint64_t conflict_check;
+    uint32_t ipv6_ra;
     uint64_t port;
     uint64_t proxy_port;
     uint64_t client_port;
@@ -127,6 +130,10 @@ static const struct pxe_config_item dhcp_items[] = {
     {"conflict_check", PXE_CFG_DURATION, 0, "0", CFG(conflict_check),
      "ping a new address and wait this long before offering it (0: off); never blocks",
      NULL, 0, 5000000},
+    {"ipv6_ra", PXE_CFG_BOOL, 0, "true", CFG(ipv6_ra),
+     "full mode: answer IPv6 Router Solicitations with an advertisement that gives no address "
+     "or route, so iPXE stops waiting for IPv6 autoconfiguration (never in proxy mode)",
+     "dhcp-ipv6-ra", 0, 0},
     {"port", PXE_CFG_UINT, 0, "67", CFG(port), "server port", NULL, 1, 65535},
     {"proxy_port", PXE_CFG_UINT, 0, "4011", CFG(proxy_port), "PXE boot server port (proxy mode)",
      NULL, 1, 65535},
@@ -177,6 +184,12 @@ struct dhcp_state {
     struct dhcp_held *held;
     uint16_t probe_id;
     uint32_t probe_done_ip; /* while replaying a held DISCOVER: offer this one unprobed */
+    /* Router Advertisements answering solicitations (full mode): rate-limited per second. */
+    int fdra;
+    struct pxe_source *srcra;
+    uint64_t ra_window_usec;
+    unsigned ra_in_window;
+    int ra_warned;
     /* Lease file writer: the loop formats, a short-lived thread writes and fsyncs. */
     pthread_t writer;
     int writer_running;
@@ -197,7 +210,7 @@ static int dhcp_load(const struct pxe_core_api *core, struct pxe_core *self, voi
         return -ENOMEM;
     s->core = core;
     s->self = self;
-    s->fd67 = s->fd4011 = s->fdicmp = -1;
+    s->fd67 = s->fd4011 = s->fdicmp = s->fdra = -1;
     *ret_state = s;
     return 0;
 }
@@ -531,6 +544,13 @@ static int dhcp_bind(void *state)
         if (!s->held)
             return -ENOMEM;
         s->probe_id = (uint16_t)(getpid() ^ 0x5058);
+    }
+    if (!c->proxy && c->ipv6_ra) {
+        r = dhcp_ra_open(s->ifname, s->ifindex, &s->fdra);
+        if (r < 0)
+            s->core->log(s->self, PXE_LOG_NOTICE,
+                         "ipv6_ra: ICMPv6 socket on %s: %s; no router advertisements",
+                         s->ifname, strerror(-r));
     }
     if (c->proxy) {
         r = dhcp_socket(s->ifname, INADDR_ANY, (uint16_t)c->proxy_port, &s->fd4011);
@@ -1140,6 +1160,49 @@ static void dhcp_tick(void *ud)
     s->core->timer_set(s->timer, s->cfg->lease_flush);
 }
 
+/* Answers each valid Router Solicitation, at most DHCP_RA_PER_SEC a second. */
+static void dhcp_ra_readable(void *ud, int fd, uint32_t events)
+{
+    struct dhcp_state *s = ud;
+    uint8_t buf[1500];
+
+    (void)events;
+    for (int i = 0; i < DHCP_BATCH; i++) {
+        int hops, r, n = dhcp_ra_recv(fd, buf, sizeof(buf), &hops);
+        uint64_t now;
+
+        if (n < 0 && n != -EMSGSIZE)
+            return; /* EAGAIN: drained; anything else: retried on the next wakeup */
+        if (n >= 0)
+            n = dhcp_ra_parse_rs(buf, (size_t)n, hops) < 0 ? -EBADMSG : n;
+        if (n < 0) {
+            s->core->metric_add(s->self, "rs_malformed_total",
+                                "IPv6 router solicitations dropped as malformed", 1);
+            continue;
+        }
+        s->core->metric_add(s->self, "rs_received_total", "IPv6 router solicitations received",
+                            1);
+        now = s->core->now_usec();
+        if (now - s->ra_window_usec >= 1000000) {
+            s->ra_window_usec = now;
+            s->ra_in_window = 0;
+        }
+        if (s->ra_in_window >= DHCP_RA_PER_SEC)
+            continue;
+        s->ra_in_window++;
+        r = dhcp_ra_send(fd, s->ifindex);
+        if (r < 0) {
+            if (!s->ra_warned)
+                s->core->log(s->self, PXE_LOG_NOTICE,
+                             "ipv6_ra: router advertisement on %s: %s%s", s->ifname, strerror(-r),
+                             r == -EADDRNOTAVAIL ? " (no IPv6 link-local address)" : "");
+            s->ra_warned = 1;
+            continue;
+        }
+        s->core->metric_add(s->self, "ra_sent_total", "IPv6 router advertisements sent", 1);
+    }
+}
+
 static int dhcp_start(void *state)
 {
     struct dhcp_state *s = state;
@@ -1187,6 +1250,13 @@ static int dhcp_start(void *state)
     r = s->core->io_add(s->self, s->fd67, PXE_IO_IN, dhcp_readable, s, &s->src67);
     if (r < 0)
         return r;
+    if (s->fdra >= 0) {
+        r = s->core->io_add(s->self, s->fdra, PXE_IO_IN, dhcp_ra_readable, s, &s->srcra);
+        if (r < 0)
+            return r;
+        s->core->log(s->self, PXE_LOG_INFO, "ipv6_ra: answering router solicitations on %s",
+                     s->ifname);
+    }
     if (s->fd4011 >= 0) {
         r = s->core->io_add(s->self, s->fd4011, PXE_IO_IN, dhcp_readable, s, &s->src4011);
         if (r < 0)
@@ -1211,6 +1281,8 @@ static void dhcp_stop(void *state)
     s->core->source_free(s->timer);
     s->core->source_free(s->srcicmp);
     s->core->source_free(s->probe_timer);
+    s->core->source_free(s->srcra);
+    s->srcra = NULL;
     s->src67 = s->src4011 = s->timer = s->srcicmp = s->probe_timer = NULL;
     if (!s->idle && !s->cfg->proxy)
         dhcp_flush(s, 1);
@@ -1228,6 +1300,8 @@ static void dhcp_unload(void *state)
         close(s->fd4011);
     if (s->fdicmp >= 0)
         close(s->fdicmp);
+    if (s->fdra >= 0)
+        close(s->fdra);
     free(s->held);
     dhcp_pool_done(&s->pool);
     free(s->resv);

@@ -19,7 +19,8 @@
 #   e2e_expect_method http
 #   e2e_report
 # Tunables: PXE_E2E_CACHE (image cache), PXE_E2E_TIMEOUT (per boot, default
-# 240 s), PXE_E2E_KEEP=1 (keep the temp dir), PXE_E2E_RA=0 (no IPv6 RA),
+# 240 s), PXE_E2E_KEEP=1 (keep the temp dir), PXE_E2E_RA=0 (no ra.py;
+# pxecore in full mode still answers solicitations itself),
 # E2E_SHOW_CONSOLE=1 (stream the guest's serial console to stdout).
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -147,9 +148,15 @@ e2e_topology() {
 cx() { nsenter -n -t "$E2E_CLI_PID" "$@"; }
 
 # e2e_ra_start: answers the ROM's IPv6 router solicitation (ends iPXE's 13 s
-# IPv6 wait). Skipped with PXE_E2E_RA=0.
+# IPv6 wait). Skipped with PXE_E2E_RA=0, and when the pxecore started here
+# answers solicitations itself (dhcp.ipv6_ra, full mode).
 e2e_ra_start() {
     [ "${PXE_E2E_RA:-1}" = 1 ] || return 0
+    if [ -n "${E2E_PXE_PID:-}" ] &&
+        grep -q 'ipv6_ra: answering router solicitations' "$E/pxecore.log" 2>/dev/null; then
+        e2e_log "pxecore answers IPv6 router solicitations itself: no ra.py"
+        return 0
+    fi
     e2e_bg ra python3 "$E2E_DIR/ra.py" srv0 "$E2E_TIMEOUT"
 }
 

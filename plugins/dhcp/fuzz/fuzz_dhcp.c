@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../dhcp_proto.h"
+#include "../dhcp_ra.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char mac[64];
     int len;
 
+    (void)dhcp_ra_parse_rs(data, size, 255);
     if (dhcp_parse(data, size, &m) < 0)
         return 0;
     dhcp_mac_str(&m, mac, sizeof(mac));
