@@ -299,8 +299,12 @@ static void request_finish(struct pxe_request *req, int result)
 {
     struct core *c = req->core;
 
-    if (result < 0)
-        log_msg(req->plugin->desc.name, 3, "root filesystem for image '%s' failed: %s",
+    if (result == -EOPNOTSUPP)
+        log_msg(req->plugin->desc.name, 6,
+                "image '%s' is not a kind this method can serve: no entry for it",
+                req->image->name);
+    else if (result < 0)
+        log_msg(req->plugin->desc.name, 4, "root filesystem for image '%s' unavailable: %s",
                 req->image->name, strerror(-result));
     else
         log_msg(req->plugin->desc.name, 6, "root filesystem for image '%s' ready",
@@ -341,7 +345,7 @@ int core_rootfs_prepare(struct core *c, struct pxe_core *p)
         r = p->desc.rootfs_prepare(p->state, req->image, req);
         if (r != PXE_PENDING)
             request_finish(req, r > 0 ? 0 : r);
-        if (r < 0)
+        if (r < 0 && r != -EOPNOTSUPP)
             failed++;
     }
     return failed ? -EIO : 0;

@@ -525,9 +525,11 @@ static int plugins_bind_start(struct core *c, int *ret_exit)
         }
         p->started = 1;
     }
+    /* Each image's outcome is logged by the core; a method without a root filesystem for an
+     * image just offers no entry for it. */
     for (struct pxe_core *p = c->plugins; p; p = p->next)
-        if (p->started && plugin_is_method(p) && core_rootfs_prepare(c, p) < 0)
-            log_msg(p->desc.name, 4, "some root filesystems are not available");
+        if (p->started && plugin_is_method(p))
+            (void)core_rootfs_prepare(c, p);
     r = api_start(c);
     if (r < 0)
         *ret_exit = EXIT_NET;
