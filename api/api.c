@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 
 #include "api_int.h"
+#include "atomic.h"
 #include "events.h"
 #include "log.h"
 #include "loop.h"
@@ -215,7 +216,7 @@ static int token_ok(const char *t)
 /* Reads <state_dir>/api.token, creating it (0600, 64 hex digits) when absent. */
 static int token_load(const char *dir, char *out)
 {
-    char path[4200], tmp[4300];
+    char path[4200];
     unsigned char rnd[32];
     struct stat st;
     ssize_t n;
@@ -260,17 +261,10 @@ static int token_load(const char *dir, char *out)
     }
     for (size_t i = 0; i < sizeof(rnd); i++)
         sprintf(out + 2 * i, "%02x", rnd[i]);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    unlink(tmp);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 || write(fd, out, 64) != 64 || write(fd, "\n", 1) != 1 || fsync(fd) < 0)
-        r = -errno;
-    if (fd >= 0 && close(fd) < 0 && r == 0)
-        r = -errno;
-    if (r == 0 && rename(tmp, path) < 0)
-        r = -errno;
+    out[64] = '\n';
+    r = atomic_write_file(path, out, 65, 0600);
+    out[64] = '\0';
     if (r < 0) {
-        unlink(tmp);
         log_err("api: cannot write %s: %s", path, strerror(-r));
         return r;
     }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic.h"
 #include "buf.h"
 #include "core.h"
 #include "events.h"
@@ -425,6 +426,13 @@ static void api_metric_set(struct pxe_core *self, const char *name, const char *
     metrics_set(self->desc.name, name, help, value);
 }
 
+static int api_write_atomic(struct pxe_core *self, const char *path, const void *data, size_t len,
+                            uint32_t mode)
+{
+    (void)self;
+    return atomic_write_file(path, data, len, mode);
+}
+
 const struct pxe_core_api core_api = {
     ._abi_version = PXE_PLUGIN_ABI_VERSION,
     ._struct_size = sizeof(struct pxe_core_api),
@@ -454,4 +462,5 @@ const struct pxe_core_api core_api = {
     .metric_add = api_metric_add,
     .metric_set = api_metric_set,
     .sanitize = log_sanitize,
+    .write_atomic = api_write_atomic,
 };

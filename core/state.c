@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "state.h"
 
 static char *path;
@@ -288,50 +289,11 @@ static json_t *state_json(struct core *c)
     return root;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -errno;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static int fsync_dir(const char *file)
-{
-    char dir[4200];
-    char *slash;
-    int fd, r = 0;
-
-    snprintf(dir, sizeof(dir), "%s", file);
-    slash = strrchr(dir, '/');
-    if (slash == dir)
-        slash[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof(dir), ".");
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    if (fsync(fd) < 0)
-        r = -errno;
-    close(fd);
-    return r;
-}
-
 int state_save(struct core *c)
 {
-    char tmp[4200];
     json_t *root;
     char *text;
-    int fd, r;
+    int r;
 
     if (!path)
         return -EINVAL;
@@ -340,28 +302,9 @@ int state_save(struct core *c)
     json_decref(root);
     if (!text)
         return -ENOMEM;
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        r = -errno;
-        free(text);
-        return r;
-    }
-    r = write_all(fd, text, strlen(text));
-    if (r == 0)
-        r = write_all(fd, "\n", 1);
+    r = atomic_write_file(path, text, strlen(text), 0600);
     free(text);
-    if (r == 0 && fsync(fd) < 0)
-        r = -errno;
-    if (close(fd) < 0 && r == 0)
-        r = -errno;
-    if (r == 0 && rename(tmp, path) < 0)
-        r = -errno;
-    if (r < 0) {
-        unlink(tmp);
-        return r;
-    }
-    return fsync_dir(path);
+    return r;
 }
 
 int state_boot_once_used(struct core *c, const char *mac)

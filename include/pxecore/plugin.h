@@ -193,7 +193,7 @@ typedef void (*pxe_exit_cb)(void *ud, int status, const char *output, size_t out
  * plugin calls a function added after ABI 1 only after PXE_CORE_HAS() is true.
  * Thread-safe: log, vlog, post, now_usec, file_open, file_close, image_count,
  * image_get, image_find (images are fixed while the daemon runs), event,
- * metric_add, metric_set, sanitize.  Everything else runs on the loop thread
+ * metric_add, metric_set, sanitize, write_atomic.  Everything else runs on the loop thread
  * only.
  */
 struct pxe_core_api {
@@ -277,6 +277,15 @@ struct pxe_core_api {
 
     /* Copies in[0..len) to out as printable ASCII, escaping the rest; always NUL-terminates. */
     size_t (*sanitize)(const char *in, size_t len, char *out, size_t out_size);
+
+    /*
+     * Replaces path with data[0..len) crash-safely (temp file in the same
+     * directory, mode, fsync, rename, fsync of the directory): after a crash the
+     * file holds the old or the new contents. Blocks on fsync: call it from a
+     * worker thread or at start/stop, not per packet. 0 or -errno. Thread-safe.
+     */
+    int (*write_atomic)(struct pxe_core *self, const char *path, const void *data, size_t len,
+                        uint32_t mode);
 };
 
 /* True when the core table has function fn (for functions newer than the plugin's minimum). */

@@ -1101,7 +1101,8 @@ static void *dhcp_writer_main(void *ud)
 {
     struct dhcp_state *s = ud;
 
-    s->writer_result = dhcp_lease_write_file(s->cfg->lease_file, s->wbuf, s->wlen);
+    s->writer_result =
+        s->core->write_atomic(s->self, s->cfg->lease_file, s->wbuf, s->wlen, 0644);
     atomic_store(&s->writer_done, 1);
     return NULL;
 }

@@ -1,8 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Address pool and atomic lease file; see dhcp_lease.h. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* mkostemp */
-#endif
+/* Address pool and the lease file's text (format and load); see dhcp_lease.h. */
 #include "dhcp_lease.h"
 
 #include <arpa/inet.h>
@@ -238,27 +235,6 @@ static void fmt_mac(const struct dhcp_lease *l, char *out)
     *o = '\0';
 }
 
-static int fsync_dir(const char *path)
-{
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    int fd, r = 0;
-
-    if (!slash)
-        snprintf(dir, sizeof(dir), ".");
-    else if (slash == path)
-        snprintf(dir, sizeof(dir), "/");
-    else
-        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    if (fsync(fd) < 0)
-        r = -errno;
-    close(fd);
-    return r;
-}
-
 int dhcp_pool_format(const struct dhcp_pool *p, uint64_t now, char **ret_buf, size_t *ret_len)
 {
     /* "<20 digits> <47> <15> <63> <20>\n" bounds one line. */
@@ -286,54 +262,6 @@ int dhcp_pool_format(const struct dhcp_pool *p, uint64_t now, char **ret_buf, si
     *ret_buf = buf;
     *ret_len = len;
     return 0;
-}
-
-int dhcp_lease_write_file(const char *path, const char *buf, size_t len)
-{
-    char tmp[4096];
-    size_t off = 0;
-    int fd, r = 0;
-
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp))
-        return -ENAMETOOLONG;
-    fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    while (off < len) {
-        ssize_t w = write(fd, buf + off, len - off);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            r = w < 0 ? -errno : -EIO;
-            break;
-        }
-        off += (size_t)w;
-    }
-    if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
-        r = -errno;
-    if (close(fd) < 0 && r == 0)
-        r = -errno;
-    if (r == 0 && rename(tmp, path) < 0)
-        r = -errno;
-    if (r < 0) {
-        unlink(tmp);
-        return r;
-    }
-    return fsync_dir(path);
-}
-
-int dhcp_pool_save(const struct dhcp_pool *p, const char *path, uint64_t now)
-{
-    char *buf;
-    size_t len;
-    int r = dhcp_pool_format(p, now, &buf, &len);
-
-    if (r < 0)
-        return r;
-    r = dhcp_lease_write_file(path, buf, len);
-    free(buf);
-    return r;
 }
 
 static int parse_mac(const char *s, uint8_t *mac)

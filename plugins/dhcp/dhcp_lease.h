@@ -77,19 +77,12 @@ void dhcp_lease_set_hostname(struct dhcp_lease *l, const uint8_t *name, size_t l
 uint32_t dhcp_pool_bound(const struct dhcp_pool *p, uint64_t now);
 
 /*
- * Formats every bound, unexpired lease (the lease file's text) into a new
- * malloc'd buffer.  0 or -ENOMEM.
+ * Formats every bound, unexpired lease (the lease file's text, lines
+ * "<expires> <mac> <ip> <hostname|*> <pxe_at>") into a new malloc'd buffer;
+ * the plugin writes it with core->write_atomic.  0 or -ENOMEM.
  */
 int dhcp_pool_format(const struct dhcp_pool *p, uint64_t now, char **ret_buf, size_t *ret_len);
 
-/* Replaces path with buf atomically: temp file, fsync, rename, fsync of the directory. */
-int dhcp_lease_write_file(const char *path, const char *buf, size_t len);
-
-/*
- * dhcp_pool_format + dhcp_lease_write_file.  Lines:
- * "<expires> <mac> <ip> <hostname|*>".  0 or -errno.
- */
-int dhcp_pool_save(const struct dhcp_pool *p, const char *path, uint64_t now);
 
 /*
  * Loads path (missing file: 0 leases).  Lines that do not parse, lie outside

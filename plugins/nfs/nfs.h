@@ -129,7 +129,6 @@ struct nfs_state {
 };
 
 /* nfs_sys.c: files and processes; 0 or -errno unless stated. */
-int nfs_write_atomic(const char *path, const char *data, size_t len);
 int nfs_read_small(const char *path, char **ret, size_t *len);
 int nfs_mkdir_p(const char *path, int parent);
 int nfs_is_ours(const char *path);

@@ -117,7 +117,7 @@ static int save_state(struct nfs_state *s)
     txt = nfs_state_encode(&s->created);
     if (!txt)
         return -ENOMEM;
-    r = nfs_write_atomic(s->cfg->state_file, txt, strlen(txt));
+    r = s->core->write_atomic(s->self, s->cfg->state_file, txt, strlen(txt), 0644);
     free(txt);
     if (r)
         set_error(s, "cannot write state file %s: %s", s->cfg->state_file, strerror(-r));
@@ -453,7 +453,7 @@ static int sync_file(struct nfs_state *s, int with_exports)
                 return r;
             }
         }
-        r = nfs_write_atomic(s->file, content, strlen(content));
+        r = s->core->write_atomic(s->self, s->file, content, strlen(content), 0644);
         if (r) {
             set_error(s, "cannot write %s: %s", s->file, strerror(-r));
             free(content);
@@ -896,7 +896,7 @@ void nfs_shutdown(void *state)
             if (unlink(s->file) < 0 && errno != ENOENT)
                 bad = 1;
         } else if (!render(s, 0, &content)) {
-            bad |= nfs_write_atomic(s->file, content, strlen(content)) != 0;
+            bad |= s->core->write_atomic(s->self, s->file, content, strlen(content), 0644) != 0;
         }
         free(content);
         if (!bad) {

@@ -2,54 +2,6 @@
 /* Files, mounts and child processes for the nfs plugin (no plugin state). */
 #include "nfs.h"
 
-/* Writes data to path atomically (temp file in the same directory, fsync, rename). */
-int nfs_write_atomic(const char *path, const char *data, size_t len)
-{
-    char tmp[NFS_MAX_PATH + 32];
-    size_t off = 0;
-    int fd, r = 0;
-
-    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0)
-        return -errno;
-    while (off < len) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            r = -errno;
-            break;
-        }
-        off += (size_t)n;
-    }
-    if (!r && fsync(fd) < 0)
-        r = -errno;
-    if (close(fd) < 0 && !r)
-        r = -errno;
-    if (!r && rename(tmp, path) < 0)
-        r = -errno;
-    if (r)
-        unlink(tmp);
-    else {
-        char dir[NFS_MAX_PATH + 1];
-        const char *slash = strrchr(path, '/');
-        size_t dl = slash && slash != path ? (size_t)(slash - path) : 1;
-        int dfd;
-
-        if (dl < sizeof(dir)) {
-            memcpy(dir, path, dl);
-            dir[dl] = '\0';
-            dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            if (dfd >= 0) {
-                fsync(dfd);
-                close(dfd);
-            }
-        }
-    }
-    return r;
-}
-
 /* Reads a small file (at most NFS_READ_CAP bytes); *ret malloc'd and NUL-terminated. */
 int nfs_read_small(const char *path, char **ret, size_t *len)
 {

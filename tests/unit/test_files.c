@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "core.h"
 #include "files.h"
 #include "image.h"
@@ -101,11 +102,37 @@ TEST(confined_open)
     EXPECT_EQ_INT(system(p), 0);
 }
 
+TEST(atomic_write)
+{
+    char dir[] = "/tmp/pxe-atomic-XXXXXX";
+    char path[256], cmd[300], buf[16] = "";
+    struct stat st;
+    FILE *f;
+
+    EXPECT(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/state.json", dir);
+    EXPECT_EQ_INT(atomic_write_file(path, "old", 3, 0600), 0);
+    EXPECT_EQ_INT(atomic_write_file(path, "new!", 4, 0640), 0);
+    f = fopen(path, "r");
+    EXPECT(f && fread(buf, 1, sizeof(buf) - 1, f) == 4);
+    if (f)
+        fclose(f);
+    EXPECT_EQ_STR(buf, "new!");
+    EXPECT(stat(path, &st) == 0 && (st.st_mode & 0777) == 0640);
+    snprintf(cmd, sizeof(cmd), "test $(ls -A %s | wc -l) -eq 1", dir);
+    EXPECT_EQ_INT(system(cmd), 0); /* no temp file left behind */
+    EXPECT(atomic_write_file("/nonexistent-dir/x", "x", 1, 0600) < 0);
+    EXPECT_EQ_INT(atomic_write_file(NULL, "x", 1, 0600), -EINVAL);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    EXPECT_EQ_INT(system(cmd), 0);
+}
+
 int main(void)
 {
     RUN(normalize);
     RUN(macs);
     RUN(generated_names);
     RUN(confined_open);
+    RUN(atomic_write);
     return tap_done();
 }

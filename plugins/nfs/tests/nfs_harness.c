@@ -36,6 +36,8 @@
 #include <jansson.h>
 #include <pxecore/plugin.h>
 
+#include "atomic.h"
+
 const struct pxe_plugin *pxe_plugin_init(void);
 
 struct child {
@@ -254,6 +256,13 @@ static size_t fc_sanitize(const char *in, size_t len, char *out, size_t size)
     return o;
 }
 
+static int fc_write_atomic(struct pxe_core *self, const char *path, const void *data, size_t len,
+                           uint32_t mode)
+{
+    (void)self;
+    return atomic_write_file(path, data, len, mode);
+}
+
 static struct pxe_core_api core = {
     ._abi_version = PXE_PLUGIN_ABI_VERSION,
     ._struct_size = sizeof(struct pxe_core_api),
@@ -264,6 +273,7 @@ static struct pxe_core_api core = {
     .source_free = fc_source_free,
     .now_usec = now_usec,
     .spawn = fc_spawn,
+    .write_atomic = fc_write_atomic,
     .image_count = fc_image_count,
     .image_get = fc_image_get,
     .image_find = fc_image_find,
