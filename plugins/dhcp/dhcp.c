@@ -800,10 +800,28 @@ static void dhcp_nak(struct dhcp_state *s, int fd, const struct dhcp_msg *m, con
     dhcp_emit(s, fd, m, &rp, NULL, 0, mac);
 }
 
-/* Full mode: one message from a client we serve. */
 static int dhcp_probe_start(struct dhcp_state *s, uint32_t ip, const uint8_t *pkt, size_t len,
                             const struct sockaddr_in *from);
 
+/* OFFER or ACK of address ip (network order) with the client's boot answer. */
+static void dhcp_lease_reply(struct dhcp_state *s, int fd, const struct dhcp_msg *m,
+                             const char *mac, const struct sockaddr_in *from, uint8_t type,
+                             uint32_t ip, const struct dhcp_resv *rv)
+{
+    struct dhcp_boot boot;
+    struct dhcp_reply rp;
+
+    if (dhcp_boot_for(s, m, mac, &boot) < 0)
+        boot.kind = DHCP_BOOT_NONE;
+    dhcp_reply_base(s, &rp, type, &boot);
+    dhcp_netconf(s, &rp);
+    rp.yiaddr = ip;
+    rp.lease_secs = s->lease_secs;
+    rp.hostname = rv && rv->hostname[0] ? rv->hostname : NULL;
+    dhcp_emit(s, fd, m, &rp, from, 0, mac);
+}
+
+/* Full mode: one message from a client we serve. */
 static void dhcp_full(struct dhcp_state *s, int fd, const struct dhcp_msg *m, const char *mac,
                       const struct sockaddr_in *from, const uint8_t *pkt, size_t len)
 {
@@ -837,14 +855,7 @@ static void dhcp_full(struct dhcp_state *s, int fd, const struct dhcp_msg *m, co
                     return;
             }
         }
-        if (dhcp_boot_for(s, m, mac, &boot) < 0)
-            boot.kind = DHCP_BOOT_NONE;
-        dhcp_reply_base(s, &rp, DHCP_OFFER, &boot);
-        dhcp_netconf(s, &rp);
-        rp.yiaddr = ip;
-        rp.lease_secs = s->lease_secs;
-        rp.hostname = rv && rv->hostname[0] ? rv->hostname : NULL;
-        dhcp_emit(s, fd, m, &rp, from, 0, mac);
+        dhcp_lease_reply(s, fd, m, mac, from, DHCP_OFFER, ip, rv);
         return;
 
     case DHCP_REQUEST:
@@ -877,14 +888,7 @@ static void dhcp_full(struct dhcp_state *s, int fd, const struct dhcp_msg *m, co
                 l->pxe_at = now;
             s->dirty = 1;
         }
-        if (dhcp_boot_for(s, m, mac, &boot) < 0)
-            boot.kind = DHCP_BOOT_NONE;
-        dhcp_reply_base(s, &rp, DHCP_ACK, &boot);
-        dhcp_netconf(s, &rp);
-        rp.yiaddr = ip;
-        rp.lease_secs = s->lease_secs;
-        rp.hostname = rv && rv->hostname[0] ? rv->hostname : NULL;
-        dhcp_emit(s, fd, m, &rp, from, 0, mac);
+        dhcp_lease_reply(s, fd, m, mac, from, DHCP_ACK, ip, rv);
         return;
 
     case DHCP_INFORM:
