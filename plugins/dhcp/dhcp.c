@@ -1187,6 +1187,9 @@ static void dhcp_ra_readable(void *ud, int fd, uint32_t events)
         }
         s->core->metric_add(s->self, "rs_received_total", "IPv6 router solicitations received",
                             1);
+        /* The dhcp6 plugin advertises on this link itself, with its M/O flags. */
+        if (s->core->service_port(s->self, "ipv6-ra") == (uint32_t)s->ifindex)
+            continue;
         now = s->core->now_usec();
         if (now - s->ra_window_usec >= 1000000) {
             s->ra_window_usec = now;

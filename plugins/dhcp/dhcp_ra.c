@@ -38,6 +38,28 @@ void dhcp_ra_build(uint8_t buf[DHCP_RA_LEN])
     buf[4] = 64; /* cur hop limit; flags, router lifetime, reachable, retrans: 0 */
 }
 
+size_t dhcp_ra_build_flags(uint8_t buf[DHCP_RA_PREFIX_LEN], uint8_t flags, const uint8_t *prefix,
+                           uint8_t plen, int slaac, uint32_t valid, uint32_t preferred)
+{
+    uint8_t *pi = buf + DHCP_RA_LEN;
+
+    dhcp_ra_build(buf);
+    buf[5] = flags & (DHCP_RA_MANAGED | DHCP_RA_OTHER);
+    if (!prefix)
+        return DHCP_RA_LEN;
+    memset(pi, 0, 32);
+    pi[0] = ND_OPT_PREFIX_INFORMATION;
+    pi[1] = 4; /* 32 bytes */
+    pi[2] = plen > 128 ? 128 : plen;
+    pi[3] = (uint8_t)(0x80 | (slaac ? 0x40 : 0)); /* L, A */
+    for (int i = 0; i < 4; i++) {
+        pi[4 + i] = (uint8_t)(valid >> (24 - 8 * i));
+        pi[8 + i] = (uint8_t)(preferred >> (24 - 8 * i));
+    }
+    memcpy(pi + 16, prefix, 16);
+    return DHCP_RA_PREFIX_LEN;
+}
+
 int dhcp_ra_open(const char *ifname, int ifindex, int *ret_fd)
 {
     int fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
@@ -95,13 +117,19 @@ int dhcp_ra_recv(int fd, uint8_t *buf, size_t cap, int *ret_hop_limit)
 int dhcp_ra_send(int fd, int ifindex)
 {
     uint8_t ra[DHCP_RA_LEN];
-    struct sockaddr_in6 to = {.sin6_family = AF_INET6, .sin6_scope_id = (uint32_t)ifindex};
 
     dhcp_ra_build(ra);
+    return dhcp_ra_send_msg(fd, ifindex, ra, sizeof(ra));
+}
+
+int dhcp_ra_send_msg(int fd, int ifindex, const uint8_t *msg, size_t len)
+{
+    struct sockaddr_in6 to = {.sin6_family = AF_INET6, .sin6_scope_id = (uint32_t)ifindex};
+
     to.sin6_addr.s6_addr[0] = 0xff;
     to.sin6_addr.s6_addr[1] = 0x02;
     to.sin6_addr.s6_addr[15] = 0x01;
-    if (sendto(fd, ra, sizeof(ra), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+    if (sendto(fd, msg, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
         return -errno;
     return 0;
 }

@@ -24,6 +24,24 @@ int dhcp_ra_parse_rs(const uint8_t *pkt, size_t len, int hop_limit);
 /* Writes the advertisement (checksum 0: the kernel fills it) into buf[DHCP_RA_LEN]. */
 void dhcp_ra_build(uint8_t buf[DHCP_RA_LEN]);
 
+#define DHCP_RA_MANAGED 0x80 /* M flag: addresses from DHCPv6 */
+#define DHCP_RA_OTHER 0x40   /* O flag: other configuration from DHCPv6 */
+#define DHCP_RA_PREFIX_LEN (DHCP_RA_LEN + 32) /* with one Prefix Information option */
+
+/*
+ * The same advertisement with the M/O flags in flags and, when prefix is not
+ * NULL, one Prefix Information option (RFC 4861 4.6.2) for prefix/plen with the
+ * on-link flag set, the autonomous flag only when slaac, lifetimes valid/preferred
+ * seconds.  Router lifetime stays 0 (no default route).  Writes DHCP_RA_LEN or
+ * DHCP_RA_PREFIX_LEN bytes into buf[DHCP_RA_PREFIX_LEN] and returns the length.
+ * Used by the dhcp6 plugin for its managed/other advertisements.
+ */
+size_t dhcp_ra_build_flags(uint8_t buf[DHCP_RA_PREFIX_LEN], uint8_t flags, const uint8_t *prefix,
+                           uint8_t plen, int slaac, uint32_t valid, uint32_t preferred);
+
+/* Sends msg[0..len) to ff02::1 on ifindex.  0 or -errno. */
+int dhcp_ra_send_msg(int fd, int ifindex, const uint8_t *msg, size_t len);
+
 /*
  * Raw ICMPv6 socket bound to ifname that receives Router Solicitations only,
  * member of ff02::2 there, with hop limit 255 on what it sends.  Non-blocking.
