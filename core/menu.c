@@ -390,19 +390,21 @@ static int file_ref(struct pxe_buf *b, const char *format, const char *server_ip
                     uint32_t http_port, int use_http, const char *path)
 {
     char port[16] = "";
+    /* IPv6 literals are bracketed in URLs (RFC 3986) and GRUB device names. */
+    const char *lb = strchr(server_ip, ':') ? "[" : "", *rb = *lb ? "]" : "";
 
     if (use_http && http_port) {
         if (http_port != 80)
             snprintf(port, sizeof(port), ":%u", http_port);
         if (strcmp(format, "grub") == 0)
-            return buf_append(b, "(http,%s%s)/%s", server_ip, port, path);
-        return buf_append(b, "http://%s%s/%s", server_ip, port, path);
+            return buf_append(b, "(http,%s%s%s%s)/%s", lb, server_ip, rb, port, path);
+        return buf_append(b, "http://%s%s%s%s/%s", lb, server_ip, rb, port, path);
     }
     if (strcmp(format, "pxelinux") == 0)
         return buf_append(b, "::/%s", path); /* "::" = absolute, ignores PathPrefix (210) */
     if (strcmp(format, "grub") == 0)
-        return buf_append(b, "(tftp,%s)/%s", server_ip, path);
-    return buf_append(b, "tftp://%s/%s", server_ip, path);
+        return buf_append(b, "(tftp,%s%s%s)/%s", lb, server_ip, rb, path);
+    return buf_append(b, "tftp://%s%s%s/%s", lb, server_ip, rb, path);
 }
 
 /*

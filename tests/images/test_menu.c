@@ -297,6 +297,26 @@ TEST(grub_http_port)
     free(text);
 }
 
+/* IPv6 server addresses are bracketed in URLs and GRUB device names. */
+TEST(ipv6_literals)
+{
+    char *text = NULL;
+
+    reset("h");
+    core.services[0].port = 8080;
+    EXPECT_EQ_INT(menu_render(&core, "grub", "2001:db8::1", NULL, &text), 0);
+    EXPECT(text && strstr(text, "  linux (tftp,[2001:db8::1])/images/archiso/") != NULL);
+    free(text);
+    EXPECT_EQ_INT(menu_render(&core, "ipxe", "2001:db8::1", NULL, &text), 0);
+    EXPECT(text && strstr(text, "kernel http://[2001:db8::1]:8080/images/archiso/") != NULL);
+    free(text);
+    core.services[1].name[0] = '\0';
+    core.services[1].port = 0;
+    EXPECT_EQ_INT(menu_render(&core, "grub", "2001:db8::1", NULL, &text), 0);
+    EXPECT(text && strstr(text, "  linux (http,[2001:db8::1]:8080)/images/archiso/") != NULL);
+    free(text);
+}
+
 TEST(host_profile)
 {
     struct pxe_host h = {._struct_size = sizeof(h),
@@ -472,6 +492,7 @@ int main(void)
     RUN(all_methods_two_images);
     RUN(tftp_only_no_ui_immediate);
     RUN(grub_http_port);
+    RUN(ipv6_literals);
     RUN(host_profile);
     RUN(host_local_boot);
     RUN(no_method_enabled);
