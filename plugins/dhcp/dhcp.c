@@ -116,8 +116,9 @@ static const struct pxe_config_item dhcp_items[] = {
      "boot file for UEFI x64 (arch 7, 9; HTTP 16)", "dhcp-boot-efi64", 0, 0},
     {"boot_arm32", PXE_CFG_STR, 0, NULL, CFG(boot_arm32), "boot file for UEFI ARM32 (arch 10)",
      NULL, 0, 0},
-    {"boot_arm64", PXE_CFG_STR, 0, NULL, CFG(boot_arm64),
-     "boot file for UEFI ARM64 (arch 11; HTTP 19)", "dhcp-boot-arm64", 0, 0},
+    {"boot_arm64", PXE_CFG_STR, 0, "grubnetaa64.efi", CFG(boot_arm64),
+     "boot file for UEFI ARM64 (arch 11; HTTP 19); default: Debian's signed GRUB network image "
+     "(grub-efi-arm64-signed, docs/ipv6.md)", "dhcp-boot-arm64", 0, 0},
     {"pxelinux_config", PXE_CFG_STR, 0, "pxelinux.cfg/default", CFG(pxelinux_config),
      "option 209 sent to BIOS clients; known hosts get pxelinux.cfg/01-<mac>", NULL, 0, 0},
     {"path_prefix", PXE_CFG_STR, 0, NULL, CFG(path_prefix),

@@ -49,6 +49,7 @@ struct dhcp6_cfg {
     char *ipxe_script;
     uint32_t ipxe_chain;
     uint32_t ipv6_ra;
+    char *ra_flags;
     uint64_t port;
 };
 
@@ -74,8 +75,9 @@ static const struct pxe_config_item dhcp6_items[] = {
      "boot file for UEFI x64 (arch 7, 9; HTTP 16)", NULL, 0, 0},
     {"boot_efi32", PXE_CFG_STR, 0, NULL, CFG(boot_efi32), "boot file for UEFI IA32 (6; 15)", NULL,
      0, 0},
-    {"boot_arm64", PXE_CFG_STR, 0, NULL, CFG(boot_arm64),
-     "boot file for UEFI ARM64 (arch 11; HTTP 19)", NULL, 0, 0},
+    {"boot_arm64", PXE_CFG_STR, 0, "grubnetaa64.efi", CFG(boot_arm64),
+     "boot file for UEFI ARM64 (arch 11; HTTP 19): Debian's signed GRUB network image",
+     NULL, 0, 0},
     {"boot_arm32", PXE_CFG_STR, 0, NULL, CFG(boot_arm32), "boot file for UEFI ARM32 (10; 18)",
      NULL, 0, 0},
     {"ipxe_script", PXE_CFG_STR, 0, "boot.ipxe", CFG(ipxe_script),
@@ -85,6 +87,9 @@ static const struct pxe_config_item dhcp6_items[] = {
     {"ipv6_ra", PXE_CFG_BOOL, 0, "true", CFG(ipv6_ra),
      "stateful mode: answer Router Solicitations with the M and O flags and the range's prefix "
      "(on-link, no SLAAC, router lifetime 0); never in stateless mode", NULL, 0, 0},
+    {"ra_flags", PXE_CFG_STR, 0, "managed", CFG(ra_flags),
+     "flags of those advertisements: \"managed\" (M and O), \"other\" (O) or \"none\" "
+     "(the on-link prefix only)", NULL, 0, 0},
     {"port", PXE_CFG_UINT, 0, "547", CFG(port), "server port", NULL, 1, 65535},
     {0},
 };
@@ -108,6 +113,7 @@ struct dhcp6_state {
     struct pxe_source *src, *srcra;
     uint64_t ra_window_usec, last_warn_usec;
     unsigned ra_in_window;
+    uint8_t ra_flags;
     int ra_warned;
     uint8_t out[DHCP6_MAX_MSG];
 };
@@ -158,6 +164,16 @@ static int dhcp6_config_complete(void *state, void *cfg)
         s->n_dns = (unsigned)i + 1;
     }
     s->lease_secs = (uint32_t)(c->lease_time / 1000000);
+    if (!c->ra_flags || strcmp(c->ra_flags, "managed") == 0)
+        s->ra_flags = DHCP_RA_MANAGED | DHCP_RA_OTHER;
+    else if (strcmp(c->ra_flags, "other") == 0)
+        s->ra_flags = DHCP_RA_OTHER;
+    else if (strcmp(c->ra_flags, "none") == 0)
+        s->ra_flags = 0;
+    else {
+        s->core->log(s->self, PXE_LOG_ERR, "ra_flags: managed, other or none");
+        return -EINVAL;
+    }
     if (c->range) {
         r = dhcp6_pool_init(&s->pool, c->range);
         if (r < 0) {
@@ -479,8 +495,7 @@ static void dhcp6_ra_readable(void *ud, int fd, uint32_t events)
 
     (void)events;
     memcpy(prefix, s->pool.start.s6_addr, 8);
-    len = dhcp_ra_build_flags(ra, DHCP_RA_MANAGED | DHCP_RA_OTHER, prefix, 64, 0, s->lease_secs,
-                              s->lease_secs);
+    len = dhcp_ra_build_flags(ra, s->ra_flags, prefix, 64, 0, s->lease_secs, s->lease_secs);
     for (int i = 0; i < DHCP6_BATCH; i++) {
         int hops, r, n = dhcp_ra_recv(fd, buf, sizeof(buf), &hops);
         uint64_t now;
@@ -532,7 +547,8 @@ static int dhcp6_start(void *state)
         /* Tells the dhcp plugin to leave solicitations on this link to us. */
         s->core->service_register(s->self, "ipv6-ra", (uint32_t)s->ifindex);
         s->core->log(s->self, PXE_LOG_INFO,
-                     "ipv6_ra: answering router solicitations on %s (managed, other)", s->ifname);
+                     "ipv6_ra: answering router solicitations on %s (flags: %s)", s->ifname,
+                     s->cfg->ra_flags);
     }
     s->core->log(s->self, PXE_LOG_INFO, "DHCPv6 on %s ([%s]), %s%s%s", s->ifname, s->server,
                  s->stateful ? "range " : "stateless (information-request only)",

@@ -28,7 +28,7 @@ static const struct pxe_config_item http_config_items[] = {
     {"port", PXE_CFG_UINT, 0, "80", offsetof(struct http_config, port),
      "TCP port to serve on (archiso's ISO menu and most setups assume 80)", "http-port", 0, 65535},
     {"address", PXE_CFG_ADDR, 0, "0.0.0.0", offsetof(struct http_config, address),
-     "address to listen on (IPv4 or IPv6 literal)", "http-address", 0, 0},
+     "address to listen on (IPv4 or IPv6 literal; \"::\" serves both)", "http-address", 0, 0},
     {"port_fallback", PXE_CFG_UINT, 0, "0", offsetof(struct http_config, port_fallback),
      "port to use when port cannot be bound (0: none, fail instead)", NULL, 0, 65535},
     {"max_connections", PXE_CFG_UINT, 0, "1024", offsetof(struct http_config, max_connections),
@@ -117,6 +117,11 @@ static int listen_on(const char *address, unsigned port, unsigned *ret_port)
     if (fd < 0)
         return -errno;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (ss.ss_family == AF_INET6) { /* "::" serves IPv4 too, whatever net.ipv6.bindv6only says */
+        int zero = 0;
+
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+    }
     if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 1024) < 0) {
         r = -errno;
         close(fd);
