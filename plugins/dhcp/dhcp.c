@@ -188,8 +188,7 @@ struct dhcp_state {
     /* Router Advertisements answering solicitations (full mode): rate-limited per second. */
     int fdra;
     struct pxe_source *srcra;
-    uint64_t ra_window_usec;
-    unsigned ra_in_window;
+    struct dhcp_ra_rate ra_rate;
     int ra_warned;
     /* Lease file writer: the loop formats, a short-lived thread writes and fsyncs. */
     pthread_t writer;
@@ -1170,45 +1169,25 @@ static void dhcp_tick(void *ud)
 static void dhcp_ra_readable(void *ud, int fd, uint32_t events)
 {
     struct dhcp_state *s = ud;
-    uint8_t buf[1500];
+    struct dhcp_ra_stats st;
+    uint8_t ra[DHCP_RA_LEN];
+    /* The dhcp6 plugin advertises on this link itself, with its M/O flags. */
+    int theirs = s->core->service_port(s->self, "ipv6-ra") == (uint32_t)s->ifindex;
 
     (void)events;
-    for (int i = 0; i < DHCP_BATCH; i++) {
-        int hops, r, n = dhcp_ra_recv(fd, buf, sizeof(buf), &hops);
-        uint64_t now;
-
-        if (n < 0 && n != -EMSGSIZE)
-            return; /* EAGAIN: drained; anything else: retried on the next wakeup */
-        if (n >= 0)
-            n = dhcp_ra_parse_rs(buf, (size_t)n, hops) < 0 ? -EBADMSG : n;
-        if (n < 0) {
-            s->core->metric_add(s->self, "rs_malformed_total",
-                                "IPv6 router solicitations dropped as malformed", 1);
-            continue;
-        }
-        s->core->metric_add(s->self, "rs_received_total", "IPv6 router solicitations received",
-                            1);
-        /* The dhcp6 plugin advertises on this link itself, with its M/O flags. */
-        if (s->core->service_port(s->self, "ipv6-ra") == (uint32_t)s->ifindex)
-            continue;
-        now = s->core->now_usec();
-        if (now - s->ra_window_usec >= 1000000) {
-            s->ra_window_usec = now;
-            s->ra_in_window = 0;
-        }
-        if (s->ra_in_window >= DHCP_RA_PER_SEC)
-            continue;
-        s->ra_in_window++;
-        r = dhcp_ra_send(fd, s->ifindex);
-        if (r < 0) {
-            if (!s->ra_warned)
-                s->core->log(s->self, PXE_LOG_NOTICE,
-                             "ipv6_ra: router advertisement on %s: %s%s", s->ifname, strerror(-r),
-                             r == -EADDRNOTAVAIL ? " (no IPv6 link-local address)" : "");
-            s->ra_warned = 1;
-            continue;
-        }
-        s->core->metric_add(s->self, "ra_sent_total", "IPv6 router advertisements sent", 1);
+    dhcp_ra_build(ra);
+    dhcp_ra_serve(fd, s->ifindex, theirs ? NULL : ra, sizeof(ra), s->core->now_usec(),
+                  DHCP_RA_PER_SEC, &s->ra_rate, &st);
+    s->core->metric_add(s->self, "rs_malformed_total",
+                        "IPv6 router solicitations dropped as malformed", st.malformed);
+    s->core->metric_add(s->self, "rs_received_total", "IPv6 router solicitations received",
+                        st.received);
+    s->core->metric_add(s->self, "ra_sent_total", "IPv6 router advertisements sent", st.sent);
+    if (st.send_error && !s->ra_warned) {
+        s->core->log(s->self, PXE_LOG_NOTICE, "ipv6_ra: router advertisement on %s: %s%s",
+                     s->ifname, strerror(-st.send_error),
+                     st.send_error == -EADDRNOTAVAIL ? " (no IPv6 link-local address)" : "");
+        s->ra_warned = 1;
     }
 }
 

@@ -133,3 +133,36 @@ int dhcp_ra_send_msg(int fd, int ifindex, const uint8_t *msg, size_t len)
         return -errno;
     return 0;
 }
+
+void dhcp_ra_serve(int fd, int ifindex, const uint8_t *msg, size_t len, uint64_t now_usec,
+                   unsigned per_sec, struct dhcp_ra_rate *rate, struct dhcp_ra_stats *ret)
+{
+    uint8_t buf[1500];
+
+    memset(ret, 0, sizeof(*ret));
+    if (now_usec - rate->window_usec >= 1000000) {
+        rate->window_usec = now_usec;
+        rate->in_window = 0;
+    }
+    for (int i = 0; i < 64; i++) {
+        int hops, r, n = dhcp_ra_recv(fd, buf, sizeof(buf), &hops);
+
+        if (n < 0 && n != -EMSGSIZE)
+            return; /* EAGAIN: drained; anything else: retried on the next wakeup */
+        if (n < 0 || dhcp_ra_parse_rs(buf, (size_t)n, hops) < 0) {
+            ret->malformed++;
+            continue;
+        }
+        ret->received++;
+        if (!msg || rate->in_window >= per_sec)
+            continue;
+        rate->in_window++;
+        r = dhcp_ra_send_msg(fd, ifindex, msg, len);
+        if (r < 0) {
+            if (!ret->send_error)
+                ret->send_error = r;
+            continue;
+        }
+        ret->sent++;
+    }
+}

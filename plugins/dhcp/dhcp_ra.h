@@ -42,6 +42,29 @@ size_t dhcp_ra_build_flags(uint8_t buf[DHCP_RA_PREFIX_LEN], uint8_t flags, const
 /* Sends msg[0..len) to ff02::1 on ifindex.  0 or -errno. */
 int dhcp_ra_send_msg(int fd, int ifindex, const uint8_t *msg, size_t len);
 
+/* What one dhcp_ra_serve call did. */
+struct dhcp_ra_stats {
+    unsigned received;  /* valid solicitations */
+    unsigned malformed; /* dropped */
+    unsigned sent;      /* advertisements sent */
+    int send_error;     /* the first failed send's -errno, or 0 */
+};
+
+/* Per-second limit state of dhcp_ra_serve, zero-initialised. */
+struct dhcp_ra_rate {
+    uint64_t window_usec;
+    unsigned in_window;
+};
+
+/*
+ * Drains fd (at most 64 datagrams) and answers each valid Router Solicitation
+ * with msg[0..len) to ff02::1 on ifindex, at most per_sec a second (now_usec:
+ * the caller's monotonic clock); msg NULL only reads and counts.  The dhcp and
+ * dhcp6 plugins' socket callbacks.
+ */
+void dhcp_ra_serve(int fd, int ifindex, const uint8_t *msg, size_t len, uint64_t now_usec,
+                   unsigned per_sec, struct dhcp_ra_rate *rate, struct dhcp_ra_stats *ret);
+
 /*
  * Raw ICMPv6 socket bound to ifname that receives Router Solicitations only,
  * member of ff02::2 there, with hop limit 255 on what it sends.  Non-blocking.

@@ -111,8 +111,8 @@ struct dhcp6_state {
     int stateful;
     int fd, fdra;
     struct pxe_source *src, *srcra;
-    uint64_t ra_window_usec, last_warn_usec;
-    unsigned ra_in_window;
+    uint64_t last_warn_usec;
+    struct dhcp_ra_rate ra_rate;
     uint8_t ra_flags;
     int ra_warned;
     uint8_t out[DHCP6_MAX_MSG];
@@ -486,44 +486,28 @@ static void dhcp6_readable(void *ud, int fd, uint32_t events)
     }
 }
 
-/* Answers each valid Router Solicitation with M/O flags and the pool's prefix. */
+/* Answers each valid Router Solicitation with the M/O flags and the pool's prefix. */
 static void dhcp6_ra_readable(void *ud, int fd, uint32_t events)
 {
     struct dhcp6_state *s = ud;
-    uint8_t buf[1500], ra[DHCP_RA_PREFIX_LEN], prefix[16] = {0};
+    uint8_t ra[DHCP_RA_PREFIX_LEN], prefix[16] = {0};
+    struct dhcp_ra_stats st;
     size_t len;
 
     (void)events;
     memcpy(prefix, s->pool.start.s6_addr, 8);
     len = dhcp_ra_build_flags(ra, s->ra_flags, prefix, 64, 0, s->lease_secs, s->lease_secs);
-    for (int i = 0; i < DHCP6_BATCH; i++) {
-        int hops, r, n = dhcp_ra_recv(fd, buf, sizeof(buf), &hops);
-        uint64_t now;
-
-        if (n < 0 && n != -EMSGSIZE)
-            return;
-        if (n < 0 || dhcp_ra_parse_rs(buf, (size_t)n, hops) < 0) {
-            s->core->metric_add(s->self, "rs_malformed_total",
-                                "IPv6 router solicitations dropped as malformed", 1);
-            continue;
-        }
-        now = s->core->now_usec();
-        if (now - s->ra_window_usec >= 1000000) {
-            s->ra_window_usec = now;
-            s->ra_in_window = 0;
-        }
-        if (s->ra_in_window >= DHCP6_RA_PER_SEC)
-            continue;
-        s->ra_in_window++;
-        r = dhcp_ra_send_msg(fd, s->ifindex, ra, len);
-        if (r < 0) {
-            if (!s->ra_warned)
-                s->core->log(s->self, PXE_LOG_NOTICE, "ipv6_ra: advertisement on %s: %s",
-                             s->ifname, strerror(-r));
-            s->ra_warned = 1;
-            continue;
-        }
-        s->core->metric_add(s->self, "ra_sent_total", "IPv6 router advertisements sent", 1);
+    dhcp_ra_serve(fd, s->ifindex, ra, len, s->core->now_usec(), DHCP6_RA_PER_SEC, &s->ra_rate,
+                  &st);
+    s->core->metric_add(s->self, "rs_malformed_total",
+                        "IPv6 router solicitations dropped as malformed", st.malformed);
+    s->core->metric_add(s->self, "rs_received_total", "IPv6 router solicitations received",
+                        st.received);
+    s->core->metric_add(s->self, "ra_sent_total", "IPv6 router advertisements sent", st.sent);
+    if (st.send_error && !s->ra_warned) {
+        s->core->log(s->self, PXE_LOG_NOTICE, "ipv6_ra: advertisement on %s: %s", s->ifname,
+                     strerror(-st.send_error));
+        s->ra_warned = 1;
     }
 }
 

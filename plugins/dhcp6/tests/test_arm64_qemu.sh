@@ -12,6 +12,7 @@ set -eu
 MODE=${1:-pxe4}
 . "$PXECORE_SRC/tests/integration/lib.sh"
 . "$PXECORE_SRC/plugins/dhcp/tests/dhcp_lib.sh"
+. "$PXECORE_SRC/plugins/dhcp6/tests/qemu_lib.sh"
 in_netns "$@"
 need qemu-system-aarch64 ip nsenter timeout
 [ -e /usr/share/AAVMF/AAVMF_CODE.fd ] || skip "missing qemu-efi-aarch64 (AAVMF)"
@@ -20,12 +21,7 @@ bash "$PXECORE_SRC/plugins/dhcp6/tests/fetch-arm64-loader.sh" "$CACHE" ||
     skip "Debian's grub-efi-arm64-signed could not be fetched"
 use_plugins dhcp dhcp6 http tftp
 client_ns
-cli_exec ip link add br0 type bridge
-cli_exec ip link set cli0 master br0
-cli_exec ip tuntap add tap0 mode tap
-cli_exec ip link set tap0 master br0
-cli_exec ip link set tap0 up
-cli_exec ip link set br0 up
+qemu_bridge
 ip addr add 2001:db8::1/64 dev srv0 nodad
 mkdir -p "$T/img" "$T/root"
 cp "$CACHE/arm64/grubnetaa64.efi" "$T/root/"
@@ -51,24 +47,10 @@ qemu=(nice qemu-system-aarch64 -accel tcg -M virt -cpu cortex-a57 -m 512 -nograp
       -netdev tap,id=n0,ifname=tap0,script=no,downscript=no
       -device "virtio-net-pci,netdev=n0,mac=$MAC,romfile=")
 start_pxecore "${args[@]}"
-limit=150
-cli_exec timeout $((limit + 10)) "${qemu[@]}" >"$T/qemu.log" 2>&1 &
-QEMU_PID=$!
-at_exit "kill $QEMU_PID 2>/dev/null"
-i=0
-until grep -q "\[tftp\] sent (generated) grub/grub.cfg\|\[tftp\] sent .*grub/grub.cfg" "$T/pxecore.log"; do
-    kill -0 "$QEMU_PID" 2>/dev/null || break
-    i=$((i + 1)); [ "$i" -lt "$limit" ] || break
-    sleep 1
-done
-sleep 2 # let GRUB draw its menu for the log below (not checked)
-kill "$QEMU_PID" 2>/dev/null || true
-wait "$QEMU_PID" 2>/dev/null || true
-show() { tr '\r' '\n' <"$T/qemu.log" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' | grep -av '^\s*$' | grep -av 'Press ESC' | tail -n 40; }
-grep -Eq "$want" "$T/pxecore.log" || { show; fail "$MODE: no answer with the arm64 loader"; }
-grep -q "\[tftp\] sent .*$sent" "$T/pxecore.log" || { show; fail "$MODE: grubnetaa64.efi not sent"; }
+qemu_until 150 "grep -q 'tftp. sent .*grub/grub.cfg' $T/pxecore.log" "${qemu[@]}"
+grep -Eq "$want" "$T/pxecore.log" || { qemu_console; fail "$MODE: no answer with the arm64 loader"; }
+grep -q "\[tftp\] sent .*$sent" "$T/pxecore.log" || { qemu_console; fail "$MODE: grubnetaa64.efi not sent"; }
 grep -q "\[tftp\] sent .*grub/grub.cfg" "$T/pxecore.log" ||
-    { show; grep tftp "$T/pxecore.log" | tail; fail "$MODE: GRUB did not fetch grub/grub.cfg"; }
-tr '\r' '\n' <"$T/qemu.log" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' |
-    grep -aE 'Start PXE|Station IP|NBP|GNU GRUB|pxecore' | head -n 10
-echo "PASS ($MODE, $i s)"
+    { qemu_console; grep tftp "$T/pxecore.log" | tail; fail "$MODE: GRUB did not fetch grub/grub.cfg"; }
+qemu_console 'Start PXE|Station IP|NBP|GNU GRUB|pxecore'
+echo "PASS ($MODE, $QEMU_SECS s)"
