@@ -39,10 +39,10 @@ http4) knobs="$(fw IPv4PXESupport no) $(fw IPv6PXESupport no) $(fw IPv6Support n
               --set dhcp.lease_file="$T/leases")
        want="http://192.0.2.1:8080/snponly.efi" ;;
 http6) # OVMF tries HTTP over IPv4 first, and its IPv4Support=no knob breaks HTTP over IPv6
-       # too; so DHCPv4 answers it without a boot URL (arch 16: none) and it gives up at once.
+       # too; so DHCPv4 hands it a URL that is not there (404) and it gives up at once.
        knobs="$(fw IPv4PXESupport no) $(fw IPv6PXESupport no)"
        args+=(--interface srv0 --dhcp-range 192.0.2.50,192.0.2.99,1h
-              --set dhcp.lease_file="$T/leases" --set 'dhcp.arch_table={"16":null}')
+              --set dhcp.lease_file="$T/leases" --set 'dhcp.arch_table={"16":"not-here.efi"}')
        want="http://\[2001:db8::1\]:8080/snponly.efi" ;;
 *) fail "mode pxe6, http4 or http6" ;;
 esac
@@ -54,7 +54,7 @@ qemu=(nice qemu-system-x86_64 -accel tcg -machine q35 -m 256 -nographic -no-rebo
       -netdev tap,id=n0,ifname=tap0,script=no,downscript=no
       -device "virtio-net-pci,netdev=n0,mac=$MAC,romfile=")
 start_pxecore "${args[@]}"
-qemu_until 110 "grep -qa 'iPXE initialising devices' $T/qemu.log" "${qemu[@]}"
+qemu_until 150 "grep -qa 'iPXE initialising devices' $T/qemu.log" "${qemu[@]}"
 grep -qa 'iPXE initialising devices' "$T/qemu.log" || { qemu_console; fail "$MODE: iPXE never started"; }
 grep -Eq "DHCP(ACK|REPLY)\(srv0\) [0-9a-f.:]+ $MAC $want" "$T/pxecore.log" ||
     { qemu_console; fail "$MODE: no DHCP answer with $want"; }
