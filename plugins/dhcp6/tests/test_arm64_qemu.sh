@@ -13,12 +13,14 @@ MODE=${1:-pxe4}
 . "$PXECORE_SRC/tests/integration/lib.sh"
 . "$PXECORE_SRC/plugins/dhcp/tests/dhcp_lib.sh"
 . "$PXECORE_SRC/plugins/dhcp6/tests/qemu_lib.sh"
-in_netns "$@"
 need qemu-system-aarch64 ip nsenter timeout
 [ -e /usr/share/AAVMF/AAVMF_CODE.fd ] || skip "missing qemu-efi-aarch64 (AAVMF)"
 CACHE=${PXE_E2E_CACHE:-$PXECORE_SRC/tests/e2e/cache}
-bash "$PXECORE_SRC/plugins/dhcp6/tests/fetch-arm64-loader.sh" "$CACHE" ||
+# Fetched before entering the namespace (which has no route to the package mirror).
+[ -n "${PXE_IN_NETNS:-}" ] || bash "$PXECORE_SRC/plugins/dhcp6/tests/fetch-arm64-loader.sh" "$CACHE" ||
     skip "Debian's grub-efi-arm64-signed could not be fetched"
+in_netns "$@"
+[ -s "$CACHE/arm64/grubnetaa64.efi" ] || skip "no $CACHE/arm64/grubnetaa64.efi"
 use_plugins dhcp dhcp6 http tftp
 client_ns
 qemu_bridge
