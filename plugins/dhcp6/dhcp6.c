@@ -30,10 +30,10 @@
 #include "../dhcp/dhcp_ra.h"
 #include "dhcp6_proto.h"
 
-#define DHCP6_BATCH 64        /* datagrams read per wakeup */
-#define DHCP6_OFFER_HOLD 60   /* seconds an advertised address is held */
+#define DHCP6_BATCH        64 /* datagrams read per wakeup */
+#define DHCP6_OFFER_HOLD   60 /* seconds an advertised address is held */
 #define DHCP6_DECLINE_HOLD 600
-#define DHCP6_RA_PER_SEC 10
+#define DHCP6_RA_PER_SEC   10
 
 struct dhcp6_cfg {
     char *interface;
@@ -64,32 +64,33 @@ static const struct pxe_config_item dhcp6_items[] = {
     {"lease_time", PXE_CFG_DURATION, 0, "1h", CFG(lease_time),
      "valid and preferred lifetime of pool addresses", NULL, 120000000, 31536000000000},
     {"server_address", PXE_CFG_ADDR, 0, NULL, CFG(server_address),
-     "IPv6 address put in boot URLs; default: the interface's first global address", NULL, 0,
+     "IPv6 address put in boot URLs; default: the interface's first global address", NULL, 0, 0},
+    {"dns", PXE_CFG_STRLIST, 0, NULL, CFG(dns), "option 23 servers (IPv6 literals, max 8)", NULL, 0,
      0},
-    {"dns", PXE_CFG_STRLIST, 0, NULL, CFG(dns), "option 23 servers (IPv6 literals, max 8)", NULL,
-     0, 0},
     {"pxe_only", PXE_CFG_BOOL, 0, "true", CFG(pxe_only),
      "answer only clients that send option 61, vendor class PXEClient/HTTPClient or user class "
-     "iPXE", NULL, 0, 0},
+     "iPXE",
+     NULL, 0, 0},
     {"boot_efi64", PXE_CFG_STR, 0, "snponly.efi", CFG(boot_efi64),
      "boot file for UEFI x64 (arch 7, 9; HTTP 16)", NULL, 0, 0},
     {"boot_efi32", PXE_CFG_STR, 0, NULL, CFG(boot_efi32), "boot file for UEFI IA32 (6; 15)", NULL,
      0, 0},
     {"boot_arm64", PXE_CFG_STR, 0, "grubnetaa64.efi", CFG(boot_arm64),
-     "boot file for UEFI ARM64 (arch 11; HTTP 19): Debian's signed GRUB network image",
-     NULL, 0, 0},
-    {"boot_arm32", PXE_CFG_STR, 0, NULL, CFG(boot_arm32), "boot file for UEFI ARM32 (10; 18)",
-     NULL, 0, 0},
+     "boot file for UEFI ARM64 (arch 11; HTTP 19): Debian's signed GRUB network image", NULL, 0, 0},
+    {"boot_arm32", PXE_CFG_STR, 0, NULL, CFG(boot_arm32), "boot file for UEFI ARM32 (10; 18)", NULL,
+     0, 0},
     {"ipxe_script", PXE_CFG_STR, 0, "boot.ipxe", CFG(ipxe_script),
      "path of the iPXE script on the http service, given to iPXE clients", NULL, 0, 0},
     {"ipxe_chain", PXE_CFG_BOOL, 0, "true", CFG(ipxe_chain),
      "hand iPXE clients (user class iPXE) the script URL", NULL, 0, 0},
     {"ipv6_ra", PXE_CFG_BOOL, 0, "true", CFG(ipv6_ra),
      "stateful mode: answer Router Solicitations with the M and O flags and the range's prefix "
-     "(on-link, no SLAAC, router lifetime 0); never in stateless mode", NULL, 0, 0},
+     "(on-link, no SLAAC, router lifetime 0); never in stateless mode",
+     NULL, 0, 0},
     {"ra_flags", PXE_CFG_STR, 0, "managed", CFG(ra_flags),
      "flags of those advertisements: \"managed\" (M and O), \"other\" (O) or \"none\" "
-     "(the on-link prefix only)", NULL, 0, 0},
+     "(the on-link prefix only)",
+     NULL, 0, 0},
     {"port", PXE_CFG_UINT, 0, "547", CFG(port), "server port", NULL, 1, 65535},
     {0},
 };
@@ -250,8 +251,7 @@ static int dhcp6_bind(void *state)
     mr.ipv6mr_interface = (unsigned)s->ifindex;
     a.sin6_port = htons((uint16_t)s->cfg->port);
     s->fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (s->fd < 0 ||
-        setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0 ||
+    if (s->fd < 0 || setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0 ||
         setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
         setsockopt(s->fd, SOL_SOCKET, SO_BINDTODEVICE, s->ifname,
                    (socklen_t)strlen(s->ifname) + 1) < 0 ||
@@ -316,14 +316,12 @@ static void dhcp6_client_name(const struct dhcp6_msg *m, char *out, size_t size)
 }
 
 /* The binding for m's IA_NA, moved to BOUND for Request/Renew/Rebind/rapid commit. */
-static struct dhcp6_lease *dhcp6_binding(struct dhcp6_state *s, const struct dhcp6_msg *m,
-                                         int bind)
+static struct dhcp6_lease *dhcp6_binding(struct dhcp6_state *s, const struct dhcp6_msg *m, int bind)
 {
     uint64_t now = (uint64_t)time(NULL);
     struct dhcp6_lease *l;
 
-    l = dhcp6_pool_get(&s->pool, m->client_id, m->client_id_len, m->iaid, now, DHCP6_OFFER_HOLD,
-                       1);
+    l = dhcp6_pool_get(&s->pool, m->client_id, m->client_id_len, m->iaid, now, DHCP6_OFFER_HOLD, 1);
     if (l && bind) {
         l->state = DHCP6_LEASE_BOUND;
         l->expires = now + s->lease_secs;
@@ -347,10 +345,9 @@ static void dhcp6_send(struct dhcp6_state *s, const struct dhcp6_msg *m,
         dhcp6_warn(s, "sendto: %s", strerror(r));
         return;
     }
-    s->core->metric_add(s->self, a->type == DHCP6_ADVERTISE ? "advertise_total" : "reply_total",
-                        a->type == DHCP6_ADVERTISE ? "Advertise messages sent"
-                                                   : "Reply messages sent",
-                        1);
+    s->core->metric_add(
+        s->self, a->type == DHCP6_ADVERTISE ? "advertise_total" : "reply_total",
+        a->type == DHCP6_ADVERTISE ? "Advertise messages sent" : "Reply messages sent", 1);
 }
 
 /* Boot URL for m, or NULL (no arch/file/service, or a host profile that boots locally). */
@@ -363,8 +360,7 @@ static const char *dhcp6_url(struct dhcp6_state *s, const struct dhcp6_msg *m, c
         .tftp = s->core->service_port(s->self, "tftp") != 0,
         .ipxe_chain = s->cfg->ipxe_chain,
         .ipxe_script = s->cfg->ipxe_script,
-        .files = {s->cfg->boot_efi64, s->cfg->boot_efi32, s->cfg->boot_arm64,
-                  s->cfg->boot_arm32},
+        .files = {s->cfg->boot_efi64, s->cfg->boot_efi32, s->cfg->boot_arm64, s->cfg->boot_arm32},
     };
     const struct pxe_host *h = m->has_mac ? s->core->host_lookup(s->self, mac) : NULL;
 
@@ -377,9 +373,12 @@ static const char *dhcp6_url(struct dhcp6_state *s, const struct dhcp6_msg *m, c
 static void dhcp6_answer(struct dhcp6_state *s, const struct dhcp6_msg *m, const char *mac,
                          const struct sockaddr_in6 *from)
 {
-    struct dhcp6_answer a = {.type = DHCP6_REPLY, .server_duid = s->duid,
-                             .server_duid_len = sizeof(s->duid), .status = -1,
-                             .dns = s->dns, .n_dns = s->n_dns};
+    struct dhcp6_answer a = {.type = DHCP6_REPLY,
+                             .server_duid = s->duid,
+                             .server_duid_len = sizeof(s->duid),
+                             .status = -1,
+                             .dns = s->dns,
+                             .n_dns = s->n_dns};
     char url[512], ip[INET6_ADDRSTRLEN] = "";
     struct in6_addr addr;
     struct dhcp6_lease *l = NULL;
@@ -417,8 +416,8 @@ static void dhcp6_answer(struct dhcp6_state *s, const struct dhcp6_msg *m, const
         }
     }
     dhcp6_send(s, m, &a, from);
-    s->core->log(s->self, PXE_LOG_INFO, "DHCP%s(%s) %s %s%s%s", dhcp6_type_name(a.type),
-                 s->ifname, ip[0] ? ip : "-", mac, a.url ? " " : "", a.url ? a.url : "");
+    s->core->log(s->self, PXE_LOG_INFO, "DHCP%s(%s) %s %s%s%s", dhcp6_type_name(a.type), s->ifname,
+                 ip[0] ? ip : "-", mac, a.url ? " " : "", a.url ? a.url : "");
     if (a.type == DHCP6_REPLY && m->type != DHCP6_RELEASE && m->type != DHCP6_DECLINE)
         s->core->event(s->self, "dhcp6.reply", m->has_mac ? mac : NULL, ip[0] ? ip : NULL,
                        PXE_PHASE_DHCP, "%s", a.url ? a.url : "no boot file");
@@ -444,11 +443,9 @@ static void dhcp6_handle(struct dhcp6_state *s, const uint8_t *pkt, size_t len,
         return;
     }
     dhcp6_client_name(&m, mac, sizeof(mac));
-    s->core->sanitize((const char *)m.vendor, m.vendor ? m.vendor_len : 0, vendor,
-                      sizeof(vendor));
+    s->core->sanitize((const char *)m.vendor, m.vendor ? m.vendor_len : 0, vendor, sizeof(vendor));
     s->core->log(s->self, PXE_LOG_INFO, "DHCP%s(%s) %s arch %d '%s'%s", dhcp6_type_name(m.type),
-                 s->ifname, mac, m.has_arch ? (int)m.arch : -1, vendor,
-                 m.user_ipxe ? " iPXE" : "");
+                 s->ifname, mac, m.has_arch ? (int)m.arch : -1, vendor, m.user_ipxe ? " iPXE" : "");
     s->core->metric_add(s->self, "received_total", "valid DHCPv6 messages received", 1);
     if (s->cfg->pxe_only && !m.has_arch && !m.vendor_http && !m.vendor_pxe && !m.user_ipxe) {
         s->core->metric_add(s->self, "ignored_total", "messages not for us or not answered", 1);
@@ -478,8 +475,7 @@ static void dhcp6_readable(void *ud, int fd, uint32_t events)
         if (fl != sizeof(from) || from.sin6_family != AF_INET6)
             continue;
         if ((size_t)n > DHCP6_MAX_MSG) {
-            s->core->metric_add(s->self, "malformed_total", "malformed DHCPv6 messages dropped",
-                                1);
+            s->core->metric_add(s->self, "malformed_total", "malformed DHCPv6 messages dropped", 1);
             continue;
         }
         dhcp6_handle(s, buf, (size_t)n, &from);
@@ -497,8 +493,7 @@ static void dhcp6_ra_readable(void *ud, int fd, uint32_t events)
     (void)events;
     memcpy(prefix, s->pool.start.s6_addr, 8);
     len = dhcp_ra_build_flags(ra, s->ra_flags, prefix, 64, 0, s->lease_secs, s->lease_secs);
-    dhcp_ra_serve(fd, s->ifindex, ra, len, s->core->now_usec(), DHCP6_RA_PER_SEC, &s->ra_rate,
-                  &st);
+    dhcp_ra_serve(fd, s->ifindex, ra, len, s->core->now_usec(), DHCP6_RA_PER_SEC, &s->ra_rate, &st);
     s->core->metric_add(s->self, "rs_malformed_total",
                         "IPv6 router solicitations dropped as malformed", st.malformed);
     s->core->metric_add(s->self, "rs_received_total", "IPv6 router solicitations received",

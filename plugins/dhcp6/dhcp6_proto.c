@@ -252,8 +252,7 @@ int dhcp6_wants_http(const struct dhcp6_msg *m)
     return m->vendor_http || (m->has_arch && m->arch >= 15 && m->arch <= 19);
 }
 
-int dhcp6_boot_url(const struct dhcp6_boot *b, const struct dhcp6_msg *m, char *url,
-                   size_t size)
+int dhcp6_boot_url(const struct dhcp6_boot *b, const struct dhcp6_msg *m, char *url, size_t size)
 {
     char port[16] = "";
     const char *file;
@@ -267,15 +266,14 @@ int dhcp6_boot_url(const struct dhcp6_boot *b, const struct dhcp6_msg *m, char *
         if (!b->http_port || !b->ipxe_script)
             return -ENOENT;
         if (m->has_mac)
-            n = snprintf(url, size, "http://[%s]%s/%s?mac=%02x:%02x:%02x:%02x:%02x:%02x",
-                         b->server, port, b->ipxe_script, m->mac[0], m->mac[1], m->mac[2],
-                         m->mac[3], m->mac[4], m->mac[5]);
+            n = snprintf(url, size, "http://[%s]%s/%s?mac=%02x:%02x:%02x:%02x:%02x:%02x", b->server,
+                         port, b->ipxe_script, m->mac[0], m->mac[1], m->mac[2], m->mac[3],
+                         m->mac[4], m->mac[5]);
         else
             n = snprintf(url, size, "http://[%s]%s/%s", b->server, port, b->ipxe_script);
         return n < 0 || (size_t)n >= size ? -E2BIG : 0;
     }
-    if (!m->has_arch || (cls = dhcp6_arch_class(m->arch)) < 0 || !(file = b->files[cls]) ||
-        !*file)
+    if (!m->has_arch || (cls = dhcp6_arch_class(m->arch)) < 0 || !(file = b->files[cls]) || !*file)
         return -ENOENT;
     while (*file == '/')
         file++;
@@ -292,8 +290,7 @@ int dhcp6_boot_url(const struct dhcp6_boot *b, const struct dhcp6_msg *m, char *
 }
 
 /* Appends option code with n bytes of data (data may be NULL: zeroes are reserved). */
-static int put_opt(uint8_t *out, size_t cap, size_t *off, uint16_t code, const void *data,
-                   size_t n)
+static int put_opt(uint8_t *out, size_t cap, size_t *off, uint16_t code, const void *data, size_t n)
 {
     if (n > 0xffff || cap - *off < 4 + n)
         return -E2BIG;
@@ -353,14 +350,27 @@ static int put_ia_na(uint8_t *out, size_t cap, size_t *off, const struct dhcp6_m
 /* Vendor class 343 with one string "HTTPClient" (EDK2 compares bytes 6..15 of the data). */
 static int put_vendor_http(uint8_t *out, size_t cap, size_t *off)
 {
-    static const uint8_t v[] = {0, 0, DHCP6_ENTERPRISE_EDK2 >> 8, DHCP6_ENTERPRISE_EDK2 & 0xff,
-                                0, 10, 'H', 'T', 'T', 'P', 'C', 'l', 'i', 'e', 'n', 't'};
+    static const uint8_t v[] = {0,
+                                0,
+                                DHCP6_ENTERPRISE_EDK2 >> 8,
+                                DHCP6_ENTERPRISE_EDK2 & 0xff,
+                                0,
+                                10,
+                                'H',
+                                'T',
+                                'T',
+                                'P',
+                                'C',
+                                'l',
+                                'i',
+                                'e',
+                                'n',
+                                't'};
 
     return put_opt(out, cap, off, DHCP6_OPT_VENDOR_CLASS, v, sizeof(v));
 }
 
-int dhcp6_build(const struct dhcp6_msg *req, const struct dhcp6_answer *a, uint8_t *out,
-                size_t cap)
+int dhcp6_build(const struct dhcp6_msg *req, const struct dhcp6_answer *a, uint8_t *out, size_t cap)
 {
     size_t off = 4;
     int r = 0;
@@ -453,7 +463,7 @@ void dhcp6_pool_done(struct dhcp6_pool *p)
 
 static void pool_unuse(struct dhcp6_pool *p, uint32_t i)
 {
-    p->used[p->l[i].offset / 8] &= (uint8_t)~(1u << (p->l[i].offset % 8));
+    p->used[p->l[i].offset / 8] &= (uint8_t) ~(1u << (p->l[i].offset % 8));
     p->l[i] = p->l[--p->n];
 }
 
@@ -519,8 +529,7 @@ struct dhcp6_lease *dhcp6_pool_get(struct dhcp6_pool *p, const uint8_t *duid, si
     return NULL;
 }
 
-void dhcp6_pool_addr(const struct dhcp6_pool *p, const struct dhcp6_lease *l,
-                     struct in6_addr *ret)
+void dhcp6_pool_addr(const struct dhcp6_pool *p, const struct dhcp6_lease *l, struct in6_addr *ret)
 {
     uint64_t lo = 0;
 

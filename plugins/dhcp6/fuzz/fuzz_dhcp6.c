@@ -18,12 +18,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const uint8_t duid[10] = {0, 3, 0, 1, 0x52, 0x54, 0, 0, 0, 1};
-    struct dhcp6_boot b = {.server = "2001:db8::1", .http_port = 8080, .tftp = 1,
-                           .ipxe_chain = 1, .ipxe_script = "boot.ipxe",
+    struct dhcp6_boot b = {.server = "2001:db8::1",
+                           .http_port = 8080,
+                           .tftp = 1,
+                           .ipxe_chain = 1,
+                           .ipxe_script = "boot.ipxe",
                            .files = {"snponly.efi", NULL, "arm64/grubnetaa64.efi", NULL}};
     struct in6_addr addr, dns = {.s6_addr = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x35}};
-    struct dhcp6_answer a = {.type = DHCP6_REPLY, .server_duid = duid, .server_duid_len = 10,
-                             .status = -1, .dns = &dns, .n_dns = 1, .ia = 1};
+    struct dhcp6_answer a = {.type = DHCP6_REPLY,
+                             .server_duid = duid,
+                             .server_duid_len = 10,
+                             .status = -1,
+                             .dns = &dns,
+                             .n_dns = 1,
+                             .ia = 1};
     struct dhcp6_msg m, back;
     uint8_t out[DHCP6_MAX_MSG];
     char url[512];

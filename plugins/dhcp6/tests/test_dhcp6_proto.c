@@ -40,8 +40,8 @@ static void p_opt(struct pkt *p, uint16_t code, const void *d, size_t n)
 }
 
 /* DUID-LLT, hardware type 1, MAC 52:54:00:12:34:56. */
-static const uint8_t cli_duid[14] = {0, 1, 0, 1, 0x2a, 0x2b, 0x2c, 0x2d,
-                                     0x52, 0x54, 0, 0x12, 0x34, 0x56};
+static const uint8_t cli_duid[14] = {0,    1,    0,    1, 0x2a, 0x2b, 0x2c,
+                                     0x2d, 0x52, 0x54, 0, 0x12, 0x34, 0x56};
 
 static void p_vendor(struct pkt *p, const char *s)
 {
@@ -73,10 +73,12 @@ static void edk2_solicit(struct pkt *p, uint16_t arch, const char *vendor)
         p_vendor(p, vendor);
 }
 
-static const struct dhcp6_boot boot = {
-    .server = "2001:db8::1", .http_port = 8080, .tftp = 1, .ipxe_chain = 1,
-    .ipxe_script = "boot.ipxe",
-    .files = {"snponly.efi", NULL, "grubnetaa64.efi", NULL}};
+static const struct dhcp6_boot boot = {.server = "2001:db8::1",
+                                       .http_port = 8080,
+                                       .tftp = 1,
+                                       .ipxe_chain = 1,
+                                       .ipxe_script = "boot.ipxe",
+                                       .files = {"snponly.efi", NULL, "grubnetaa64.efi", NULL}};
 
 /* Finds option code at the top level of a built reply; its data and length, or NULL. */
 static const uint8_t *find_opt(const uint8_t *b, size_t n, uint16_t code, size_t *ret_len)
@@ -84,7 +86,8 @@ static const uint8_t *find_opt(const uint8_t *b, size_t n, uint16_t code, size_t
     size_t off = 4;
 
     while (off + 4 <= n) {
-        uint16_t c = (uint16_t)(b[off] << 8 | b[off + 1]), l = (uint16_t)(b[off + 2] << 8 | b[off + 3]);
+        uint16_t c = (uint16_t)(b[off] << 8 | b[off + 1]),
+                 l = (uint16_t)(b[off + 2] << 8 | b[off + 3]);
 
         if (off + 4 + l > n)
             return NULL;
@@ -104,9 +107,15 @@ TEST(edk2_http_solicit)
     char url[256];
     uint8_t out[1500];
     struct in6_addr addr;
-    struct dhcp6_answer a = {.type = DHCP6_ADVERTISE, .server_duid = srv_duid,
-                             .server_duid_len = sizeof(srv_duid), .ia = 1, .addr = &addr,
-                             .valid = 3600, .preferred = 3600, .status = -1, .preference = 1};
+    struct dhcp6_answer a = {.type = DHCP6_ADVERTISE,
+                             .server_duid = srv_duid,
+                             .server_duid_len = sizeof(srv_duid),
+                             .ia = 1,
+                             .addr = &addr,
+                             .valid = 3600,
+                             .preferred = 3600,
+                             .status = -1,
+                             .preference = 1};
     const uint8_t *o;
     size_t ol;
     int n;
@@ -161,8 +170,11 @@ TEST(edk2_pxe_solicit)
     char url[256];
     uint8_t out[1500];
     size_t ol;
-    struct dhcp6_answer a = {.type = DHCP6_ADVERTISE, .server_duid = srv_duid,
-                             .server_duid_len = sizeof(srv_duid), .ia = 1, .status = -1,
+    struct dhcp6_answer a = {.type = DHCP6_ADVERTISE,
+                             .server_duid = srv_duid,
+                             .server_duid_len = sizeof(srv_duid),
+                             .ia = 1,
+                             .status = -1,
                              .ia_status = DHCP6_STATUS_NOADDRSAVAIL};
     const uint8_t *o;
     int n;
@@ -317,18 +329,18 @@ TEST(malformed)
     p_start(&p, DHCP6_SOLICIT);
     EXPECT_EQ_INT(dhcp6_parse(p.b, 3, &m), -EBADMSG);
     p_opt(&p, DHCP6_OPT_CLIENTID, cli_duid, sizeof(cli_duid));
-    EXPECT_EQ_INT(dhcp6_parse(p.b, p.n - 1, &m), -EBADMSG);  /* option past the end */
-    EXPECT_EQ_INT(dhcp6_parse(p.b, 6, &m), -EBADMSG);        /* half an option header */
+    EXPECT_EQ_INT(dhcp6_parse(p.b, p.n - 1, &m), -EBADMSG); /* option past the end */
+    EXPECT_EQ_INT(dhcp6_parse(p.b, 6, &m), -EBADMSG);       /* half an option header */
     p_opt(&p, DHCP6_OPT_CLIENTID, cli_duid, sizeof(cli_duid));
-    EXPECT_EQ_INT(dhcp6_parse(p.b, p.n, &m), -EBADMSG);      /* two client ids */
+    EXPECT_EQ_INT(dhcp6_parse(p.b, p.n, &m), -EBADMSG); /* two client ids */
     p_start(&p, DHCP6_SOLICIT);
-    p_opt(&p, DHCP6_OPT_CLIENTID, cli_duid, 2);               /* DUID too short */
+    p_opt(&p, DHCP6_OPT_CLIENTID, cli_duid, 2); /* DUID too short */
     EXPECT_EQ_INT(dhcp6_parse(p.b, p.n, &m), -EBADMSG);
     p_start(&p, DHCP6_SOLICIT);
     p_opt(&p, DHCP6_OPT_IA_NA, ia8, sizeof(ia8));
     EXPECT_EQ_INT(dhcp6_parse(p.b, p.n, &m), -EBADMSG);
     p_start(&p, DHCP6_SOLICIT);
-    p_opt(&p, DHCP6_OPT_IA_NA, badaddr, sizeof(badaddr));     /* IAADDR shorter than 24 */
+    p_opt(&p, DHCP6_OPT_IA_NA, badaddr, sizeof(badaddr)); /* IAADDR shorter than 24 */
     EXPECT_EQ_INT(dhcp6_parse(p.b, p.n, &m), -EBADMSG);
     p_start(&p, DHCP6_SOLICIT);
     p_opt(&p, DHCP6_OPT_ORO, odd, sizeof(odd));
@@ -359,8 +371,10 @@ TEST(build_limits)
     struct pkt p;
     struct dhcp6_msg m;
     uint8_t out[64];
-    struct dhcp6_answer a = {.type = DHCP6_REPLY, .server_duid = srv_duid,
-                             .server_duid_len = sizeof(srv_duid), .status = 0,
+    struct dhcp6_answer a = {.type = DHCP6_REPLY,
+                             .server_duid = srv_duid,
+                             .server_duid_len = sizeof(srv_duid),
+                             .status = 0,
                              .url = "tftp://[2001:db8::1]/a/very/long/path/that/does/not/fit.efi"};
 
     edk2_solicit(&p, 7, NULL);
@@ -407,7 +421,7 @@ TEST(pool)
     EXPECT(memcmp(&a1, &a2, 16) != 0);
     inet_ntop(AF_INET6, &a1, s, sizeof(s));
     EXPECT(strcmp(s, "2001:db8::ffff:fffe") == 0 || strcmp(s, "2001:db8::ffff:ffff") == 0);
-    EXPECT(dhcp6_pool_get(&p, d1, 10, 1, 110, 60, 1) == l1); /* same client, same binding */
+    EXPECT(dhcp6_pool_get(&p, d1, 10, 1, 110, 60, 1) == l1);   /* same client, same binding */
     EXPECT(dhcp6_pool_get(&p, d1, 10, 2, 110, 60, 0) == NULL); /* other IAID, no create */
     EXPECT(dhcp6_pool_get(&p, d3, 10, 1, 110, 60, 1) == NULL); /* full */
     l1->state = l2->state = DHCP6_LEASE_BOUND;
@@ -439,10 +453,10 @@ TEST(ra_managed)
     EXPECT_EQ_INT(dhcp_ra_build_flags(ra, DHCP_RA_OTHER, prefix, 64, 0, 3600, 1800),
                   DHCP_RA_PREFIX_LEN);
     EXPECT_EQ_INT(ra[5], 0x40);
-    EXPECT_EQ_INT(ra[16], 3);     /* Prefix Information */
+    EXPECT_EQ_INT(ra[16], 3); /* Prefix Information */
     EXPECT_EQ_INT(ra[17], 4);
     EXPECT_EQ_INT(ra[18], 64);
-    EXPECT_EQ_INT(ra[19], 0x80);  /* on-link, not autonomous */
+    EXPECT_EQ_INT(ra[19], 0x80); /* on-link, not autonomous */
     EXPECT(memcmp(ra + 20, "\x00\x00\x0e\x10\x00\x00\x07\x08", 8) == 0);
     EXPECT(memcmp(ra + 32, prefix, 16) == 0);
 }
