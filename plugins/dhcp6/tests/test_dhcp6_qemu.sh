@@ -54,7 +54,7 @@ qemu=(nice qemu-system-x86_64 -accel tcg -machine q35 -m 256 -nographic -no-rebo
       -netdev tap,id=n0,ifname=tap0,script=no,downscript=no
       -device "virtio-net-pci,netdev=n0,mac=$MAC,romfile=")
 start_pxecore "${args[@]}"
-qemu_until 150 "grep -qa 'iPXE initialising devices' $T/qemu.log" "${qemu[@]}"
+qemu_until 170 "grep -qa 'iPXE initialising devices' $T/qemu.log" "${qemu[@]}"
 grep -qa 'iPXE initialising devices' "$T/qemu.log" || { qemu_console; fail "$MODE: iPXE never started"; }
 grep -Eq "DHCP(ACK|REPLY)\(srv0\) [0-9a-f.:]+ $MAC $want" "$T/pxecore.log" ||
     { qemu_console; fail "$MODE: no DHCP answer with $want"; }
