@@ -83,8 +83,7 @@ int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e)
     return 0;
 }
 
-/* True when the space-separated cmdline has a parameter named key ("key" or "key=..."). */
-static int has_param(const char *cmdline, const char *key)
+int menu_has_param(const char *cmdline, const char *key)
 {
     size_t k = strlen(key);
 
@@ -100,7 +99,7 @@ static int has_param(const char *cmdline, const char *key)
 
 static int add_param(struct pxe_buf *b, const char *key, const char *value)
 {
-    if (has_param(buf_str(b), key))
+    if (menu_has_param(buf_str(b), key))
         return 0;
     if (value)
         return buf_append(b, "%s%s=%s", b->len ? " " : "", key, value);
@@ -153,9 +152,9 @@ static int build_cmdline(struct core *c, struct pxe_core *p, const struct pxe_bo
         goto extras; /* not the image's kernel: archiso parameters and globals do not apply */
     if (r == 0)
         r = add_param(&cp->b, "archisobasedir", img->basedir);
-    if (r == 0 && img->uuid && !has_param(buf_str(&cp->b), "archisolabel"))
+    if (r == 0 && img->uuid && !menu_has_param(buf_str(&cp->b), "archisolabel"))
         r = add_param(&cp->b, "archisosearchuuid", img->uuid);
-    else if (r == 0 && img->label && !has_param(buf_str(&cp->b), "archisosearchuuid"))
+    else if (r == 0 && img->label && !menu_has_param(buf_str(&cp->b), "archisosearchuuid"))
         r = add_param(&cp->b, "archisolabel", img->label);
     if (r == 0 && (!pxelinux || !(ms->sysappend & 1)))
         r = add_param(&cp->b, "ip", "dhcp");
@@ -293,8 +292,8 @@ static int finish_entries(struct core *c, struct pxe_core *p, const struct pxe_b
             }
             buf_done(&why);
         }
-        if (r == 0 && (!valid_text(buf_str(&cp->b)) || has_param(buf_str(&cp->b), "&&") ||
-                       has_param(buf_str(&cp->b), "||"))) {
+        if (r == 0 && (!valid_text(buf_str(&cp->b)) || menu_has_param(buf_str(&cp->b), "&&") ||
+                       menu_has_param(buf_str(&cp->b), "||"))) {
             /* would break a menu line, or chain commands in an iPXE script */
             snprintf(msg, sizeof(msg),
                      "menu entry '%s' dropped: the command line holds a "
@@ -380,298 +379,4 @@ int menu_collect(struct core *c, const char *format, const char *server_ip, cons
         }
     }
     return 0;
-}
-
-/* Path as a URL or loader path for format; http_port 0 means no HTTP service. */
-static int file_ref(struct pxe_buf *b, const char *format, const char *server_ip,
-                    uint32_t http_port, int use_http, const char *path)
-{
-    char port[16] = "";
-
-    if (use_http && http_port) {
-        if (http_port != 80)
-            snprintf(port, sizeof(port), ":%u", http_port);
-        if (strcmp(format, "grub") == 0)
-            return buf_append(b, "(http,%s%s)/%s", server_ip, port, path);
-        return buf_append(b, "http://%s%s/%s", server_ip, port, path);
-    }
-    if (strcmp(format, "pxelinux") == 0)
-        return buf_append(b, "::/%s", path); /* "::" = absolute, ignores PathPrefix (210) */
-    if (strcmp(format, "grub") == 0)
-        return buf_append(b, "(tftp,%s)/%s", server_ip, path);
-    return buf_append(b, "tftp://%s/%s", server_ip, path);
-}
-
-/*
- * Appends cmdline with "${pxeserver}" (archiso's placeholder, which iPXE and
- * GRUB would expand themselves, to nothing) replaced by server_ip; for GRUB,
- * characters its lexer treats specially are backslash-escaped.
- */
-static int append_cmdline(struct pxe_buf *b, const char *cmdline, const char *server_ip, int grub)
-{
-    static const char ph[] = "${pxeserver}";
-    int known = server_ip && strcmp(server_ip, "0.0.0.0") != 0;
-    int r = 0;
-
-    for (const char *q = cmdline; r == 0 && *q; q++) {
-        if (known && strncmp(q, ph, sizeof(ph) - 1) == 0) {
-            r = buf_append(b, "%s", server_ip);
-            q += sizeof(ph) - 2;
-        } else if (grub && strchr("$\\;&|<>'{}#", *q)) {
-            r = buf_append(b, "\\%c", *q);
-        } else {
-            r = buf_append(b, "%c", *q);
-        }
-    }
-    return r;
-}
-
-static uint64_t ceil_div(uint64_t a, uint64_t b)
-{
-    return (a + b - 1) / b;
-}
-
-static int render_refused(const struct pxe_menu *m, struct pxe_buf *b)
-{
-    int r = 0;
-
-    for (size_t i = 0; r == 0 && i < m->n_refused; i++)
-        r = buf_append(b, "# %s\n", m->refused[i]);
-    return r;
-}
-
-/*
- * pxelinux (syslinux 6 lpxelinux.0/pxelinux.0). SERIAL must be the first
- * directive. With a UI module DEFAULT is ignored, so the default entry is also
- * marked with MENU DEFAULT and ONTIMEOUT; TIMEOUT is in tenths of a second and
- * 0 would wait forever, so a zero timeout is written as 1.
- */
-static int render_pxelinux(struct core *c, const struct pxe_menu *m, const char *server_ip,
-                           const char *def, struct pxe_buf *b)
-{
-    const struct menu_settings *ms = &c->menu;
-    uint32_t http = core_service_port(c, "http");
-    uint64_t tenths = ceil_div(ms->timeout, 100000);
-    int r = 0;
-
-    if (ms->serial && *ms->serial)
-        r = buf_append(b, "SERIAL %s\n", ms->serial);
-    if (r == 0)
-        r = buf_append(b, "# Generated by pxecore; changes are lost.\n");
-    if (r == 0)
-        r = render_refused(m, b);
-    if (r == 0 && ms->ui && *ms->ui)
-        r = buf_append(b, "UI %s\n", ms->ui);
-    if (r == 0)
-        r = buf_append(b, "PROMPT 0\nTIMEOUT %llu\nONTIMEOUT %s\nDEFAULT %s\nMENU TITLE %s\n",
-                       (unsigned long long)(tenths ? tenths : 1), def, def,
-                       ms->title ? ms->title : "pxecore");
-    for (size_t i = 0; r == 0 && i < m->n; i++) {
-        const struct menu_item *it = &m->items[i];
-
-        r = buf_append(b, "\nLABEL %s\n  MENU LABEL %s\n", it->id, it->title);
-        if (r == 0 && strcmp(it->id, def) == 0)
-            r = buf_append(b, "  MENU DEFAULT\n");
-        if (r == 0)
-            r = buf_append(b, "  LINUX ");
-        if (r == 0)
-            r = file_ref(b, "pxelinux", server_ip, http, (int)ms->kernel_http, it->kernel);
-        if (r == 0 && it->initrd) {
-            r = buf_append(b, "\n  INITRD ");
-            if (r == 0)
-                r = file_ref(b, "pxelinux", server_ip, http, (int)ms->kernel_http, it->initrd);
-        }
-        if (r == 0)
-            r = buf_append(b, "\n  APPEND ");
-        if (r == 0)
-            r = append_cmdline(b, it->cmdline, server_ip, 0);
-        if (r == 0)
-            r = buf_append(b, "\n");
-        if (r == 0 && ms->sysappend && it->image_kernel)
-            r = buf_append(b, "  SYSAPPEND %llu\n", (unsigned long long)ms->sysappend);
-        if (r == 0 && it->help)
-            r = buf_append(b, "  TEXT HELP\n  %s\n  ENDTEXT\n", it->help);
-    }
-    if (r == 0 && (ms->local_entry || m->n == 0)) {
-        r = buf_append(b, "\nLABEL local\n  MENU LABEL Boot from local disk\n");
-        if (r == 0 && strcmp(def, "local") == 0)
-            r = buf_append(b, "  MENU DEFAULT\n");
-        if (r == 0)
-            r = buf_append(b, "  LOCALBOOT 0\n");
-    }
-    return r;
-}
-
-/*
- * iPXE script: a menu (skipped when the timeout is 0), kernel and initrd over
- * HTTP when the http service runs, else TFTP. initrd=<name> lets an EFI stub
- * find the initrd; BOOTIF uses iPXE's own expansion of the booting NIC's MAC.
- */
-static int render_ipxe(struct core *c, const struct pxe_menu *m, const char *server_ip,
-                       const char *def, struct pxe_buf *b)
-{
-    const struct menu_settings *ms = &c->menu;
-    uint32_t http = core_service_port(c, "http");
-    int r = buf_append(b, "#!ipxe\n# Generated by pxecore; changes are lost.\n");
-
-    if (r == 0)
-        r = render_refused(m, b);
-    if (r == 0 && m->n == 0)
-        return buf_append(b, "echo pxecore: no boot entry for this machine, booting locally\n"
-                             "exit\n");
-    if (r == 0 && ms->timeout == 0)
-        r = buf_append(b, "goto %s\n", def);
-    if (r == 0 && ms->timeout)
-        r = buf_append(b, "menu %s\n", ms->title ? ms->title : "pxecore");
-    for (size_t i = 0; r == 0 && ms->timeout && i < m->n; i++)
-        r = buf_append(b, "item %s %s\n", m->items[i].id, m->items[i].title);
-    if (r == 0 && ms->timeout && ms->local_entry)
-        r = buf_append(b, "item local Boot from local disk\n");
-    if (r == 0 && ms->timeout)
-        r = buf_append(b, "choose --default %s --timeout %llu target && goto ${target} || exit\n",
-                       def, (unsigned long long)ceil_div(ms->timeout, 1000));
-    for (size_t i = 0; r == 0 && i < m->n; i++) {
-        const struct menu_item *it = &m->items[i];
-
-        r = buf_append(b, "\n:%s\nkernel ", it->id);
-        if (r == 0)
-            r = file_ref(b, "ipxe", server_ip, http, 1, it->kernel);
-        if (r == 0 && it->initrd && !has_param(it->cmdline, "initrd")) {
-            const char *base = strrchr(it->initrd, '/');
-
-            r = buf_append(b, " initrd=%s", base ? base + 1 : it->initrd);
-        }
-        if (r == 0 && *it->cmdline)
-            r = buf_append(b, " ");
-        if (r == 0)
-            r = append_cmdline(b, it->cmdline, server_ip, 0);
-        if (r == 0 && it->image_kernel && !has_param(it->cmdline, "BOOTIF"))
-            r = buf_append(b, " BOOTIF=01-${netX/mac:hexhyp}");
-        if (r == 0)
-            r = buf_append(b, "\n");
-        if (r == 0 && it->initrd) {
-            r = buf_append(b, "initrd ");
-            if (r == 0)
-                r = file_ref(b, "ipxe", server_ip, http, 1, it->initrd);
-            if (r == 0)
-                r = buf_append(b, "\n");
-        }
-        if (r == 0)
-            r = buf_append(b, "boot\n");
-    }
-    if (r == 0 && ms->local_entry)
-        r = buf_append(b, "\n:local\nexit\n");
-    return r;
-}
-
-/* GRUB's serial directives from the pxelinux-style "PORT [BAUD]" setting. */
-static int render_grub_serial(const char *serial, struct pxe_buf *b)
-{
-    unsigned port = 0, baud = 0;
-    int n = sscanf(serial, "%u %u", &port, &baud);
-
-    if (n < 1 || port > 3)
-        return buf_append(b, "# menu.serial \"%s\" is not \"PORT [BAUD]\"; no serial console\n",
-                          serial);
-    if (n == 1)
-        baud = 9600; /* pxelinux's default */
-    return buf_append(b,
-                      "serial --unit=%u --speed=%u\nterminal_input serial console\n"
-                      "terminal_output serial console\n",
-                      port, baud);
-}
-
-static int append_grub_title(struct pxe_buf *b, const char *title)
-{
-    int r = buf_append(b, "'");
-
-    for (const char *q = title; r == 0 && *q; q++)
-        r = *q == '\'' ? buf_append(b, "'\\''") : buf_append(b, "%c", *q);
-    return r == 0 ? buf_append(b, "'") : r;
-}
-
-/* GRUB (grubnetx64.efi): menuentry per entry, set default by --id, timeout in seconds. */
-static int render_grub(struct core *c, const struct pxe_menu *m, const char *server_ip,
-                       const char *def, struct pxe_buf *b)
-{
-    const struct menu_settings *ms = &c->menu;
-    uint32_t http = core_service_port(c, "http");
-    /* GRUB releases do not agree on a port syntax for (http,server): off port 80,
-     * kernels come over TFTP when it runs, else "(http,server:port)" is tried */
-    int use_http = ms->kernel_http && http && (http == 80 || !core_service_port(c, "tftp"));
-    int r = buf_append(b, "# Generated by pxecore; changes are lost.\n");
-
-    if (r == 0)
-        r = render_refused(m, b);
-    if (r == 0 && ms->serial && *ms->serial)
-        r = render_grub_serial(ms->serial, b);
-    if (r == 0)
-        r = buf_append(b, "set default=%s\nset timeout=%llu\n", def,
-                       (unsigned long long)ceil_div(ms->timeout, 1000000));
-    for (size_t i = 0; r == 0 && i < m->n; i++) {
-        const struct menu_item *it = &m->items[i];
-
-        r = buf_append(b, "\nmenuentry ");
-        if (r == 0)
-            r = append_grub_title(b, it->title);
-        if (r == 0)
-            r = buf_append(b, " --id %s {\n  linux ", it->id);
-        if (r == 0)
-            r = file_ref(b, "grub", server_ip, http, use_http, it->kernel);
-        if (r == 0 && *it->cmdline)
-            r = buf_append(b, " ");
-        if (r == 0)
-            r = append_cmdline(b, it->cmdline, server_ip, 1);
-        if (r == 0 && it->image_kernel && !has_param(it->cmdline, "BOOTIF"))
-            r = buf_append(b, " BOOTIF=01-${net_default_mac}");
-        if (r == 0)
-            r = buf_append(b, "\n");
-        if (r == 0 && it->initrd) {
-            r = buf_append(b, "  initrd ");
-            if (r == 0)
-                r = file_ref(b, "grub", server_ip, http, use_http, it->initrd);
-            if (r == 0)
-                r = buf_append(b, "\n");
-        }
-        if (r == 0)
-            r = buf_append(b, "}\n");
-    }
-    if (r == 0 && (ms->local_entry || m->n == 0))
-        r = buf_append(b, "\nmenuentry 'Boot from local disk' --id local {\n  exit\n}\n");
-    return r;
-}
-
-int menu_render(struct core *c, const char *format, const char *server_ip, const char *mac,
-                char **ret)
-{
-    struct pxe_menu *m = malloc(sizeof(*m));
-    struct pxe_buf b;
-    const char *def = "local";
-    int r;
-
-    if (!m)
-        return -ENOMEM;
-    menu_collect(c, format, server_ip, mac, m);
-    if (m->n > 0)
-        def = m->items[0].id;
-    for (size_t i = 0; c->menu.default_entry && i < m->n; i++)
-        if (strcmp(m->items[i].id, c->menu.default_entry) == 0)
-            def = m->items[i].id;
-    buf_init(&b, MENU_MAX_BYTES);
-    if (strcmp(format, "pxelinux") == 0)
-        r = render_pxelinux(c, m, server_ip, def, &b);
-    else if (strcmp(format, "ipxe") == 0)
-        r = render_ipxe(c, m, server_ip, def, &b);
-    else if (strcmp(format, "grub") == 0)
-        r = render_grub(c, m, server_ip, def, &b);
-    else
-        r = -EINVAL;
-    menu_free_items(m);
-    free(m);
-    if (r < 0) {
-        buf_done(&b);
-        return r;
-    }
-    *ret = buf_steal(&b);
-    return *ret ? 0 : -ENOMEM;
 }

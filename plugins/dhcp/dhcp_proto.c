@@ -396,10 +396,60 @@ static void opt_str(struct dhcp_opt *o, size_t *n, uint8_t code, const char *s, 
         opt_add(o, n, code, s, strlen(s), mandatory); /* > 255: refused by opt_add */
 }
 
+/* The fixed BOOTP header of a reply to m (RFC 2131 table 3), with the magic cookie. */
+static void reply_header(const struct dhcp_msg *m, const struct dhcp_reply *r,
+                         const struct dhcp_boot *b, size_t flen, uint8_t *buf)
+{
+    memset(buf, 0, DHCP_MIN_LEN);
+    buf[0] = DHCP_BOOTREPLY;
+    buf[1] = m->htype;
+    buf[2] = m->hlen;
+    memcpy(buf + 4, &m->xid, 4);
+    buf[10] = (uint8_t)(m->flags >> 8);
+    buf[11] = (uint8_t)m->flags;
+    if (r->type == DHCP_ACK)
+        memcpy(buf + 12, &m->ciaddr, 4);
+    memcpy(buf + 16, &r->yiaddr, 4);
+    if (r->type != DHCP_NAK)
+        memcpy(buf + 20, &r->siaddr, 4);
+    memcpy(buf + 24, &m->giaddr, 4);
+    memcpy(buf + 28, m->chaddr, 16);
+    if (b && flen < 128)
+        memcpy(buf + 108, b->file, flen);
+    memcpy(buf + DHCP_HDR_LEN, dhcp_cookie, 4);
+}
+
+/* The boot options of a reply that tells the client what to load. */
+static void boot_opts(struct dhcp_opt *o, size_t *n, const struct dhcp_msg *m,
+                      const struct dhcp_reply *r, const struct dhcp_boot *b, size_t flen)
+{
+    static const uint8_t pxe43[] = {6, 1, 8, 255}; /* discovery control: use the offered file */
+
+    /*
+     * A full-mode offer to a UEFI PXE ROM leaves option 60 out: with
+     * "PXEClient" and no boot menu, OVMF goes looking for a boot server
+     * on port 4011 and fails (PXE-E16); dnsmasq's offer omits it too.
+     * BIOS ROMs and iPXE keep it (iPXE waits ~3 s for proxy offers
+     * without it).
+     */
+    int quiet = r->lease_secs && !b->bios && b->kind == DHCP_BOOT_NBP;
+
+    opt_str(o, n, OPT_VENDOR_CLASS, quiet ? NULL : b->vendor, 1);
+    opt_str(o, n, OPT_TFTP_SERVER, b->kind == DHCP_BOOT_NBP ? r->tftp_server : NULL, 0);
+    if (flen >= 128 || dhcp_requested(m, OPT_BOOTFILE))
+        opt_str(o, n, OPT_BOOTFILE, b->file, flen >= 128);
+    if (r->pxe_opt43 && b->bios)
+        opt_add(o, n, OPT_VENDOR_OPTS, pxe43, sizeof(pxe43), 0);
+    if (b->bios && b->kind == DHCP_BOOT_NBP) {
+        /* pxelinux never lists 209/210 in option 55: always sent (RFC 5071). */
+        opt_str(o, n, OPT_PXELINUX_CFG, b->config, 0);
+        opt_str(o, n, OPT_PXELINUX_PREFIX, b->prefix, 0);
+    }
+}
+
 int dhcp_build_reply(const struct dhcp_msg *m, const struct dhcp_reply *r, uint8_t *buf,
                      size_t size)
 {
-    static const uint8_t pxe43[] = {6, 1, 8, 255}; /* discovery control: use the offered file */
     struct dhcp_opt o[MAX_OPTS];
     size_t n = 0, limit, need = 1, pos;
     uint8_t type = r->type;
@@ -417,23 +467,7 @@ int dhcp_build_reply(const struct dhcp_msg *m, const struct dhcp_reply *r, uint8
     if (limit > DHCP_MAX_REPLY)
         limit = DHCP_MAX_REPLY;
 
-    memset(buf, 0, DHCP_MIN_LEN);
-    buf[0] = DHCP_BOOTREPLY;
-    buf[1] = m->htype;
-    buf[2] = m->hlen;
-    memcpy(buf + 4, &m->xid, 4);
-    buf[10] = (uint8_t)(m->flags >> 8);
-    buf[11] = (uint8_t)m->flags;
-    if (type == DHCP_ACK)
-        memcpy(buf + 12, &m->ciaddr, 4);
-    memcpy(buf + 16, &r->yiaddr, 4);
-    if (type != DHCP_NAK)
-        memcpy(buf + 20, &r->siaddr, 4);
-    memcpy(buf + 24, &m->giaddr, 4);
-    memcpy(buf + 28, m->chaddr, 16);
-    if (b && flen < 128)
-        memcpy(buf + 108, b->file, flen);
-    memcpy(buf + DHCP_HDR_LEN, dhcp_cookie, 4);
+    reply_header(m, r, b, flen, buf);
 
     opt_add(o, &n, OPT_MSG_TYPE, &type, 1, 1);
     opt_add(o, &n, OPT_SERVER_ID, &r->server_id, 4, 1);
@@ -455,28 +489,8 @@ int dhcp_build_reply(const struct dhcp_msg *m, const struct dhcp_reply *r, uint8
         opt_str(o, &n, OPT_DOMAIN, r->domain, 0);
         if (r->broadcast)
             opt_add(o, &n, OPT_BROADCAST, &r->broadcast, 4, 0);
-        if (b) {
-            /*
-             * A full-mode offer to a UEFI PXE ROM leaves option 60 out: with
-             * "PXEClient" and no boot menu, OVMF goes looking for a boot server
-             * on port 4011 and fails (PXE-E16); dnsmasq's offer omits it too.
-             * BIOS ROMs and iPXE keep it (iPXE waits ~3 s for proxy offers
-             * without it).
-             */
-            int quiet = r->lease_secs && !b->bios && b->kind == DHCP_BOOT_NBP;
-
-            opt_str(o, &n, OPT_VENDOR_CLASS, quiet ? NULL : b->vendor, 1);
-            opt_str(o, &n, OPT_TFTP_SERVER, b->kind == DHCP_BOOT_NBP ? r->tftp_server : NULL, 0);
-            if (flen >= 128 || dhcp_requested(m, OPT_BOOTFILE))
-                opt_str(o, &n, OPT_BOOTFILE, b->file, flen >= 128);
-            if (r->pxe_opt43 && b->bios)
-                opt_add(o, &n, OPT_VENDOR_OPTS, pxe43, sizeof(pxe43), 0);
-            if (b->bios && b->kind == DHCP_BOOT_NBP) {
-                /* pxelinux never lists 209/210 in option 55: always sent (RFC 5071). */
-                opt_str(o, &n, OPT_PXELINUX_CFG, b->config, 0);
-                opt_str(o, &n, OPT_PXELINUX_PREFIX, b->prefix, 0);
-            }
-        }
+        if (b)
+            boot_opts(o, &n, m, r, b, flen);
         if (m->uuid)
             opt_add(o, &n, OPT_UUID, m->uuid, m->uuid_len, 0);
     }
