@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private to the nfs plugin: its config, per-image exports and state, shared
- * by nfs.c (descriptor, lifecycle, boot method), nfs_run.c (the command step
+ * by nfs.c (descriptor, lifecycle), nfs_config.c (config checks), nfs_method.c
+ * (boot method callbacks), nfs_run.c (the command step
  * machine and health check), nfs_record.c (errors, liveness, state file),
  * nfs_file.c (the exports file), nfs_stop.c (drain, shutdown) and nfs_sys.c
  * (files, mounts, children).
@@ -141,6 +142,20 @@ void nfs_created_del_mount(struct nfs_created *c, const char *m);
 int nfs_is_mount_point(const char *dir);
 int nfs_list_children(pid_t *out, int max);
 void nfs_wait_exit(pid_t pid, uint64_t usec);
+
+/* nfs_config.c */
+extern const struct pxe_config_item nfs_config_items[];
+int nfs_config_complete(void *state, void *cfg);
+
+/* nfs_method.c: the boot method callbacks of struct pxe_plugin (loop thread). */
+int nfs_rootfs_prepare(void *state, const struct pxe_image *image, struct pxe_request *req);
+void nfs_rootfs_release(void *state, const struct pxe_image *image);
+int nfs_menu_entries(void *state, const struct pxe_boot_ctx *ctx, struct pxe_menu *menu);
+int nfs_cmdline(void *state, const struct pxe_boot_ctx *ctx, struct pxe_buf *out);
+int nfs_cmdline_check(void *state, const struct pxe_boot_ctx *ctx, const char *cmdline,
+                      struct pxe_buf *why);
+int nfs_method_set(void *state, uint32_t enabled);
+uint64_t nfs_active_sessions(void *state);
 
 /* nfs_record.c (loop thread). */
 /* Counts, records and logs an error (once while it repeats). */
