@@ -26,8 +26,31 @@
 #include "files.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
 #include "metrics.h"
 #include "state.h"
+
+/* Tells a service manager (systemd Type=notify) what happened; failures are logged once. */
+static void report_notify(const char *msg)
+{
+    static int warned;
+    int r = notify_send(msg);
+
+    if (r < 0 && !warned++)
+        log_warn("NOTIFY_SOCKET: cannot notify the service manager: %s", strerror(-r));
+}
+
+static void report_ready(const struct core *c)
+{
+    char msg[160];
+    unsigned running = 0;
+
+    for (const struct pxe_core *p = c->plugins; p; p = p->next)
+        running += p->started ? 1 : 0;
+    snprintf(msg, sizeof(msg), "READY=1\nSTATUS=serving %u image(s) with %u plugin(s)",
+             c->n_images, running);
+    report_notify(msg);
+}
 
 static void on_signal(void *ud, int fd, uint32_t events)
 {
@@ -37,11 +60,14 @@ static void on_signal(void *ud, int fd, uint32_t events)
     while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
         if (si.ssi_signo == SIGHUP) {
             log_notice("SIGHUP: reloading plugins");
+            report_notify("RELOADING=1\nSTATUS=reloading plugins");
             for (struct pxe_core *p = c->plugins; p; p = p->next)
                 if (p->started && p->desc.reload && p->desc.reload(p->state) < 0)
                     log_msg(p->desc.name, 4, "reload failed, ignoring");
+            report_ready(c);
         } else {
             log_notice("%s: shutting down", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+            report_notify("STOPPING=1\nSTATUS=shutting down");
             c->quitting = 1;
             loop_quit(c->loop);
         }
@@ -114,6 +140,7 @@ static int serve(struct core *c, struct options *o, const sigset_t *mask, int *s
         log_err("core.pidfile: cannot write '%s': %s", c->set.pidfile, strerror(-r));
         return EXIT_FILE;
     }
+    report_ready(c);
     r = loop_run(c->loop);
     if (r < 0) {
         log_err("event loop failed: %s", strerror(-r));

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -339,8 +340,11 @@ int options_configure(struct core *c, struct options *o, int argc, char **argv,
 
         dir = json_is_string(d) ? json_string_value(d) : NULL;
     }
+    if (!dir && access(PXE_DEFAULT_PLUGINS_DIR, F_OK) == 0)
+        dir = PXE_DEFAULT_PLUGINS_DIR;
     if (!dir) {
-        log_err("no plugins directory: use --plugins-dir DIR or core.plugins_dir");
+        log_err("no plugins directory: use --plugins-dir DIR or core.plugins_dir (the "
+                "installed plugins would be in " PXE_DEFAULT_PLUGINS_DIR ")");
         json_decref(root);
         return EXIT_CONFIG;
     }
