@@ -157,14 +157,17 @@ TEST(method_and_connections)
     b = fake_buf_new();
     EXPECT_EQ_INT(
         p->cmdline(state, &(struct pxe_boot_ctx){.image = im, .server_ip = "192.0.2.1"}, b), 0);
-    EXPECT_EQ_STR(fake_buf_str(b), "archisobasedir=arch archiso_nbd_srv=192.0.2.1");
+    /* archiso's hook searches the block device by the UUID of boot/<uuid>.uuid, else by label */
+    EXPECT_EQ_STR(fake_buf_str(b), "archisobasedir=arch archiso_nbd_srv=192.0.2.1 "
+                                   "archisosearchuuid=2026-12-05-10-20-30-00");
     free(b);
     b = fake_buf_new();
     im = fake.api.image_find(NULL, "tiny");
     EXPECT_EQ_INT(
         p->cmdline(state, &(struct pxe_boot_ctx){.image = im, .server_ip = "10.0.0.1"}, b), 0);
     EXPECT_EQ_STR(fake_buf_str(b),
-                  "archisobasedir=arch archiso_nbd_srv=10.0.0.1 archiso_nbd_name=tiny");
+                  "archisobasedir=arch archiso_nbd_srv=10.0.0.1 archiso_nbd_name=tiny "
+                  "archisolabel=ARCH_TINY");
     EXPECT_EQ_INT(p->rootfs_prepare(state, im, NULL), 0);
     free(b);
     m = fake_menu_new();
@@ -329,8 +332,8 @@ int main(void)
     close(fd);
     fake_core_init();
     fake.name = "nbd";
-    fake_image_add("archiso", iso, 1);
-    fake_image_add("tiny", iso, 1);
+    fake_image_add("archiso", iso, 1)->uuid = "2026-12-05-10-20-30-00";
+    fake_image_add("tiny", iso, 1)->label = "ARCH_TINY";
     fake_image_add("tree", "/tmp", 0);
     RUN(method_and_connections);
     RUN(config_exports);
