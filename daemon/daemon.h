@@ -31,6 +31,7 @@ struct options {
     const char *dump_plugin;
     int verbose;
     int no_api;
+    unsigned errors; /* --check-config: errors logged so far (it goes on past them) */
     struct api_settings api; /* filled by options_configure, freed by the caller */
 };
 
@@ -39,6 +40,7 @@ struct section {
     const char *name; /* "core", "menu", "api" or a plugin name */
     const struct pxe_config_item *items;
     void *base;
+    char label[48]; /* how messages name it: as name, or "plugins.<name>" for a plugin */
 };
 
 void options_usage(FILE *out);
@@ -55,6 +57,17 @@ void options_print_config_help(struct section *secs, size_t n);
 
 /* core.images and core.roots; on failure err says why.  0 or -errno. */
 int startup_open_images(struct core *c, char *err);
+/* A config error --check-config goes on past: logged and counted in o->errors. */
+void options_report_error(const char *err, void *o);
+
+/*
+ * --check-config after options_configure: every enabled plugin's required
+ * keys, load and config_complete, core.user, every image and root.  Prints
+ * the verdict on stdout; returns 0 (valid) or EXIT_CONFIG, with every error
+ * logged.
+ */
+int check_config_run(struct core *c, struct options *o);
+
 /* --dump-plugin: 0 or EXIT_PLUGIN. */
 int startup_dump_plugin(const char *path);
 /* Every enabled plugin's load and config_complete.  0, or -errno with *ret_exit set (logged). */

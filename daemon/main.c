@@ -172,11 +172,8 @@ static int run(struct core *c, struct options *o, int argc, char **argv, const s
         return EXIT_CONFIG;
     }
     config_set_state_dir(c->set.state_dir);
-    if (o->check_config) {
-        if (startup_load_plugins(c, &ex) == 0)
-            printf("%s: configuration is valid\n", o->check_config);
-        return ex;
-    }
+    if (o->check_config)
+        return check_config_run(c, o);
     ex = prepare(c);
     return ex ? ex : serve(c, o, mask, sfd);
 }
@@ -236,7 +233,7 @@ int main(int argc, char **argv)
 
     ex = run(&core, &o, argc, argv, &mask, &sfd);
     shutdown_all(&core, &o, sfd);
-    if (ex == 0)
+    if (ex == 0 && core.start_usec)
         log_info("stopped");
     return ex;
 }

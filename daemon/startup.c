@@ -83,12 +83,13 @@ int startup_dump_plugin(const char *path)
 int startup_load_plugins(struct core *c, int *ret_exit)
 {
     for (struct pxe_core *p = c->plugins; p; p = p->next) {
-        char err[CONFIG_ERR_MAX];
+        char err[CONFIG_ERR_MAX], sec[48];
         int r;
 
         if (!p->enabled)
             continue;
-        r = config_check_required(p->desc.config_items, p->cfg, p->desc.name, err);
+        snprintf(sec, sizeof(sec), "plugins.%s", p->desc.name);
+        r = config_check_required(p->desc.config_items, p->cfg, sec, err, NULL, NULL);
         if (r < 0) {
             log_err("%s", err);
             *ret_exit = EXIT_CONFIG;
@@ -104,7 +105,9 @@ int startup_load_plugins(struct core *c, int *ret_exit)
         if (p->desc.config_complete) {
             r = p->desc.config_complete(p->state, p->cfg);
             if (r < 0) {
-                log_err("%s: configuration refused: %s", p->desc.name, strerror(-r));
+                log_err("%s: configuration refused: %s (the [%s] lines above name the key, "
+                        "%s.KEY)",
+                        sec, strerror(-r), p->desc.name, sec);
                 *ret_exit = EXIT_CONFIG;
                 return r;
             }
