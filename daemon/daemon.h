@@ -54,6 +54,8 @@ int options_parse_early(int argc, char **argv, struct options *o);
 int options_configure(struct core *c, struct options *o, int argc, char **argv,
                       struct section *secs, size_t *ret_n);
 void options_print_config_help(struct section *secs, size_t n);
+/* pxecore.json(5) in roff from the same tables (manpage.c). */
+void options_print_config_man(FILE *out, struct section *secs, size_t n);
 
 /* core.images and core.roots; on failure err says why.  0 or -errno. */
 int startup_open_images(struct core *c, char *err);

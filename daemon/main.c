@@ -164,6 +164,9 @@ static int run(struct core *c, struct options *o, int argc, char **argv, const s
         if (!strcmp(argv[i], "--help-config")) {
             options_print_config_help(secs, nsecs);
             return 0;
+        } else if (!strcmp(argv[i], "--help-config=man")) {
+            options_print_config_man(stdout, secs, nsecs);
+            return 0;
         }
     if (c->set.log_target && strcmp(c->set.log_target, "syslog") == 0)
         log_setup(1, o->verbose ? 7 : 6);

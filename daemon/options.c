@@ -19,10 +19,11 @@
 void options_usage(FILE *out)
 {
     fprintf(out,
-            "Usage: pxecore --plugins-dir DIR [--config FILE] [OPTION]...\n"
-            "       pxecore --plugins-dir DIR --check-config FILE\n"
+            "Usage: pxecore [--plugins-dir DIR] [--config FILE] [OPTION]...\n"
+            "       pxecore [--plugins-dir DIR] --check-config FILE\n"
             "       pxecore --dump-plugin FILE\n\n"
-            "  --plugins-dir DIR       load pxecore-*.so from DIR\n"
+            "  --plugins-dir DIR       load pxecore-*.so from DIR (default: core.plugins_dir,\n"
+            "                          else " PXE_DEFAULT_PLUGINS_DIR ")\n"
             "  --config FILE           JSON configuration file\n"
             "  --check-config FILE     validate FILE and exit (0 valid, 1 invalid)\n"
             "  --dump-plugin FILE      print a plugin's key=value description and exit\n"
@@ -33,7 +34,8 @@ void options_usage(FILE *out)
             "  --debug PLUGIN          debug messages of one plugin\n"
             "  -v, --verbose           debug messages of everything\n"
             "  -f, --foreground        accepted for compatibility (always foreground)\n"
-            "  --help-config           list every config key and its flag\n"
+            "  --help-config[=man]     list every config key and its flag (=man: as the\n"
+            "                          pxecore.json(5) manual page, in roff)\n"
             "  --version\n"
             "Every config key with a flag (see --help-config) is also an option.\n");
 }
@@ -152,7 +154,8 @@ static int parse_late(struct core *c, int argc, char **argv, struct section *sec
         int takes = 0, r;
 
         if (!strcmp(a, "-v") || !strcmp(a, "--verbose") || !strcmp(a, "-f") ||
-            !strcmp(a, "--foreground") || !strcmp(a, "--no-api") || !strcmp(a, "--help-config"))
+            !strcmp(a, "--foreground") || !strcmp(a, "--no-api") || !strcmp(a, "--help-config") ||
+            !strcmp(a, "--help-config=man"))
             continue;
         if (is_flag(a, "plugins-dir", &inl) || is_flag(a, "config", &inl) ||
             is_flag(a, "check-config", &inl) || is_flag(a, "dump-plugin", &inl)) {

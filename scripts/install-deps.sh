@@ -18,4 +18,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
     python3-prometheus-client \
     libgnutls28-dev openssl \
     ipxe \
-    debhelper dpkg-dev lintian fakeroot systemd
+    debhelper dpkg-dev lintian fakeroot systemd \
+    groff-base
