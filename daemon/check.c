@@ -17,37 +17,6 @@
 #include "daemon.h"
 #include "log.h"
 
-/* Required keys, load and config_complete of every enabled plugin; each failure reported. */
-static void check_plugins(struct core *c, struct options *o)
-{
-    for (struct pxe_core *p = c->plugins; p; p = p->next) {
-        char err[CONFIG_ERR_MAX], sec[48];
-        int r;
-
-        if (!p->enabled)
-            continue;
-        snprintf(sec, sizeof(sec), "plugins.%s", p->desc.name);
-        if (config_check_required(p->desc.config_items, p->cfg, sec, err, options_report_error,
-                                  o) < 0)
-            continue;
-        r = p->desc.load(&core_api, p, &p->state);
-        if (r < 0) {
-            snprintf(err, sizeof(err), "%s: load failed: %s", p->file, strerror(-r));
-            options_report_error(err, o);
-            continue;
-        }
-        p->loaded = 1;
-        r = p->desc.config_complete ? p->desc.config_complete(p->state, p->cfg) : 0;
-        if (r < 0) {
-            snprintf(err, sizeof(err),
-                     "%s: configuration refused: %s (the [%s] lines above name the key, "
-                     "%s.KEY)",
-                     sec, strerror(-r), p->desc.name, sec);
-            options_report_error(err, o);
-        }
-    }
-}
-
 /* core.images (each opened and closed again) and core.roots. */
 static void check_images(struct core *c, struct options *o)
 {
@@ -80,8 +49,9 @@ static void check_images(struct core *c, struct options *o)
 int check_config_run(struct core *c, struct options *o)
 {
     char err[CONFIG_ERR_MAX];
+    int ex = 0;
 
-    check_plugins(c, o);
+    startup_load_plugins(c, options_report_error, o, &ex);
     if (c->set.user && *c->set.user && !getpwnam(c->set.user)) {
         snprintf(err, sizeof(err), "core.user: no user named '%s'", c->set.user);
         options_report_error(err, o);

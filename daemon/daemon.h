@@ -13,6 +13,7 @@
 #include <pxecore/plugin.h>
 
 #include "api.h"
+#include "config.h"
 #include "core.h"
 
 /* Exit codes, documented in README.md. */
@@ -72,8 +73,12 @@ int check_config_run(struct core *c, struct options *o);
 
 /* --dump-plugin: 0 or EXIT_PLUGIN. */
 int startup_dump_plugin(const char *path);
-/* Every enabled plugin's load and config_complete.  0, or -errno with *ret_exit set (logged). */
-int startup_load_plugins(struct core *c, int *ret_exit);
+/*
+ * Every enabled plugin's required keys, load and config_complete.  With
+ * report NULL: 0, or at the first failure -errno with *ret_exit set (logged).
+ * Otherwise each failure goes to report and the next plugin is tried; 0.
+ */
+int startup_load_plugins(struct core *c, config_report_fn report, void *ud, int *ret_exit);
 /* bind, API bind, pidfile, privilege drop, start, rootfs_prepare, API start (logged). */
 int startup_bind_start(struct core *c, int *ret_exit);
 /* Stops and unloads in reverse order; each plugin's sources go before its unload. */

@@ -106,7 +106,7 @@ static int prepare(struct core *c)
         log_err("core.state_dir: cannot create '%s': %s", c->set.state_dir, strerror(-r));
         return EXIT_FILE;
     }
-    if (startup_load_plugins(c, &ex) < 0)
+    if (startup_load_plugins(c, NULL, NULL, &ex) < 0)
         return ex;
     r = state_load(c, err, sizeof(err));
     if (r < 0) {
