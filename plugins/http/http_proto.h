@@ -45,7 +45,6 @@ struct http_range {
  */
 int http_range_parse(const char *value, uint64_t size, struct http_range *ret);
 
-
 /* The entity tag of a file on disk: "\"<mtime hex>-<size hex>\"" (nginx's form). */
 int http_etag_format(uint64_t size, int64_t mtime, char *buf, size_t size_buf);
 /*

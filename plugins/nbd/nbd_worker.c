@@ -182,8 +182,8 @@ static const char *w_starttls(struct worker *w, struct nbd_hs *hs)
  * answer nbd_hs_option() wrote into out.  Returns its NBD_HS_* or -errno;
  * sets *why when the connection must close without an answer.
  */
-static int w_option(struct worker *w, struct nbd_hs *hs, const struct nbd_exports *ex,
-                    uint32_t opt, uint32_t len, struct nbd_out *out, int *id, const char **why)
+static int w_option(struct worker *w, struct nbd_hs *hs, const struct nbd_exports *ex, uint32_t opt,
+                    uint32_t len, struct nbd_out *out, int *id, const char **why)
 {
     int r;
 
