@@ -32,7 +32,7 @@ struct options {
     const char *dump_plugin;
     int verbose;
     int no_api;
-    unsigned errors; /* --check-config: errors logged so far (it goes on past them) */
+    unsigned errors;         /* --check-config: errors logged so far (it goes on past them) */
     struct api_settings api; /* filled by options_configure, freed by the caller */
 };
 

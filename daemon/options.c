@@ -284,8 +284,8 @@ static int apply_plugins_json(struct core *c, struct options *o, json_t *v, char
  * The config file's sections.  0 or -errno with err set; with --check-config
  * each bad key is reported (o->errors) and the rest still applied.
  */
-static int apply_config_file(struct core *c, struct options *o, json_t *root,
-                             struct section *secs, size_t n, char *err)
+static int apply_config_file(struct core *c, struct options *o, json_t *root, struct section *secs,
+                             size_t n, char *err)
 {
     config_report_fn rep = o->check_config ? options_report_error : NULL;
     const char *key;

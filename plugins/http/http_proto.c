@@ -340,8 +340,8 @@ static void out_clf_date(struct out *o, int64_t t)
 
     if (!gmtime_r(&tt, &tm))
         memset(&tm, 0, sizeof(tm));
-    snprintf(s, sizeof(s), "[%02d/%s/%04d:%02d:%02d:%02d +0000]", tm.tm_mday,
-             mon[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    snprintf(s, sizeof(s), "[%02d/%s/%04d:%02d:%02d:%02d +0000]", tm.tm_mday, mon[tm.tm_mon % 12],
+             tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
     out_str(o, s);
 }
 

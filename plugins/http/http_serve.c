@@ -360,8 +360,8 @@ static void http_completed(void *cls, struct MHD_Connection *connection, void **
         atomic_fetch_sub(&s->rootfs_sessions, 1);
     if (s->cfg->access_log) {
         char line[2048];
-        struct http_log_entry e = {(int64_t)time(NULL), peer,     rq->method, rq->uri,
-                                   rq->version,         rq->status, sent,     rq->referer,
+        struct http_log_entry e = {(int64_t)time(NULL), peer,       rq->method, rq->uri,
+                                   rq->version,         rq->status, sent,       rq->referer,
                                    rq->user_agent};
 
         http_log_format(line, sizeof(line), &e, s->log_form);

@@ -125,8 +125,8 @@ TEST(every_error_is_reported_and_good_keys_still_apply)
 {
     struct cfg c = {0};
     char all[1024] = "";
-    json_t *j = json_pack("{s:s, s:i, s:s, s:s}", "port", "69", "nosuch", 1, "name", "kept",
-                          "wait", "soon");
+    json_t *j = json_pack("{s:s, s:i, s:s, s:s}", "port", "69", "nosuch", 1, "name", "kept", "wait",
+                          "soon");
 
     config_defaults(items, &c, "plugins.t", err);
     EXPECT_EQ_INT(config_apply_json(items, &c, "plugins.t", j, err, collect, all), -EINVAL);

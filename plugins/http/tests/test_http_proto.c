@@ -213,10 +213,11 @@ TEST(log_line)
 {
     char buf[512];
 
-    struct http_log_entry e = {1348347587, "192.168.0.110", "GET", "/arch/x86_64/airootfs.sfs",
-                               "HTTP/1.1", 200, 107860206, NULL, "curl/7.27.0"};
-    struct http_log_entry odd = {1, "::1", "GET", "/a\"b\n", "HTTP/1.0", 404, 0, "r\\",
-                                 "ua\x7f\xff"};
+    struct http_log_entry e = {
+        1348347587, "192.168.0.110", "GET", "/arch/x86_64/airootfs.sfs", "HTTP/1.1", 200, 107860206,
+        NULL,       "curl/7.27.0"};
+    struct http_log_entry odd = {1,   "::1", "GET", "/a\"b\n",   "HTTP/1.0",
+                                 404, 0,     "r\\", "ua\x7f\xff"};
     struct http_log_entry cut = {1, "ip", "GET", "/x", NULL, 200, 1, "", ""};
 
     http_log_format(buf, sizeof(buf), &e, HTTP_LOG_DARKHTTPD);
@@ -232,10 +233,11 @@ TEST(log_line)
 TEST(log_line_combined)
 {
     char buf[512];
-    struct http_log_entry e = {1348347587, "192.168.0.110", "GET", "/arch/x86_64/airootfs.sfs",
-                               "HTTP/1.1", 200, 107860206, NULL, "curl/7.27.0"};
-    struct http_log_entry odd = {1796389536, "::1", "HEAD", "/a\"b\n", "HTTP/1.0", 404, 0,
-                                 "r\\", "ua\x7f\xff"};
+    struct http_log_entry e = {
+        1348347587, "192.168.0.110", "GET", "/arch/x86_64/airootfs.sfs", "HTTP/1.1", 200, 107860206,
+        NULL,       "curl/7.27.0"};
+    struct http_log_entry odd = {1796389536, "::1", "HEAD", "/a\"b\n",   "HTTP/1.0",
+                                 404,        0,     "r\\",  "ua\x7f\xff"};
     struct http_log_entry leap = {951782400, "ip", "GET", "/", "HTTP/1.1", 304, 0, "", NULL};
 
     http_log_format(buf, sizeof(buf), &e, HTTP_LOG_COMBINED);
