@@ -407,10 +407,11 @@ static int set_json(const struct pxe_config_item *it, void *base, const char *se
 }
 
 int config_apply_json(const struct pxe_config_item *items, void *base, const char *section,
-                      json_t *obj, char *err)
+                      json_t *obj, char *err, config_report_fn report, void *ud)
 {
     const char *key;
     json_t *v;
+    int bad = 0;
 
     if (!obj)
         return 0;
@@ -423,18 +424,21 @@ int config_apply_json(const struct pxe_config_item *items, void *base, const cha
         if (strcmp(key, "enabled") == 0)
             continue;
         it = config_find(items, key);
-        if (!it)
-            return fail(err, section, key, "unknown key");
-        r = set_json(it, base, section, v, err);
-        if (r < 0)
+        r = it ? set_json(it, base, section, v, err) : fail(err, section, key, "unknown key");
+        if (r == -EINVAL && report) {
+            report(err, ud);
+            bad = 1;
+        } else if (r < 0)
             return r;
     }
-    return 0;
+    return bad ? -EINVAL : 0;
 }
 
 int config_check_required(const struct pxe_config_item *items, void *base, const char *section,
-                          char *err)
+                          char *err, config_report_fn report, void *ud)
 {
+    int bad = 0;
+
     for (const struct pxe_config_item *it = items; it && it->key; it++) {
         char *field = (char *)base + it->offset;
 
@@ -446,13 +450,18 @@ int config_check_required(const struct pxe_config_item *items, void *base, const
         case PXE_CFG_PATH:
         case PXE_CFG_STRLIST:
         case PXE_CFG_JSON:
-            if (*(void **)field == NULL)
-                return fail(err, section, it->key, "required key missing");
+            if (*(void **)field != NULL)
+                break;
+            fail(err, section, it->key, "required key missing");
+            if (!report)
+                return -EINVAL;
+            report(err, ud);
+            bad = 1;
             break;
         default: break;
         }
     }
-    return 0;
+    return bad ? -EINVAL : 0;
 }
 
 void config_free(const struct pxe_config_item *items, void *base)

@@ -20,15 +20,27 @@ int config_table_check(const struct pxe_config_item *items, size_t size, char *e
 /* Writes every default into base. Strings containing ${state_dir} are expanded. */
 int config_defaults(const struct pxe_config_item *items, void *base, const char *section,
                     char *err);
-/* Applies a JSON object; "enabled" is skipped (the caller reads it); unknown keys fail. */
+/*
+ * Receives one error message ("<section>.<key>: <reason>", borrowed for the
+ * call) when a function below is asked to go on past errors.
+ */
+typedef void (*config_report_fn)(const char *err, void *ud);
+
+/*
+ * Applies a JSON object; "enabled" is skipped (the caller reads it); unknown
+ * keys fail.  With report NULL it stops at the first bad key (-EINVAL, err
+ * says why); otherwise every bad key goes to report and the rest are still
+ * applied, and the result is -EINVAL when any was bad.  Other errors
+ * (-ENOMEM) always stop.
+ */
 int config_apply_json(const struct pxe_config_item *items, void *base, const char *section,
-                      json_t *obj, char *err);
+                      json_t *obj, char *err, config_report_fn report, void *ud);
 /* Applies one value in command-line form. STRLIST appends. */
 int config_apply_text(const struct pxe_config_item *items, void *base, const char *section,
                       const char *key, const char *text, char *err);
-/* REQUIRED keys still unset give -EINVAL naming the key. */
+/* REQUIRED keys still unset give -EINVAL naming the key; report as for config_apply_json. */
 int config_check_required(const struct pxe_config_item *items, void *base, const char *section,
-                          char *err);
+                          char *err, config_report_fn report, void *ud);
 /* Frees strings, lists and JSON references held in base. */
 void config_free(const struct pxe_config_item *items, void *base);
 const struct pxe_config_item *config_find(const struct pxe_config_item *items, const char *key);

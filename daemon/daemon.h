@@ -13,6 +13,7 @@
 #include <pxecore/plugin.h>
 
 #include "api.h"
+#include "config.h"
 #include "core.h"
 
 /* Exit codes, documented in README.md. */
@@ -31,6 +32,7 @@ struct options {
     const char *dump_plugin;
     int verbose;
     int no_api;
+    unsigned errors;         /* --check-config: errors logged so far (it goes on past them) */
     struct api_settings api; /* filled by options_configure, freed by the caller */
 };
 
@@ -39,6 +41,7 @@ struct section {
     const char *name; /* "core", "menu", "api" or a plugin name */
     const struct pxe_config_item *items;
     void *base;
+    char label[48]; /* how messages name it: as name, or "plugins.<name>" for a plugin */
 };
 
 void options_usage(FILE *out);
@@ -52,13 +55,30 @@ int options_parse_early(int argc, char **argv, struct options *o);
 int options_configure(struct core *c, struct options *o, int argc, char **argv,
                       struct section *secs, size_t *ret_n);
 void options_print_config_help(struct section *secs, size_t n);
+/* pxecore.json(5) in roff from the same tables (manpage.c). */
+void options_print_config_man(FILE *out, struct section *secs, size_t n);
 
 /* core.images and core.roots; on failure err says why.  0 or -errno. */
 int startup_open_images(struct core *c, char *err);
+/* A config error --check-config goes on past: logged and counted in o->errors. */
+void options_report_error(const char *err, void *o);
+
+/*
+ * --check-config after options_configure: every enabled plugin's required
+ * keys, load and config_complete, core.user, every image and root.  Prints
+ * the verdict on stdout; returns 0 (valid) or EXIT_CONFIG, with every error
+ * logged.
+ */
+int check_config_run(struct core *c, struct options *o);
+
 /* --dump-plugin: 0 or EXIT_PLUGIN. */
 int startup_dump_plugin(const char *path);
-/* Every enabled plugin's load and config_complete.  0, or -errno with *ret_exit set (logged). */
-int startup_load_plugins(struct core *c, int *ret_exit);
+/*
+ * Every enabled plugin's required keys, load and config_complete.  With
+ * report NULL: 0, or at the first failure -errno with *ret_exit set (logged).
+ * Otherwise each failure goes to report and the next plugin is tried; 0.
+ */
+int startup_load_plugins(struct core *c, config_report_fn report, void *ud, int *ret_exit);
 /* bind, API bind, pidfile, privilege drop, start, rootfs_prepare, API start (logged). */
 int startup_bind_start(struct core *c, int *ret_exit);
 /* Stops and unloads in reverse order; each plugin's sources go before its unload. */

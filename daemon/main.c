@@ -106,7 +106,7 @@ static int prepare(struct core *c)
         log_err("core.state_dir: cannot create '%s': %s", c->set.state_dir, strerror(-r));
         return EXIT_FILE;
     }
-    if (startup_load_plugins(c, &ex) < 0)
+    if (startup_load_plugins(c, NULL, NULL, &ex) < 0)
         return ex;
     r = state_load(c, err, sizeof(err));
     if (r < 0) {
@@ -164,6 +164,9 @@ static int run(struct core *c, struct options *o, int argc, char **argv, const s
         if (!strcmp(argv[i], "--help-config")) {
             options_print_config_help(secs, nsecs);
             return 0;
+        } else if (!strcmp(argv[i], "--help-config=man")) {
+            options_print_config_man(stdout, secs, nsecs);
+            return 0;
         }
     if (c->set.log_target && strcmp(c->set.log_target, "syslog") == 0)
         log_setup(1, o->verbose ? 7 : 6);
@@ -172,11 +175,8 @@ static int run(struct core *c, struct options *o, int argc, char **argv, const s
         return EXIT_CONFIG;
     }
     config_set_state_dir(c->set.state_dir);
-    if (o->check_config) {
-        if (startup_load_plugins(c, &ex) == 0)
-            printf("%s: configuration is valid\n", o->check_config);
-        return ex;
-    }
+    if (o->check_config)
+        return check_config_run(c, o);
     ex = prepare(c);
     return ex ? ex : serve(c, o, mask, sfd);
 }
@@ -236,7 +236,7 @@ int main(int argc, char **argv)
 
     ex = run(&core, &o, argc, argv, &mask, &sfd);
     shutdown_all(&core, &o, sfd);
-    if (ex == 0)
+    if (ex == 0 && core.start_usec)
         log_info("stopped");
     return ex;
 }

@@ -19,20 +19,23 @@
 void options_usage(FILE *out)
 {
     fprintf(out,
-            "Usage: pxecore --plugins-dir DIR [--config FILE] [OPTION]...\n"
-            "       pxecore --plugins-dir DIR --check-config FILE\n"
+            "Usage: pxecore [--plugins-dir DIR] [--config FILE] [OPTION]...\n"
+            "       pxecore [--plugins-dir DIR] --check-config FILE\n"
             "       pxecore --dump-plugin FILE\n\n"
-            "  --plugins-dir DIR       load pxecore-*.so from DIR\n"
+            "  --plugins-dir DIR       load pxecore-*.so from DIR (default: core.plugins_dir,\n"
+            "                          else " PXE_DEFAULT_PLUGINS_DIR ")\n"
             "  --config FILE           JSON configuration file\n"
             "  --check-config FILE     validate FILE and exit (0 valid, 1 invalid)\n"
             "  --dump-plugin FILE      print a plugin's key=value description and exit\n"
-            "  --set SECTION.KEY=VALUE set any config key (SECTION: core, menu, api, a plugin)\n"
+            "  --set SECTION.KEY=VALUE set any config key (SECTION: core, menu, api,\n"
+            "                          plugins.NAME or just NAME for a plugin)\n"
             "  --disable-plugin NAME   do not start plugin NAME\n"
             "  --no-api                do not start the REST API\n"
             "  --debug PLUGIN          debug messages of one plugin\n"
             "  -v, --verbose           debug messages of everything\n"
             "  -f, --foreground        accepted for compatibility (always foreground)\n"
-            "  --help-config           list every config key and its flag\n"
+            "  --help-config[=man]     list every config key and its flag (=man: as the\n"
+            "                          pxecore.json(5) manual page, in roff)\n"
             "  --version\n"
             "Every config key with a flag (see --help-config) is also an option.\n");
 }
@@ -95,7 +98,7 @@ static int apply_cli_item(struct section *secs, size_t n, const char *flag, cons
                     return -EINVAL;
                 }
             }
-            return config_apply_text(secs[s].items, secs[s].base, secs[s].name, it->key, value,
+            return config_apply_text(secs[s].items, secs[s].base, secs[s].label, it->key, value,
                                      err);
         }
     }
@@ -111,17 +114,48 @@ static struct section *section_find(struct section *secs, size_t n, const char *
     return NULL;
 }
 
+/*
+ * --set's argument: "SECTION.KEY=VALUE" where a plugin's SECTION is written
+ * as in the config file ("plugins.nfs") or by its name alone ("nfs").
+ */
+static int apply_set(struct section *secs, size_t n, const char *v, char *err)
+{
+    const char *sec = v, *dot, *eq;
+    struct section *s = NULL;
+    char key[64];
+
+    if (v && strncmp(v, "plugins.", 8) == 0)
+        sec = v + 8;
+    dot = sec ? strchr(sec, '.') : NULL;
+    eq = dot ? strchr(dot, '=') : NULL;
+    if (eq)
+        s = section_find(secs, n, sec, (size_t)(dot - sec));
+    /* "plugins.X" names a plugin, never core, menu or api */
+    if (s && sec != v && strncmp(s->label, "plugins.", 8) != 0)
+        s = NULL;
+    if (!s) {
+        snprintf(err, CONFIG_ERR_MAX,
+                 "--set '%s': expected SECTION.KEY=VALUE with SECTION core, menu, api or "
+                 "plugins.NAME of a loaded plugin (see --help-config)",
+                 v ? v : "");
+        return -EINVAL;
+    }
+    snprintf(key, sizeof(key), "%.*s", (int)(eq - dot - 1), dot + 1);
+    return config_apply_text(s->items, s->base, s->label, key, eq + 1, err);
+}
+
 /* Pass 2: everything else, after defaults and the config file. */
 static int parse_late(struct core *c, int argc, char **argv, struct section *secs, size_t n,
                       char *err)
 {
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *inl, *eq, *dot;
+        const char *a = argv[i], *inl, *eq;
         char flag[64];
         int takes = 0, r;
 
         if (!strcmp(a, "-v") || !strcmp(a, "--verbose") || !strcmp(a, "-f") ||
-            !strcmp(a, "--foreground") || !strcmp(a, "--no-api") || !strcmp(a, "--help-config"))
+            !strcmp(a, "--foreground") || !strcmp(a, "--no-api") || !strcmp(a, "--help-config") ||
+            !strcmp(a, "--help-config=man"))
             continue;
         if (is_flag(a, "plugins-dir", &inl) || is_flag(a, "config", &inl) ||
             is_flag(a, "check-config", &inl) || is_flag(a, "dump-plugin", &inl)) {
@@ -143,21 +177,7 @@ static int parse_late(struct core *c, int argc, char **argv, struct section *sec
             continue;
         }
         if (is_flag(a, "set", &inl)) {
-            const char *v = inl ? inl : (i + 1 < argc ? argv[++i] : NULL);
-            struct section *s;
-
-            dot = v ? strchr(v, '.') : NULL;
-            eq = dot ? strchr(dot, '=') : NULL;
-            s = eq ? section_find(secs, n, v, (size_t)(dot - v)) : NULL;
-            if (!s) {
-                snprintf(err, CONFIG_ERR_MAX,
-                         "--set '%s': expected SECTION.KEY=VALUE with a "
-                         "known section",
-                         v ? v : "");
-                return -EINVAL;
-            }
-            snprintf(flag, sizeof(flag), "%.*s", (int)(eq - dot - 1), dot + 1);
-            r = config_apply_text(s->items, s->base, s->name, flag, eq + 1, err);
+            r = apply_set(secs, n, inl ? inl : (i + 1 < argc ? argv[++i] : NULL), err);
             if (r < 0)
                 return r;
             continue;
@@ -190,17 +210,87 @@ static int check_flag_clash(struct section *secs, size_t n, char *err)
                     if (y->cli_flag && strcmp(x->cli_flag, y->cli_flag) == 0) {
                         snprintf(err, CONFIG_ERR_MAX,
                                  "option --%s is declared by both %s.%s and %s.%s", x->cli_flag,
-                                 secs[a].name, x->key, secs[b].name, y->key);
+                                 secs[a].label, x->key, secs[b].label, y->key);
                         return -EINVAL;
                     }
     return 0;
 }
 
-static int apply_config_file(struct core *c, json_t *root, struct section *secs, size_t n,
-                             char *err)
+void options_report_error(const char *err, void *ud)
 {
+    struct options *o = ud;
+
+    log_err("%s", err);
+    o->errors++;
+}
+
+/*
+ * An error in err: -EINVAL to stop there, or with --check-config 0 after
+ * reporting it, to go on.
+ */
+static int bad(struct options *o, char *err)
+{
+    if (!o->check_config)
+        return -EINVAL;
+    options_report_error(err, o);
+    return 0;
+}
+
+/* Applies a config_apply_json result: errors it reported were counted already. */
+static int applied(struct options *o, int r)
+{
+    return r == -EINVAL && o->check_config ? 0 : r;
+}
+
+static int apply_plugins_json(struct core *c, struct options *o, json_t *v, char *err)
+{
+    config_report_fn rep = o->check_config ? options_report_error : NULL;
+    const char *pname;
+    json_t *pv;
+
+    if (!json_is_object(v)) {
+        snprintf(err, CONFIG_ERR_MAX, "plugins: must be a JSON object");
+        return bad(o, err);
+    }
+    json_object_foreach(v, pname, pv)
+    {
+        struct pxe_core *p = core_plugin_find(c, pname);
+        char sec[64];
+        json_t *en;
+        int r;
+
+        snprintf(sec, sizeof(sec), "plugins.%s", pname);
+        if (!p) {
+            snprintf(err, CONFIG_ERR_MAX, "%s: no plugin named '%s' was loaded", sec, pname);
+            if ((r = bad(o, err)) < 0)
+                return r;
+            continue;
+        }
+        en = json_is_object(pv) ? json_object_get(pv, "enabled") : NULL;
+        if (en && !json_is_boolean(en)) {
+            snprintf(err, CONFIG_ERR_MAX, "%s.enabled: must be true or false", sec);
+            if ((r = bad(o, err)) < 0)
+                return r;
+        } else if (en)
+            p->enabled = json_is_true(en);
+        r = applied(o, config_apply_json(p->desc.config_items, p->cfg, sec, pv, err, rep, o));
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/*
+ * The config file's sections.  0 or -errno with err set; with --check-config
+ * each bad key is reported (o->errors) and the rest still applied.
+ */
+static int apply_config_file(struct core *c, struct options *o, json_t *root, struct section *secs,
+                             size_t n, char *err)
+{
+    config_report_fn rep = o->check_config ? options_report_error : NULL;
     const char *key;
     json_t *v;
+    int r;
 
     if (!json_is_object(root)) {
         snprintf(err, CONFIG_ERR_MAX, "top level must be a JSON object");
@@ -210,46 +300,16 @@ static int apply_config_file(struct core *c, json_t *root, struct section *secs,
     {
         if (!strcmp(key, "core") || !strcmp(key, "menu") || !strcmp(key, "api")) {
             struct section *s = section_find(secs, n, key, strlen(key));
-            int r = config_apply_json(s->items, s->base, key, v, err);
 
-            if (r < 0)
-                return r;
+            r = applied(o, config_apply_json(s->items, s->base, key, v, err, rep, o));
         } else if (!strcmp(key, "plugins")) {
-            const char *pname;
-            json_t *pv;
-
-            if (!json_is_object(v)) {
-                snprintf(err, CONFIG_ERR_MAX, "plugins: must be a JSON object");
-                return -EINVAL;
-            }
-            json_object_foreach(v, pname, pv)
-            {
-                struct pxe_core *p = core_plugin_find(c, pname);
-                char sec[64];
-                json_t *en;
-                int r;
-
-                snprintf(sec, sizeof(sec), "plugins.%s", pname);
-                if (!p) {
-                    snprintf(err, CONFIG_ERR_MAX, "%s: no plugin named '%s' was loaded", sec,
-                             pname);
-                    return -EINVAL;
-                }
-                en = json_is_object(pv) ? json_object_get(pv, "enabled") : NULL;
-                if (en && !json_is_boolean(en)) {
-                    snprintf(err, CONFIG_ERR_MAX, "%s.enabled: must be true or false", sec);
-                    return -EINVAL;
-                }
-                if (en)
-                    p->enabled = json_is_true(en);
-                r = config_apply_json(p->desc.config_items, p->cfg, sec, pv, err);
-                if (r < 0)
-                    return r;
-            }
+            r = apply_plugins_json(c, o, v, err);
         } else {
             snprintf(err, CONFIG_ERR_MAX, "%s: unknown section (core, menu, api, plugins)", key);
-            return -EINVAL;
+            r = bad(o, err);
         }
+        if (r < 0)
+            return r;
     }
     return 0;
 }
@@ -270,7 +330,7 @@ static int plugins_alloc_config(struct core *c, char *err)
 void options_print_config_help(struct section *secs, size_t n)
 {
     for (size_t s = 0; s < n; s++) {
-        printf("[%s]\n", secs[s].name);
+        printf("[%s]\n", secs[s].label);
         for (const struct pxe_config_item *it = secs[s].items; it && it->key; it++) {
             printf("  %-18s %-16s %s", it->key, config_type_name(it->type),
                    it->help ? it->help : "");
@@ -355,24 +415,26 @@ int options_configure(struct core *c, struct options *o, int argc, char **argv,
         return EXIT_PLUGIN;
     }
     early_state_dir(root, argc, argv);
-    secs[n++] = (struct section){"core", core_settings_items, &c->set};
-    secs[n++] = (struct section){"menu", menu_settings_items, &c->menu};
-    secs[n++] = (struct section){"api", api_settings_items, &o->api};
+    secs[n++] = (struct section){"core", core_settings_items, &c->set, "core"};
+    secs[n++] = (struct section){"menu", menu_settings_items, &c->menu, "menu"};
+    secs[n++] = (struct section){"api", api_settings_items, &o->api, "api"};
     if (config_defaults(core_settings_items, &c->set, "core", err) < 0 ||
         config_defaults(menu_settings_items, &c->menu, "menu", err) < 0 ||
         config_defaults(api_settings_items, &o->api, "api", err) < 0)
         goto config_error;
     if (plugins_alloc_config(c, err) < 0)
         goto config_error;
-    for (struct pxe_core *p = c->plugins; p && n < OPTIONS_MAX_SECTIONS; p = p->next)
-        secs[n++] = (struct section){p->desc.name, p->desc.config_items, p->cfg};
+    for (struct pxe_core *p = c->plugins; p && n < OPTIONS_MAX_SECTIONS; p = p->next) {
+        secs[n] = (struct section){p->desc.name, p->desc.config_items, p->cfg, ""};
+        snprintf(secs[n++].label, sizeof(secs[0].label), "plugins.%s", p->desc.name);
+    }
     *ret_n = n;
     if (check_flag_clash(secs, n, err) < 0) {
         log_err("%s", err);
         json_decref(root);
         return EXIT_PLUGIN;
     }
-    if (root && apply_config_file(c, root, secs, n, err) < 0)
+    if (root && apply_config_file(c, o, root, secs, n, err) < 0)
         goto config_error;
     if (parse_late(c, argc, argv, secs, n, err) < 0)
         goto config_error;

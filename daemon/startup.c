@@ -80,34 +80,53 @@ int startup_dump_plugin(const char *path)
     return 0;
 }
 
-int startup_load_plugins(struct core *c, int *ret_exit)
+/* A plugin's failure in err: to report (and go on, 0) or logged (and stop, r). */
+static int load_failed(int r, int ex, const char *err, config_report_fn report, void *ud,
+                       int *ret_exit)
+{
+    *ret_exit = ex;
+    if (report) {
+        report(err, ud);
+        return 0;
+    }
+    log_err("%s", err);
+    return r;
+}
+
+int startup_load_plugins(struct core *c, config_report_fn report, void *ud, int *ret_exit)
 {
     for (struct pxe_core *p = c->plugins; p; p = p->next) {
-        char err[CONFIG_ERR_MAX];
+        char err[CONFIG_ERR_MAX], sec[48];
         int r;
 
         if (!p->enabled)
             continue;
-        r = config_check_required(p->desc.config_items, p->cfg, p->desc.name, err);
+        snprintf(sec, sizeof(sec), "plugins.%s", p->desc.name);
+        r = config_check_required(p->desc.config_items, p->cfg, sec, err, report, ud);
         if (r < 0) {
-            log_err("%s", err);
             *ret_exit = EXIT_CONFIG;
+            if (report)
+                continue; /* each missing key was reported */
+            log_err("%s", err);
             return r;
         }
         r = p->desc.load(&core_api, p, &p->state);
         if (r < 0) {
-            log_err("%s: load failed: %s", p->file, strerror(-r));
-            *ret_exit = r == -ENOMEM ? EXIT_OOM : EXIT_PLUGIN;
-            return r;
+            snprintf(err, sizeof(err), "%s: load failed: %s", p->file, strerror(-r));
+            if ((r = load_failed(r, r == -ENOMEM ? EXIT_OOM : EXIT_PLUGIN, err, report, ud,
+                                 ret_exit)) < 0)
+                return r;
+            continue;
         }
         p->loaded = 1;
-        if (p->desc.config_complete) {
-            r = p->desc.config_complete(p->state, p->cfg);
-            if (r < 0) {
-                log_err("%s: configuration refused: %s", p->desc.name, strerror(-r));
-                *ret_exit = EXIT_CONFIG;
+        r = p->desc.config_complete ? p->desc.config_complete(p->state, p->cfg) : 0;
+        if (r < 0) {
+            snprintf(err, sizeof(err),
+                     "%s: configuration refused: %s (the [%s] lines above name the key, "
+                     "%s.KEY)",
+                     sec, strerror(-r), p->desc.name, sec);
+            if ((r = load_failed(r, EXIT_CONFIG, err, report, ud, ret_exit)) < 0)
                 return r;
-            }
         }
     }
     return 0;

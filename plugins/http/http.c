@@ -44,6 +44,11 @@ static const struct pxe_config_item http_config_items[] = {
     {"max_connections_per_ip", PXE_CFG_UINT, 0, "0",
      offsetof(struct http_config, max_connections_per_ip),
      "cap on simultaneous connections from one address (0: none)", NULL, 0, 65536},
+    {"access_log_format", PXE_CFG_STR, 0, "darkhttpd",
+     offsetof(struct http_config, access_log_format),
+     "access log line: darkhttpd (epoch seconds, darkhttpd 1.13's form) or combined (NCSA "
+     "Combined Log Format, date as [04/Dec/2026:13:05:36 +0000], for log tools)",
+     "http-access-log-format", 0, 0},
     {0},
 };
 
@@ -75,6 +80,16 @@ static int http_config_complete(void *state, void *cfg)
         strncmp(c->base_url, "https://", 8) != 0) {
         s->core->log(s->self, PXE_LOG_ERR, "base_url '%s' must start with http:// or https://",
                      c->base_url);
+        return -EINVAL;
+    }
+    if (!strcmp(c->access_log_format, "darkhttpd"))
+        s->log_form = HTTP_LOG_DARKHTTPD;
+    else if (!strcmp(c->access_log_format, "combined"))
+        s->log_form = HTTP_LOG_COMBINED;
+    else {
+        s->core->log(s->self, PXE_LOG_ERR,
+                     "access_log_format: \"darkhttpd\" or \"combined\", not \"%s\"",
+                     c->access_log_format);
         return -EINVAL;
     }
     if (c->port_fallback && c->port_fallback == c->port) {

@@ -26,6 +26,7 @@ struct http_config {
     char *base_url;
     uint32_t access_log;
     uint64_t max_connections_per_ip;
+    char *access_log_format;
 };
 
 /* A namespace path the plugin reports a boot phase for (kernel, initrd, rootfs). */
@@ -42,6 +43,7 @@ struct http_state {
     int listen_fd;     /* from bind until MHD owns it */
     unsigned port;     /* the port actually bound */
     unsigned nthreads; /* MHD worker threads */
+    uint32_t log_form; /* HTTP_LOG_*, from access_log_format */
     struct MHD_Daemon *mhd;
     struct MHD_Response *err[5]; /* shared bodies for 400 403 404 405 500 */
     struct pxe_source *metrics_timer;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 static int hexval(int c)
 {
@@ -328,28 +329,71 @@ static void out_encoded(struct out *o, const char *s, size_t max)
     }
 }
 
-size_t http_log_format(char *buf, size_t size, int64_t t, const char *ip, const char *method,
-                       const char *uri, unsigned status, uint64_t bytes, const char *referer,
-                       const char *user_agent)
+/* "[22/Sep/2012:20:59:47 +0000]": t in UTC, month names fixed (no locale). */
+static void out_clf_date(struct out *o, int64_t t)
+{
+    static const char mon[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char s[96];
+
+    if (!gmtime_r(&tt, &tm))
+        memset(&tm, 0, sizeof(tm));
+    snprintf(s, sizeof(s), "[%02d/%s/%04d:%02d:%02d:%02d +0000]", tm.tm_mday, mon[tm.tm_mon % 12],
+             tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    out_str(o, s);
+}
+
+/* A header value between quotes: "-" when absent or empty, as CLF has it. */
+static void out_quoted_or_dash(struct out *o, const char *s, size_t max)
+{
+    out_char(o, '"');
+    if (s && *s)
+        out_encoded(o, s, max);
+    else
+        out_char(o, '-');
+    out_char(o, '"');
+}
+
+size_t http_log_format(char *buf, size_t size, const struct http_log_entry *e, uint32_t form)
 {
     struct out o = {buf, size, 0};
     char num[64];
 
     if (size == 0)
         return 0;
-    snprintf(num, sizeof(num), "%" PRId64 " ", t);
-    out_str(&o, num);
-    out_encoded(&o, ip, 64);
+    if (form == HTTP_LOG_COMBINED) {
+        out_encoded(&o, e->ip, 64);
+        out_str(&o, " - - ");
+        out_clf_date(&o, e->t);
+    } else {
+        snprintf(num, sizeof(num), "%" PRId64 " ", e->t);
+        out_str(&o, num);
+        out_encoded(&o, e->ip, 64);
+    }
     out_str(&o, " \"");
-    out_encoded(&o, method, 32);
+    out_encoded(&o, e->method, 32);
     out_char(&o, ' ');
-    out_encoded(&o, uri, 1024);
-    snprintf(num, sizeof(num), "\" %u %" PRIu64 " \"", status, bytes);
-    out_str(&o, num);
-    out_encoded(&o, referer, 256);
-    out_str(&o, "\" \"");
-    out_encoded(&o, user_agent, 256);
-    out_char(&o, '"');
+    out_encoded(&o, e->uri, 1024);
+    if (form == HTTP_LOG_COMBINED) {
+        out_char(&o, ' ');
+        out_encoded(&o, e->version, 16);
+        snprintf(num, sizeof(num), "\" %u ", e->status);
+        out_str(&o, num);
+        snprintf(num, sizeof(num), "%" PRIu64 " ", e->bytes);
+        out_str(&o, e->bytes ? num : "- ");
+        out_quoted_or_dash(&o, e->referer, 256);
+        out_char(&o, ' ');
+        out_quoted_or_dash(&o, e->user_agent, 256);
+    } else {
+        snprintf(num, sizeof(num), "\" %u %" PRIu64 " \"", e->status, e->bytes);
+        out_str(&o, num);
+        out_encoded(&o, e->referer, 256);
+        out_str(&o, "\" \"");
+        out_encoded(&o, e->user_agent, 256);
+        out_char(&o, '"');
+    }
     buf[o.pos] = '\0';
     return o.pos;
 }

@@ -80,16 +80,31 @@ void http_plan_request(const struct http_cond *cond, uint64_t size, int64_t mtim
 /* The Content-Type for a path, by extension; never NULL. */
 const char *http_content_type(const char *path);
 
+/* One access log entry; every string may be NULL. */
+struct http_log_entry {
+    int64_t t; /* seconds since the epoch */
+    const char *ip, *method, *uri, *version;
+    unsigned status;
+    uint64_t bytes;
+    const char *referer, *user_agent;
+};
+
+/* Access log forms (plugins.http.access_log_format). */
+#define HTTP_LOG_DARKHTTPD 0 /* darkhttpd 1.13's line, epoch seconds: the default */
+#define HTTP_LOG_COMBINED  1 /* NCSA Combined Log Format (CLF + Referer, User-Agent) */
+
 /*
- * Formats the access log line darkhttpd writes:
- *   1348347587 192.168.0.110 "GET /arch/x86_64/airootfs.sfs" 200 107860206 "" "curl/7.27.0"
+ * Formats an access log line:
+ *   HTTP_LOG_DARKHTTPD
+ *     1348347587 192.168.0.110 "GET /arch/x86_64/airootfs.sfs" 200 107860206 "" "curl/7.27.0"
+ *   HTTP_LOG_COMBINED (date in UTC; "-" for 0 bytes and for an absent header)
+ *     192.168.0.110 - - [22/Sep/2012:20:59:47 +0000] "GET /arch/x86_64/airootfs.sfs HTTP/1.1"
+ *     200 107860206 "-" "curl/7.27.0"
  * Client strings are encoded as darkhttpd's logencode does (control bytes,
  * bytes >= 0x7f, '"' and '\\' as %XX) and cut to a sane length.  NULL strings
  * print as empty.  Returns the length written (buf always NUL-terminated).
  */
-size_t http_log_format(char *buf, size_t size, int64_t t, const char *ip, const char *method,
-                       const char *uri, unsigned status, uint64_t bytes, const char *referer,
-                       const char *user_agent);
+size_t http_log_format(char *buf, size_t size, const struct http_log_entry *e, uint32_t form);
 
 /*
  * The archiso_http_srv value: base_url with a '/' appended when missing, or

@@ -39,6 +39,7 @@ struct http_req {
     uint8_t headers_seen, answered, head, rootfs_session;
     uint64_t len;
     char method[8];
+    char version[12]; /* "HTTP/1.1", for the combined access log */
     char *referer, *user_agent;
     char path[128]; /* for the event text, cut */
     char uri[];
@@ -299,6 +300,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection,
             return MHD_YES;
         rq->answered = 1; /* at once: no reason to read a body (MHD closes afterwards) */
         snprintf(rq->method, sizeof(rq->method), "%s", method);
+        snprintf(rq->version, sizeof(rq->version), "%s", version);
         return queue_error(s, connection, rq, ERR_405);
     }
     if (!rq->headers_seen || *upload_data_size) {
@@ -310,6 +312,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection,
         return MHD_YES;
     rq->answered = 1;
     snprintf(rq->method, sizeof(rq->method), "%s", method);
+    snprintf(rq->version, sizeof(rq->version), "%s", version);
     if (s->cfg->access_log) {
         rq->referer = header_dup(connection, MHD_HTTP_HEADER_REFERER);
         rq->user_agent = header_dup(connection, MHD_HTTP_HEADER_USER_AGENT);
@@ -357,9 +360,11 @@ static void http_completed(void *cls, struct MHD_Connection *connection, void **
         atomic_fetch_sub(&s->rootfs_sessions, 1);
     if (s->cfg->access_log) {
         char line[2048];
+        struct http_log_entry e = {(int64_t)time(NULL), peer,       rq->method, rq->uri,
+                                   rq->version,         rq->status, sent,       rq->referer,
+                                   rq->user_agent};
 
-        http_log_format(line, sizeof(line), (int64_t)time(NULL), peer, rq->method, rq->uri,
-                        rq->status, sent, rq->referer, rq->user_agent);
+        http_log_format(line, sizeof(line), &e, s->log_form);
         s->core->log(s->self, PXE_LOG_INFO, "%s", line);
     }
     if (ok && rq->phase != PXE_PHASE_NONE) {

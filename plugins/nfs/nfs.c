@@ -154,11 +154,18 @@ static int nfs_start(void *state)
     if ((r = setup_exports(s)))
         return r;
     if ((tool = missing_tool(s, toolbuf, sizeof(toolbuf)))) {
+        int kernel = s->backend == NFS_KERNEL;
+
+        /* Names the fix in forms that work as they are: the --set flag and the config key. */
         snprintf(buf, sizeof(buf),
-                 "NFS exports disabled: %.255s is not installed (the %s backend needs %s; set "
-                 "plugins.nfs.backend and its paths, or disable the nfs plugin)",
-                 tool, s->cfg->backend,
-                 s->backend == NFS_KERNEL ? "nfs-kernel-server" : "nfs-ganesha's tools");
+                 "NFS exports disabled: %.255s is not installed (the %s backend needs %s). "
+                 "Install it, or use the %s backend (--set plugins.nfs.backend=%s, or "
+                 "\"backend\": \"%s\" in \"plugins\": {\"nfs\": {...}}), or switch NFS off "
+                 "(--disable-plugin nfs, or \"enabled\": false there; the Debian package's "
+                 "/etc/pxecore/pxecore.json ships it off)",
+                 tool, s->cfg->backend, kernel ? "nfs-kernel-server" : "nfs-ganesha and dbus",
+                 kernel ? "ganesha" : "kernel", kernel ? "ganesha" : "kernel",
+                 kernel ? "ganesha" : "kernel");
         s->core->log(s->self, PXE_LOG_WARNING, "%s", buf);
         for (size_t i = 0; i < s->nexps; i++)
             if (!s->exps[i].refused)

@@ -30,6 +30,7 @@ echo "built: $(cd "$T/src" && ls ./*.deb | tr '\n' ' ')"
 if command -v lintian >/dev/null; then
     lintian --fail-on error "${debs[@]}" >"$T/lintian.log" 2>&1 || { cat "$T/lintian.log"; fail "lintian errors"; }
     echo "lintian: $(grep -c '^[WE]:' "$T/lintian.log") warnings/errors (no error)"
+    grep -q 'no-manual-page' "$T/lintian.log" && fail "lintian: a program without a manual page"
     sed 's/^/  /' "$T/lintian.log"
 fi
 
@@ -45,6 +46,11 @@ dpkg-query -W -f='${Conffiles}\n' pxecore | grep -q /etc/pxecore/pxecore.json ||
 [ -f "$PD/pxecore-http.so" ] && [ -f "$PD/pxecore-dhcp.so" ] || fail "plugins not in $PD"
 getent passwd pxecore >/dev/null || fail "no pxecore system user"
 [ -f /lib/systemd/system/pxecore.service ] || fail "no pxecore.service"
+for m in man8/pxecore.8 man5/pxecore.json.5 man3/pxecore-plugin.3; do
+    [ -f "/usr/share/man/$m.gz" ] || fail "no manual page /usr/share/man/$m.gz"
+done
+zcat /usr/share/man/man5/pxecore.json.5.gz | grep -q '^\.SS plugins\.nfs$' ||
+    fail "pxecore.json(5) lacks the plugins' keys"
 if command -v systemd-analyze >/dev/null; then
     systemd-analyze verify /lib/systemd/system/pxecore.service >"$T/verify.log" 2>&1 ||
         { cat "$T/verify.log"; fail "systemd-analyze verify"; }
@@ -90,7 +96,9 @@ echo "pxecore-dev: an out-of-tree plugin builds and loads"
 
 purge || { cat "$T/purge.log"; fail "apt-get purge failed"; }
 for p in /usr/bin/pxecore /etc/pxecore "$PD" /usr/include/pxecore /var/lib/pxecore \
-    "/usr/lib/$multi/pkgconfig/pxecore.pc" /lib/systemd/system/pxecore.service; do
+    "/usr/lib/$multi/pkgconfig/pxecore.pc" /lib/systemd/system/pxecore.service \
+    /usr/share/man/man8/pxecore.8.gz /usr/share/man/man5/pxecore.json.5.gz \
+    /usr/share/man/man3/pxecore-plugin.3.gz; do
     [ ! -e "$p" ] || fail "left after purge: $p"
 done
 dpkg -s pxecore >/dev/null 2>&1 && fail "pxecore still known to dpkg"

@@ -2,6 +2,7 @@
 /* Declarative config tables: defaults, JSON, CLI text, errors naming the key. */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,7 +66,7 @@ TEST(defaults_then_json_then_text)
     EXPECT_EQ_INT(c.delta, -5);
     EXPECT_EQ_INT(c.port, 69);
     EXPECT_EQ_INT(c.wait, 250000);
-    EXPECT_EQ_INT(config_apply_json(items, &c, "t", j, err), 0);
+    EXPECT_EQ_INT(config_apply_json(items, &c, "t", j, err, NULL, NULL), 0);
     EXPECT_EQ_STR(c.name, "file");
     EXPECT_EQ_INT(c.port, 4011);
     EXPECT_EQ_INT(c.flag, 1);
@@ -78,7 +79,7 @@ TEST(defaults_then_json_then_text)
     EXPECT_EQ_STR(c.list[2], "c");
     EXPECT_EQ_INT(config_apply_text(items, &c, "t", "wait", "2m", err), 0);
     EXPECT_EQ_INT(c.wait, 120000000);
-    EXPECT_EQ_INT(config_check_required(items, &c, "t", err), 0);
+    EXPECT_EQ_INT(config_check_required(items, &c, "t", err, NULL, NULL), 0);
     config_free(items, &c);
     EXPECT(c.name == NULL && c.list == NULL && c.table == NULL);
     json_decref(j);
@@ -91,11 +92,11 @@ TEST(errors_name_the_key)
 
     config_defaults(items, &c, "plugins.t", err);
     j = json_pack("{s:s}", "port", "69");
-    EXPECT_EQ_INT(config_apply_json(items, &c, "plugins.t", j, err), -EINVAL);
+    EXPECT_EQ_INT(config_apply_json(items, &c, "plugins.t", j, err, NULL, NULL), -EINVAL);
     EXPECT_EQ_STR(err, "plugins.t.port: must be an integer");
     json_decref(j);
     j = json_pack("{s:i}", "nosuch", 1);
-    EXPECT_EQ_INT(config_apply_json(items, &c, "plugins.t", j, err), -EINVAL);
+    EXPECT_EQ_INT(config_apply_json(items, &c, "plugins.t", j, err, NULL, NULL), -EINVAL);
     EXPECT_EQ_STR(err, "plugins.t.nosuch: unknown key");
     json_decref(j);
     EXPECT_EQ_INT(config_apply_text(items, &c, "plugins.t", "port", "70000", err), -EINVAL);
@@ -106,8 +107,42 @@ TEST(errors_name_the_key)
     EXPECT_EQ_INT(config_apply_text(items, &c, "plugins.t", "flag", "maybe", err), -EINVAL);
     EXPECT_EQ_INT(config_apply_text(items, &c, "plugins.t", "wait", "5 parsecs", err), -EINVAL);
     EXPECT_EQ_INT(config_apply_text(items, &c, "plugins.t", "table", "{bad", err), -EINVAL);
-    EXPECT_EQ_INT(config_check_required(items, &c, "plugins.t", err), -EINVAL);
+    EXPECT_EQ_INT(config_check_required(items, &c, "plugins.t", err, NULL, NULL), -EINVAL);
     EXPECT_EQ_STR(err, "plugins.t.needed: required key missing");
+    config_free(items, &c);
+}
+
+/* Collects what a report callback is given, one message a line. */
+static void collect(const char *msg, void *ud)
+{
+    char *all = ud;
+    size_t n = strlen(all);
+
+    snprintf(all + n, 1024 - n, "%s\n", msg);
+}
+
+TEST(every_error_is_reported_and_good_keys_still_apply)
+{
+    struct cfg c = {0};
+    char all[1024] = "";
+    json_t *j = json_pack("{s:s, s:i, s:s, s:s}", "port", "69", "nosuch", 1, "name", "kept", "wait",
+                          "soon");
+
+    config_defaults(items, &c, "plugins.t", err);
+    EXPECT_EQ_INT(config_apply_json(items, &c, "plugins.t", j, err, collect, all), -EINVAL);
+    EXPECT(strstr(all, "plugins.t.port: must be an integer\n") != NULL);
+    EXPECT(strstr(all, "plugins.t.nosuch: unknown key\n") != NULL);
+    EXPECT(strstr(all, "plugins.t.wait: 'soon' is not a duration") != NULL);
+    EXPECT_EQ_STR(c.name, "kept");
+    all[0] = '\0';
+    EXPECT_EQ_INT(config_check_required(items, &c, "plugins.t", err, collect, all), -EINVAL);
+    EXPECT_EQ_STR(all, "plugins.t.needed: required key missing\n");
+    json_decref(j);
+    j = json_pack("{s:s}", "name", "fine");
+    all[0] = '\0';
+    EXPECT_EQ_INT(config_apply_json(items, &c, "plugins.t", j, err, collect, all), 0);
+    EXPECT_EQ_STR(all, "");
+    json_decref(j);
     config_free(items, &c);
 }
 
@@ -139,6 +174,7 @@ int main(void)
     RUN(table_check_accepts_valid_and_refuses_bad_offsets);
     RUN(defaults_then_json_then_text);
     RUN(errors_name_the_key);
+    RUN(every_error_is_reported_and_good_keys_still_apply);
     RUN(state_dir_is_expanded);
     RUN(durations);
     return tap_done();

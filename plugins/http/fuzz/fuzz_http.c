@@ -69,9 +69,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     http_date_parse(f[4]);
     http_etag_match(f[3] ? f[3] : "", "\"1-2\"", n & 1);
-    len = http_log_format(line, sizeof(line), 1, f[1], f[2], f[0], 200, 1, f[3], f[4]);
-    if (len >= sizeof(line) || strlen(line) != len || strchr(line, '\n'))
-        abort();
+    for (uint32_t form = HTTP_LOG_DARKHTTPD; form <= HTTP_LOG_COMBINED; form++) {
+        struct http_log_entry e = {(int64_t)n << 20, f[1], f[2], f[0], f[3], 200, n, f[3], f[4]};
+
+        len = http_log_format(line, sizeof(line), &e, form);
+        if (len >= sizeof(line) || strlen(line) != len || strchr(line, '\n'))
+            abort();
+    }
     http_cmdline_get(f[0], "copytoram", &len);
     http_cmdline_is(f[0], "checksum", "y");
     http_srv_url(url, sizeof(url), f[1], f[2], 8080, f[3]);

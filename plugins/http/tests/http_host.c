@@ -23,7 +23,7 @@ const struct pxe_plugin *pxe_plugin_init(void);
 
 int main(int argc, char **argv)
 {
-    struct http_config cfg = {80, "127.0.0.1", 0, 1024, 0, 60000000, NULL, 1, 0};
+    struct http_config cfg = {80, "127.0.0.1", 0, 1024, 0, 60000000, NULL, 1, 0, "darkhttpd"};
     const char *pidfile = NULL;
     const struct pxe_plugin *p = pxe_plugin_init();
     sigset_t set;

@@ -173,6 +173,34 @@ grep -Eq "^pxecore\[[0-9]+\]: info: \[http\] [0-9]{10} 127\.0\.0\.1 \"GET /arch/
 grep -q '"GET /arch/x86_64/airootfs.sfs" 206 1 ' "$T/pxecore.log" || fail "probe log line"
 stop_pxecore || fail "pxecore exit status $?"
 
+# The Combined Log Format on request: a real date (UTC, within a minute of now),
+# the request line with its version, "-" for an absent Referer and for 0 bytes.
+: >"$T/pxecore.log"
+run_pxecore --http-access-log-format combined
+curl -sf -o /dev/null "$U/arch/x86_64/airootfs.sfs" || fail "curl GET (combined log)"
+curl -sf -o /dev/null -I -e http://example.invalid/ref "$U/arch/x86_64/airootfs.sfs" || fail "curl HEAD"
+stop_pxecore || fail "pxecore exit status $?"
+python3 - "$T/pxecore.log" "$SIZE" <<'PY' || fail "combined access log lines"
+import datetime, re, sys
+log, size = open(sys.argv[1]).read(), sys.argv[2]
+rx = (r'^pxecore\[\d+\]: info: \[http\] 127\.0\.0\.1 - - \[(\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d) \+0000\] '
+      r'"(GET|HEAD) /arch/x86_64/airootfs\.sfs HTTP/1\.1" 200 (\d+|-) "([^"]*)" "curl/[\d.]+"$')
+lines = [m for m in (re.match(rx, l) for l in log.splitlines()) if m]
+assert [m.group(2) for m in lines] == ["GET", "HEAD"], log
+get, head = lines
+assert get.group(3) == size and get.group(4) == "-", get.group(0)
+assert head.group(3) == "-" and head.group(4) == "http://example.invalid/ref", head.group(0)
+for m in lines:
+    t = datetime.datetime.strptime(m.group(1), "%d/%b/%Y:%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+    age = (datetime.datetime.now(datetime.timezone.utc) - t).total_seconds()
+    assert -5 < age < 60, "date %s is %d s from now" % (m.group(1), age)
+print("combined log lines:", len(lines))
+PY
+echo '{}' >"$T/empty.json"
+out=$("$PXECORE_BIN" --plugins-dir "$PXECORE_PLUGINS" --check-config "$T/empty.json" \
+    --set core.state_dir="$T/st" --set plugins.http.access_log_format=clf 2>&1)
+echo "$out" | grep -qF 'access_log_format: "darkhttpd" or "combined", not "clf"' || fail "bad format accepted: $out"
+
 # copytoram=n is refused for the HTTP entry, with the reason in the log.
 run_pxecore --copytoram n
 curl -sf "$U/boot.ipxe" >"$T/ipxe2" || fail "boot.ipxe (copytoram=n)"

@@ -54,7 +54,7 @@ static void *setup(struct http_config *cfg)
 
 static struct http_config default_cfg(void)
 {
-    struct http_config c = {0, "127.0.0.1", 0, 16, 1, 60000000, NULL, 1, 0};
+    struct http_config c = {0, "127.0.0.1", 0, 16, 1, 60000000, NULL, 1, 0, "darkhttpd"};
 
     return c;
 }

@@ -213,14 +213,43 @@ TEST(log_line)
 {
     char buf[512];
 
-    http_log_format(buf, sizeof(buf), 1348347587, "192.168.0.110", "GET",
-                    "/arch/x86_64/airootfs.sfs", 200, 107860206, NULL, "curl/7.27.0");
+    struct http_log_entry e = {
+        1348347587, "192.168.0.110", "GET", "/arch/x86_64/airootfs.sfs", "HTTP/1.1", 200, 107860206,
+        NULL,       "curl/7.27.0"};
+    struct http_log_entry odd = {1,   "::1", "GET", "/a\"b\n",   "HTTP/1.0",
+                                 404, 0,     "r\\", "ua\x7f\xff"};
+    struct http_log_entry cut = {1, "ip", "GET", "/x", NULL, 200, 1, "", ""};
+
+    http_log_format(buf, sizeof(buf), &e, HTTP_LOG_DARKHTTPD);
     EXPECT_EQ_STR(buf, "1348347587 192.168.0.110 \"GET /arch/x86_64/airootfs.sfs\" 200 107860206 "
                        "\"\" \"curl/7.27.0\"");
-    http_log_format(buf, sizeof(buf), 1, "::1", "GET", "/a\"b\n", 404, 0, "r\\", "ua\x7f\xff");
+    http_log_format(buf, sizeof(buf), &odd, HTTP_LOG_DARKHTTPD);
     EXPECT_EQ_STR(buf, "1 ::1 \"GET /a%22b%0A\" 404 0 \"r%5C\" \"ua%7F%FF\"");
-    EXPECT_EQ_INT(http_log_format(buf, 10, 1, "ip", "GET", "/x", 200, 1, "", ""), 9);
+    EXPECT_EQ_INT(http_log_format(buf, 10, &cut, HTTP_LOG_DARKHTTPD), 9);
     EXPECT_EQ_STR(buf, "1 ip \"GET");
+}
+
+/* Combined Log Format: a real date in UTC, "-" for 0 bytes and absent headers. */
+TEST(log_line_combined)
+{
+    char buf[512];
+    struct http_log_entry e = {
+        1348347587, "192.168.0.110", "GET", "/arch/x86_64/airootfs.sfs", "HTTP/1.1", 200, 107860206,
+        NULL,       "curl/7.27.0"};
+    struct http_log_entry odd = {1796389536, "::1", "HEAD", "/a\"b\n",   "HTTP/1.0",
+                                 404,        0,     "r\\",  "ua\x7f\xff"};
+    struct http_log_entry leap = {951782400, "ip", "GET", "/", "HTTP/1.1", 304, 0, "", NULL};
+
+    http_log_format(buf, sizeof(buf), &e, HTTP_LOG_COMBINED);
+    EXPECT_EQ_STR(buf, "192.168.0.110 - - [22/Sep/2012:20:59:47 +0000] "
+                       "\"GET /arch/x86_64/airootfs.sfs HTTP/1.1\" 200 107860206 \"-\" "
+                       "\"curl/7.27.0\"");
+    http_log_format(buf, sizeof(buf), &odd, HTTP_LOG_COMBINED);
+    EXPECT_EQ_STR(buf, "::1 - - [04/Dec/2026:13:05:36 +0000] \"HEAD /a%22b%0A HTTP/1.0\" 404 - "
+                       "\"r%5C\" \"ua%7F%FF\"");
+    http_log_format(buf, sizeof(buf), &leap, HTTP_LOG_COMBINED);
+    EXPECT_EQ_STR(buf, "ip - - [29/Feb/2000:00:00:00 +0000] \"GET / HTTP/1.1\" 304 - \"-\" \"-\"");
+    EXPECT_EQ_INT(http_log_format(buf, 16, &e, HTTP_LOG_COMBINED), 15);
 }
 
 TEST(srv_url)
@@ -275,6 +304,7 @@ int main(void)
     RUN(plan);
     RUN(content_types);
     RUN(log_line);
+    RUN(log_line_combined);
     RUN(srv_url);
     RUN(cmdline);
     return tap_done();

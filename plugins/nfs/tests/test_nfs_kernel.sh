@@ -127,6 +127,9 @@ harness --set exportfs=/nonexistent/exportfs --set exports_file="$F/exports.d/in
 cat "$out"
 grep -q 'NFS exports disabled: /nonexistent/exportfs is not installed (the kernel backend needs nfs-kernel-server' \
     "$T/harness.err" || fail "no clear message when exportfs is missing"
+# The fixes it names are the forms pxecore accepts (tests/daemon/test_check_config.sh runs them).
+grep -qF -- '--set plugins.nfs.backend=ganesha, or "backend": "ganesha" in "plugins": {"nfs": {...}}), or switch NFS off (--disable-plugin nfs' \
+    "$T/harness.err" || fail "the message does not name the fix"
 grep -q '^menu-count: 0$' "$out" || fail "entry offered without exportfs"
 grep -q '"refused":"NFS exports disabled: /nonexistent/exportfs is not installed' "$out" || fail "status"
 [ ! -e "$F/exports.d/inert.exports" ] && [ ! -e "$T/inert" ] || fail "inert plugin wrote files"
