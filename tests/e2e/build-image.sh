@@ -155,9 +155,9 @@ ref_menus() {
     local tree=$1 uuid=$2 m
     if [ "$client" = real ]; then
         {
-            echo "# Arch's archiso_pxe-linux.cfg (releng) for the e2e image; console=ttyS0 added."
+            echo "# Arch's archiso_pxe-linux.cfg (releng) for the e2e image; console=ttyS0 and no_timer_check (TCG) added."
             sed -e 's/%INSTALL_DIR%/arch/g' -e 's/%ARCH%/x86_64/g' -e "s/%ARCHISO_UUID%/$uuid/g" \
-                -e 's/^\(APPEND .*\)$/\1 console=ttyS0/' "$CLIENTS/archiso/archiso_pxe-linux.cfg.releng"
+                -e 's/^\(APPEND .*\)$/\1 console=ttyS0 no_timer_check/' "$CLIENTS/archiso/archiso_pxe-linux.cfg.releng"
         } >"$tree/boot/syslinux/archiso_pxe-linux.cfg"
         for m in http nbd nfs; do
             {
@@ -174,7 +174,7 @@ ref_menus() {
     cat >"$tree/boot/ipxe/reference.ipxe" <<'EOF'
 #!ipxe
 # Reference stack (busybox httpd serving the image tree): Arch's HTTP entry.
-kernel http://${next-server}/arch/boot/x86_64/vmlinuz-linux initrd=initramfs-linux.img archisobasedir=arch archiso_http_srv=http://${next-server}/ ip=dhcp BOOTIF=01-${netX/mac:hexhyp} console=ttyS0 @VERIFY@
+kernel http://${next-server}/arch/boot/x86_64/vmlinuz-linux initrd=initramfs-linux.img archisobasedir=arch archiso_http_srv=http://${next-server}/ ip=dhcp BOOTIF=01-${netX/mac:hexhyp} console=ttyS0 no_timer_check @VERIFY@
 initrd http://${next-server}/arch/boot/x86_64/initramfs-linux.img
 boot
 EOF

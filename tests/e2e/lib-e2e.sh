@@ -246,7 +246,8 @@ e2e_boot() {
             break
         fi
         if ! kill -0 "$qpid" 2>/dev/null; then
-            E2E_MARKER=""
+            # The guest powers off right after its marker: read the log once more.
+            E2E_MARKER=$(grep -a -o 'PXECORE-E2E-\(OK\|FAIL\) .* END' "$E/serial.log" | head -n1) || E2E_MARKER=""
             break
         fi
         if [ -n "${E2E_FAIL_PATTERN:-}" ] && grep -a -q -- "$E2E_FAIL_PATTERN" "$E/serial.log"; then
