@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,6 +273,19 @@ static int token_load(const char *dir, char *out)
     return 0;
 }
 
+/* Running as root with core.user: the token file belongs to that user, as state.json does. */
+static void token_give(const char *dir, const char *user)
+{
+    struct passwd *pw;
+    char path[4200];
+
+    if (!user || !*user || geteuid() != 0 || !(pw = getpwnam(user)))
+        return;
+    snprintf(path, sizeof(path), "%s/%s", dir, TOKEN_FILE);
+    if (chown(path, pw->pw_uid, pw->pw_gid) < 0)
+        log_warn("api: cannot give %s to '%s': %s", path, user, strerror(errno));
+}
+
 int api_init(struct core *c, struct api_settings *s)
 {
     struct api *a = calloc(1, sizeof(*a));
@@ -298,6 +312,8 @@ int api_init(struct core *c, struct api_settings *s)
         free(a);
         return r;
     }
+    if (!s->token)
+        token_give(c->set.state_dir, c->set.user);
     api = a;
     return 0;
 }

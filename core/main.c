@@ -603,7 +603,7 @@ static int mkdir_p(const char *path)
             return -errno;
         *p = '/';
     }
-    if (mkdir(tmp, 0750) < 0 && errno != EEXIST)
+    if (mkdir(tmp, 0700) < 0 && errno != EEXIST) /* leases, state, token: the service user only */
         return -errno;
     return 0;
 }
