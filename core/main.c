@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -590,6 +591,21 @@ static void core_free(struct core *c)
     pthread_rwlock_destroy(&c->model_lock);
 }
 
+/*
+ * Soft RLIMIT_NOFILE up to the hard limit: every connection and transfer
+ * holds descriptors, and nothing here uses select().  Plugins size their
+ * connection caps from the result.
+ */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 static int mkdir_p(const char *path)
 {
     char tmp[4096];
@@ -738,6 +754,7 @@ int main(int argc, char **argv)
     sigaddset(&mask, SIGHUP);
     sigprocmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
+    raise_nofile();
 
     pthread_rwlock_init(&core.model_lock, NULL);
     core.loop = loop_new();

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Helpers for the fault tests (sourced after tests/integration/lib.sh).
 if [ -x /usr/bin/python3 ]; then python3() { /usr/bin/python3 "$@"; }; fi
+# For background clients: a program, not the function above (so $! is its PID).
+PY=$(command -v /usr/bin/python3 || command -v python3)
 FAULT_SRC=$PXECORE_SRC/tests/fault
 
 # kill9: SIGKILL the daemon and reap it.
