@@ -421,7 +421,17 @@ static void on_signal(void *ud, int fd, uint32_t events)
 
     while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
         if (si.ssi_signo == SIGHUP) {
-            log_notice("SIGHUP: reloading plugins");
+            log_notice("SIGHUP: reloading images and plugins");
+            for (uint32_t i = 0; i < c->n_images; i++) {
+                char err[CONFIG_ERR_MAX];
+                int r = image_reload(c->images[i], err, sizeof(err));
+
+                if (r < 0)
+                    log_err("%s", err);
+                else if (r > 0)
+                    log_info("image '%s': %s read again", c->images[i]->pub.name,
+                             c->images[i]->pub.source);
+            }
             for (struct pxe_core *p = c->plugins; p; p = p->next)
                 if (p->started && p->desc.reload && p->desc.reload(p->state) < 0)
                     log_msg(p->desc.name, 4, "reload failed, ignoring");
