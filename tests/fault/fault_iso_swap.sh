@@ -1,11 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # The ISO file changed under the running daemon (HTTP and TFTP on loopback):
-#  1. truncated to half: files whose extent lies past the new end fail at once
-#     (HTTP 500, a TFTP error: no
-#     HTTP 200 with the full body, no TFTP success), files before it are
-#     still served, the daemon stays up; SIGHUP finds the short file unusable
-#     and keeps serving what it can (error logged);
+#  1. truncated to half: files whose extent lies past the new end fail at
+#     once (HTTP 500, a TFTP error; never the whole body), files before it
+#     are still served, the daemon stays up; SIGHUP finds the short file
+#     unusable and keeps serving what it can (error logged);
 #  2. replaced by another ISO (rename over the path): without SIGHUP the
 #     daemon serves the old file it holds open; after SIGHUP, the new one;
 #  3. rewritten in place (same inode): after SIGHUP, the new contents;
