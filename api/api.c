@@ -50,6 +50,11 @@ const struct pxe_config_item api_settings_items[] = {
      "longest time one request may take, headers included", NULL, 1000000, 3600000000},
     {"timeout", PXE_CFG_DURATION, 0, "10s", A_(timeout),
      "idle time after which a connection is closed", NULL, 1000000, 3600000000},
+    {"tls_certificate", PXE_CFG_PATH, 0, NULL, A_(tls_certificate),
+     "serve HTTPS with this certificate (PEM, with tls_key), so the token never crosses a "
+     "network in clear", NULL, 0, 0},
+    {"tls_key", PXE_CFG_PATH, PXE_CFG_SECRET, NULL, A_(tls_key),
+     "private key (PEM) of tls_certificate; read before the privilege drop", NULL, 0, 0},
     {0},
 };
 
@@ -62,6 +67,7 @@ struct api {
     struct pxe_source *io, *timer, *tick;
     uint64_t seen_event;   /* events up to this id were checked for boot_once */
     struct tracked *conns; /* open connections */
+    char *tls_cert, *tls_key; /* PEM text when api.tls_certificate is set */
 };
 
 /* Per TCP connection: when its current request began (for api.request_timeout). */
@@ -286,6 +292,56 @@ static void token_give(const char *dir, const char *user)
         log_warn("api: cannot give %s to '%s': %s", path, user, strerror(errno));
 }
 
+/* Reads a PEM file (at most 1 MiB) into a new NUL-terminated buffer; NULL with a logged error. */
+static char *pem_read(const char *key, const char *path)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = fopen(path, "re");
+
+    if (f && (buf = malloc(1 << 20)))
+        n = fread(buf, 1, (1 << 20) - 1, f);
+    if (!f || !buf || ferror(f) || n == 0 || n == (1 << 20) - 1) {
+        log_err("api.%s: cannot read '%s': %s", key, path,
+                !f || (buf && ferror(f)) ? strerror(errno) : buf ? "empty or over 1 MiB" : "no memory");
+        if (f)
+            fclose(f);
+        free(buf);
+        return NULL;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* api.tls_certificate and api.tls_key: both or neither; 0 or -EINVAL (logged). */
+static int tls_load(struct api *a, const struct api_settings *s)
+{
+    if (!s->tls_certificate && !s->tls_key)
+        return 0;
+    if (!s->tls_certificate || !s->tls_key) {
+        log_err("api.%s: needs api.%s too", s->tls_key ? "tls_key" : "tls_certificate",
+                s->tls_key ? "tls_certificate" : "tls_key");
+        return -EINVAL;
+    }
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        log_err("api.tls_certificate: this libmicrohttpd has no TLS support");
+        return -EINVAL;
+    }
+    a->tls_cert = pem_read("tls_certificate", s->tls_certificate);
+    a->tls_key = a->tls_cert ? pem_read("tls_key", s->tls_key) : NULL;
+    return a->tls_key ? 0 : -EINVAL;
+}
+
+static void tls_free(struct api *a)
+{
+    free(a->tls_cert);
+    if (a->tls_key)
+        explicit_bzero(a->tls_key, strlen(a->tls_key));
+    free(a->tls_key);
+    a->tls_cert = a->tls_key = NULL;
+}
+
 int api_init(struct core *c, struct api_settings *s)
 {
     struct api *a = calloc(1, sizeof(*a));
@@ -314,6 +370,11 @@ int api_init(struct core *c, struct api_settings *s)
     }
     if (!s->token)
         token_give(c->set.state_dir, c->set.user);
+    if (tls_load(a, s) < 0) {
+        tls_free(a);
+        free(a);
+        return -EINVAL;
+    }
     api = a;
     return 0;
 }
@@ -686,21 +747,29 @@ static void on_tick(void *ud)
 int api_bind(struct core *c)
 {
     unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL}};
     unsigned per_ip;
     int r;
 
     if (!api)
         return 0;
+    if (api->tls_cert) {
+        tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, api->tls_cert};
+        tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, api->tls_key};
+        tls[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    }
     per_ip = (unsigned)(api->set->max_connections + 3) / 4;
     if (api->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    if (api->tls_cert)
+        flags |= MHD_USE_TLS;
     api->d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, api,
         MHD_OPTION_SOCK_ADDR, &api->addr, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)api->set->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(api->set->timeout / 1000000),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        api, MHD_OPTION_END);
+        api, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!api->d) {
         r = errno ? -errno : -EADDRNOTAVAIL;
         log_err("api.listen: cannot listen on %s: %s", api->set->listen, strerror(-r));
@@ -729,8 +798,8 @@ int api_start(struct core *c)
         log_err("api: cannot watch the HTTP daemon: %s", strerror(-r));
         return r;
     }
-    log_notice("api: listening on %s port %u (token: %s)", api->set->listen,
-               pi ? (unsigned)pi->port : 0,
+    log_notice("api: listening on %s port %u%s (token: %s)", api->set->listen,
+               pi ? (unsigned)pi->port : 0, api->tls_cert ? ", HTTPS" : "",
                api->set->token ? "api.token" : "<state_dir>/" TOKEN_FILE);
     return 0;
 }
@@ -750,6 +819,8 @@ void api_stop(struct core *c)
 
 void api_free(struct core *c)
 {
+    if (api)
+        tls_free(api);
     free(api);
     api = NULL;
 }
