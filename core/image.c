@@ -240,8 +240,8 @@ out:
     list_free(&top);
 }
 
-/* archiso's search UUID: the name of boot/<uuid>.uuid (what archisosearchuuid= looks for),
- * else the ISO's volume date as blkid reports it. */
+/* archiso's search UUID: the name of boot/<uuid>.uuid, the file archisosearchuuid= makes the
+ * archiso hook look for (hooks/archiso: archisosearchfilename). A tree without it gets none. */
 static void detect_uuid(struct image *img)
 {
     struct name_list l;
@@ -259,8 +259,22 @@ static void detect_uuid(struct image *img)
             img->pub.uuid = strndup(l.v[i], n - 5);
     }
     list_free(&l);
-    if (!img->pub.uuid && img->iso && iso_date_uuid(img->iso))
-        img->pub.uuid = strdup(iso_date_uuid(img->iso));
+}
+
+/* The rootfs integrity files the archiso hook can check: airootfs.sha512 beside the
+ * root filesystem (checksum=y) and <rootfs>.cms.sig (cms_verify=y). */
+static void detect_rootfs_checks(struct image *img)
+{
+    const char *rootfs = img->pub.rootfs;
+    const char *slash = rootfs ? strrchr(rootfs, '/') : NULL;
+    char rel[512];
+
+    if (!slash)
+        return;
+    snprintf(rel, sizeof(rel), "%.*sairootfs.sha512", (int)(slash - rootfs + 1), rootfs);
+    img->has_sha512 = img_kind(img, rel) == 1;
+    snprintf(rel, sizeof(rel), "%s.cms.sig", rootfs);
+    img->has_cms_sig = img_kind(img, rel) == 1;
 }
 
 /* A directory image's label: archisolabel= in one of archiso's boot loader configs. */
@@ -370,6 +384,7 @@ int image_open(const char *spec, const char *default_name, struct image **ret, c
         detect_layout(img);
     }
     detect_uuid(img);
+    detect_rootfs_checks(img);
     if (!img->iso)
         detect_dir_label(img);
     *ret = img;

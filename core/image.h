@@ -20,6 +20,8 @@ struct image {
     int dirfd;            /* directory images: O_PATH fd of the root, else -1 */
     int isofd;            /* ISO images: the file, else -1 */
     struct iso *iso;      /* parsed ISO directory, or NULL */
+    int has_sha512;       /* the rootfs has airootfs.sha512 beside it */
+    int has_cms_sig;      /* the rootfs has <rootfs>.cms.sig */
     pthread_rwlock_t lock; /* ISO images: iso and isofd, replaced together by image_reload */
 };
 

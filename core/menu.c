@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image.h"
 #include "log.h"
 #include "menu.h"
 
@@ -133,8 +134,9 @@ static void part_end(struct cmdline_parts *cp, const char *fmt, ...)
 
 /*
  * Builds the loader-neutral command line of one entry: the method's part,
- * then the image parameters it did not give (archisobasedir=, archisosearchuuid=
- * or archisolabel=, ip=dhcp unless pxelinux appends ip= itself), then the
+ * then the image parameters it did not give (archisobasedir=; cms_verify=y when the
+ * rootfs has its .cms.sig, else checksum=y when it has airootfs.sha512; ip=dhcp
+ * unless pxelinux appends ip= itself), then the
  * global menu settings, then the host's extras.  An entry with its own kernel
  * (memtest, a rescue image) gets only the method's part and the host's extras.
  */
@@ -143,6 +145,7 @@ static int build_cmdline(struct core *c, struct pxe_core *p, const struct pxe_bo
 {
     const struct menu_settings *ms = &c->menu;
     const struct pxe_image *img = ctx->image;
+    const struct image *im = (const struct image *)img; /* pub is its first member */
     int pxelinux = strcmp(ctx->menu_format, "pxelinux") == 0;
     int r = 0;
 
@@ -153,10 +156,10 @@ static int build_cmdline(struct core *c, struct pxe_core *p, const struct pxe_bo
         goto extras; /* not the image's kernel: archiso parameters and globals do not apply */
     if (r == 0)
         r = add_param(&cp->b, "archisobasedir", img->basedir);
-    if (r == 0 && img->uuid && !has_param(buf_str(&cp->b), "archisolabel"))
-        r = add_param(&cp->b, "archisosearchuuid", img->uuid);
-    else if (r == 0 && img->label && !has_param(buf_str(&cp->b), "archisosearchuuid"))
-        r = add_param(&cp->b, "archisolabel", img->label);
+    if (r == 0 && im->has_cms_sig)
+        r = add_param(&cp->b, "cms_verify", "y");
+    else if (r == 0 && im->has_sha512)
+        r = add_param(&cp->b, "checksum", "y");
     if (r == 0 && (!pxelinux || !(ms->sysappend & 1)))
         r = add_param(&cp->b, "ip", "dhcp");
     part_end(cp, "the parameters of image '%s'", img->name);

@@ -567,6 +567,12 @@ static int nbd_cmdline(void *state, const struct pxe_boot_ctx *ctx, struct pxe_b
                             ctx->server_ip ? ctx->server_ip : "${pxeserver}");
     if (r == 0 && strcmp(im->name, "archiso") != 0)
         r = s->core->buf_append(out, " archiso_nbd_name=%s", im->name);
+    /* Only NBD hands the hook a block device to find (hooks/archiso:
+     * _search_for_archisodevice); over HTTP and NFS the medium is already mounted. */
+    if (r == 0 && im->uuid)
+        r = s->core->buf_append(out, " archisosearchuuid=%s", im->uuid);
+    else if (r == 0 && im->label)
+        r = s->core->buf_append(out, " archisolabel=%s", im->label);
     return r;
 }
 

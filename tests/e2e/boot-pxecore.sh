@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Usage: boot-pxecore.sh SCENARIO   (or E2E_SCENARIO=... from ctest)
+# Usage: boot-pxecore.sh SCENARIO [LAYOUT]   (or E2E_SCENARIO=, E2E_LAYOUT= from ctest)
 # A QEMU guest netboots the test image through pxecore alone, in a network
-# namespace (see lib-e2e.sh), and must reach the initramfs's success marker
-# with the expected root filesystem method. Scenarios:
+# namespace (see lib-e2e.sh): the real mkinitcpio init and archiso hooks must
+# switch root into the squashfs, whose /sbin/init prints the marker with the
+# expected method. LAYOUT: uuid (a current ISO, default) or label (an older
+# one). Scenarios:
 #   bios-http       iPXE ROM -> DHCP -> TFTP lpxelinux.0 + generated menu ->
 #                   kernel/initrd -> root filesystem over HTTP
 #   bios-nbd        the same, root filesystem over NBD (the ISO file)
@@ -16,9 +18,12 @@
 #   iso-nbd         image served straight from the ISO file, NBD method
 #   method-disable  HTTP disabled through the REST API: the next boot's menu
 #                   no longer offers it and the guest boots over NFS
+#   copytoram-nfs   menu.copytoram=n: the root stays on NFS (bootmnt=nfs)
+#   copytoram-nbd   menu.copytoram=n: the root stays on NBD (nbd0 connected)
 # Exit 77 (skipped) with the reason when a plugin or tool is missing.
 set -eu
 scenario=${1:-${E2E_SCENARIO:-bios-http}}
+E2E_LAYOUT=${2:-${E2E_LAYOUT:-uuid}}
 . "$(dirname "$0")/lib-e2e.sh"
 E2E_NAME="pxecore-$scenario"
 
@@ -44,7 +49,7 @@ e2e_plugin_key() {
         grep -q "^config\.$2="
 }
 
-mode=bios method=http image=dir proxy=0 loader=any
+mode=bios method=http image=dir proxy=0 loader=any copytoram=""
 # Plugins each scenario needs; tftp only where a TFTP client is in the path
 # (QEMU's BIOS ROM is iPXE and gets everything over HTTP).
 case $scenario in
@@ -57,6 +62,8 @@ proxy) need_plugins dhcp http; proxy=1 ;;
 iso-http) need_plugins dhcp http; image=iso ;;
 iso-nbd) need_plugins dhcp http nbd; image=iso method=nbd ;;
 method-disable) need_plugins dhcp http nfs; method=nfs ;;
+copytoram-nfs) need_plugins dhcp http nfs; method=nfs copytoram=n ;;
+copytoram-nbd) need_plugins dhcp http nbd; method=nbd image=iso copytoram=n ;;
 *) e2e_fail "unknown scenario $scenario" ;;
 esac
 # The dhcp plugin hands iPXE clients (QEMU's ROM is one) the iPXE script; the
@@ -88,6 +95,7 @@ e2e_plugin_key dhcp pxe_grace || args+=(--set dhcp.pxe_only=false)
 # Menu timeout: 0.1 s unless E2E_MENU_TIMEOUT says otherwise ("" = pxecore's default).
 menu_timeout=${E2E_MENU_TIMEOUT-100ms}
 [ -z "$menu_timeout" ] || args+=(--menu-timeout "$menu_timeout")
+[ -z "$copytoram" ] || args+=(--set "menu.copytoram=$copytoram")
 if [ "$image" = iso ]; then
     args+=(--image "archiso=$E2E_ISO")
 else
@@ -153,6 +161,13 @@ if [ "$mode" = uefi ]; then
 fi
 e2e_boot "$mode"
 e2e_expect_method "$method"
+if [ "$copytoram" = n ]; then
+    case $method in
+    nfs) e2e_expect_marker bootmnt=nfs ;;
+    nbd) e2e_expect_marker nbd0=connected ;;
+    esac
+    e2e_log "copytoram=n: the root filesystem stayed on $method"
+fi
 
 case $loader in
 ipxe)

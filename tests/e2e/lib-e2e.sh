@@ -21,7 +21,9 @@
 # Tunables: PXE_E2E_CACHE (image cache), PXE_E2E_TIMEOUT (per boot, default
 # 240 s), PXE_E2E_KEEP=1 (keep the temp dir), PXE_E2E_RA=0 (no ra.py;
 # pxecore in full mode still answers solicitations itself),
-# E2E_SHOW_CONSOLE=1 (stream the guest's serial console to stdout).
+# E2E_SHOW_CONSOLE=1 (stream the guest's serial console to stdout),
+# E2E_LAYOUT=uuid|label (which image, see e2e_image), PXE_CLIENTS_DIR (the
+# real Arch client code, default ../shared/clients beside the checkout).
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_SRC=$(cd "$E2E_DIR/../.." && pwd)
@@ -106,16 +108,32 @@ e2e_init() {
     e2e_topology
 }
 
-# e2e_image: builds the cached image if needed and loads image.env.
+# e2e_image: builds the cached images if needed, loads image.env and picks the
+# layout E2E_LAYOUT (uuid: a current Arch ISO with boot/<uuid>.uuid and a CMS
+# signature; label: an older one with its volume label only) as E2E_IMAGE
+# (tree), E2E_ISO (file) and E2E_VOLID (label). Skips unless the initramfs runs
+# the real Arch client (../shared/clients), or E2E_ALLOW_IMITATION=1 (demo.sh).
+E2E_CLIENTS_DIR=${PXE_CLIENTS_DIR:-$E2E_SRC/../shared/clients}
 e2e_image() {
     local t
-    for t in apt-get dpkg cpio mksquashfs xorriso depmod ldd; do
+    for t in apt-get dpkg cpio mksquashfs xorriso depmod ldd openssl; do
         command -v "$t" >/dev/null || e2e_skip "missing $t to build the test image (scripts/install-deps.sh)"
     done
-    bash "$E2E_DIR/build-image.sh" "$E2E_CACHE" >"$E/build-image.log" 2>&1 ||
+    PXE_CLIENTS_DIR=$E2E_CLIENTS_DIR bash "$E2E_DIR/build-image.sh" "$E2E_CACHE" >"$E/build-image.log" 2>&1 ||
         e2e_fail "build-image.sh failed: $(tail -n 5 "$E/build-image.log")"
     # shellcheck disable=SC1091
     . "$E2E_CACHE/image.env"
+    if [ "$E2E_CLIENT" != real ] && [ "${E2E_ALLOW_IMITATION:-0}" != 1 ]; then
+        e2e_skip "the real Arch boot client (mkinitcpio init + archiso hooks) is not in $E2E_CLIENTS_DIR/archiso: set PXE_CLIENTS_DIR (the test never uses an imitation)"
+    fi
+    E2E_LAYOUT=${E2E_LAYOUT:-uuid}
+    local v
+    for v in IMAGE ISO VOLID; do
+        eval "E2E_$v=\${E2E_${v}_$E2E_LAYOUT:-}"
+        eval "[ -n \"\$E2E_$v\" ]" || e2e_fail "no image layout '$E2E_LAYOUT' in image.env"
+    done
+    E2E_NAME="$E2E_NAME-$E2E_LAYOUT"
+    e2e_log "image layout $E2E_LAYOUT ($E2E_IMAGE), boot client: $E2E_CLIENT ($E2E_CLIENT_VERSIONS)"
 }
 
 # e2e_topology: srv0 192.0.2.1/24 here; cli0 + tap0 bridged in the client ns.
@@ -177,6 +195,10 @@ e2e_capture_start() {
     done
 }
 
+# What ends a boot as failed at once: a kernel panic, or the initramfs giving
+# up (mkinitcpio's launch_interactive_shell and its callers' messages).
+E2E_GUEST_FAIL='Kernel panic|Falling back to interactive prompt|Bailing out, you are on your own|dropped into an emergency shell|ERROR: Device .* not found|No device containing the file|ERROR: one or more files are corrupted|ERROR: no root file system image found|ERROR: Downloading|\[rootfs [^]]*\]#'
+
 # e2e_boot MODE [MARKER_TIMEOUT]: boots a QEMU guest (MODE bios or uefi) in the
 # client namespace and waits for PXECORE-E2E-OK/FAIL on its serial console.
 # Sets E2E_T0 (QEMU start, epoch), E2E_T_MARKER (seconds to the marker) and
@@ -207,7 +229,7 @@ e2e_boot() {
     # would leave QEMU orphaned when killed).
     nsenter -n -t "$E2E_CLI_PID" qemu-system-x86_64 "${args[@]}" \
         </dev/null >"$E/serial.log" 2>"$E/qemu-stderr.log" &
-    local qpid=$! tpid=""
+    local qpid=$! tpid="" line
     E2E_PIDS+=("$qpid")
     e2e_log "QEMU ($mode) started, pid $qpid, limit ${limit}s"
     if [ -n "${E2E_SHOW_CONSOLE:-}" ]; then
@@ -231,6 +253,11 @@ e2e_boot() {
             E2E_MARKER="PXECORE-E2E-FAIL reason=firmware: ${E2E_FAIL_REASON:-$E2E_FAIL_PATTERN} END"
             break
         fi
+        if line=$(grep -a -m1 -E -- "$E2E_GUEST_FAIL" "$E/serial.log") && [ -n "$line" ]; then
+            sleep 1 # let the console show what follows
+            E2E_MARKER="PXECORE-E2E-FAIL reason=guest: $(printf '%s' "$line" | tr -d '\r') END"
+            break
+        fi
         [ "$(date +%s)" -lt "$deadline" ] || break
         sleep 0.1
     done
@@ -241,6 +268,9 @@ e2e_boot() {
         e2e_kill "$tpid"
         printf '\r\n'
     fi
+    local result=fail
+    case "$E2E_MARKER" in PXECORE-E2E-OK*) result=ok ;; esac
+    echo "$E2E_NAME client=$E2E_CLIENT result=$result t=$E2E_T_MARKER" >>"$E2E_CACHE/results.log"
     case "$E2E_MARKER" in
     PXECORE-E2E-OK*)
         e2e_log "marker after ${E2E_T_MARKER}s: $E2E_MARKER"
@@ -266,6 +296,22 @@ e2e_expect_method() {
     case "$E2E_MARKER" in
     *" id=$E2E_ID "*) ;;
     *) e2e_fail "expected id=$E2E_ID in: $E2E_MARKER" ;;
+    esac
+    # The real client: the marker came from /sbin/init inside the squashfs,
+    # PID 1 on archiso's overlay (tests/e2e/rootfs-init.sh).
+    if [ "$E2E_CLIENT" = real ]; then
+        case "$E2E_MARKER" in
+        *" root=overlay "*) e2e_log "real archiso hooks: / is the overlay over /run/archiso/airootfs" ;;
+        *) e2e_fail "expected root=overlay (init of the squashfs as PID 1) in: $E2E_MARKER" ;;
+        esac
+    fi
+}
+
+# e2e_expect_marker WORD: the marker holds WORD (e.g. bootmnt=nfs).
+e2e_expect_marker() {
+    case "$E2E_MARKER" in
+    *" $1 "*) ;;
+    *) e2e_fail "expected $1 in: $E2E_MARKER" ;;
     esac
 }
 
@@ -326,7 +372,7 @@ e2e_report() {
 # HTTP server (busybox httpd stands in for darkhttpd) on port 80.
 
 # e2e_ref_dnsmasq [EXTRA_OPTION...]: full DHCP + TFTP as in the wiki.
-# E2E_REF_MENU picks the PXELINUX config (default archiso_pxe.cfg: HTTP).
+# E2E_REF_MENU picks the PXELINUX config (default archiso_pxe_http.cfg).
 e2e_ref_dnsmasq() {
     e2e_need dnsmasq
     cat >"$E/dnsmasq.conf" <<EOF
@@ -335,7 +381,7 @@ interface=srv0
 bind-interfaces
 dhcp-range=192.0.2.50,192.0.2.150,12h
 dhcp-boot=/boot/syslinux/lpxelinux.0
-dhcp-option-force=209,boot/syslinux/${E2E_REF_MENU:-archiso_pxe.cfg}
+dhcp-option-force=209,boot/syslinux/${E2E_REF_MENU:-archiso_pxe_http.cfg}
 dhcp-option-force=210,/
 dhcp-option-force=66,$E2E_SRV_IP
 enable-tftp

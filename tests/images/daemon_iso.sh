@@ -61,7 +61,7 @@ grep -q '^LABEL archiso-rescue$' "$pxe" || fail "pxelinux: no third-party entry"
 grep -q '^  MENU LABEL Rescue shell (third party)$' "$pxe" || fail "pxelinux: title"
 grep -q '^  LINUX ::/images/archiso/arch/boot/x86_64/vmlinuz-linux$' "$pxe" || fail "pxelinux: LINUX"
 grep -q '^  INITRD ::/images/archiso/arch/boot/x86_64/initramfs-linux.img$' "$pxe" || fail "pxelinux: INITRD"
-grep -q '^  APPEND rescue.server=192.0.2.1 systemd.unit=rescue.target archisobasedir=arch archisosearchuuid=2024-11-01-10-20-30-00$' "$pxe" ||
+grep -q '^  APPEND rescue.server=192.0.2.1 systemd.unit=rescue.target archisobasedir=arch checksum=y$' "$pxe" ||
     fail "pxelinux: APPEND"
 grep -q '^TIMEOUT 30$' "$pxe" || fail "pxelinux: menu.timeout"
 cmp -s "$pxe" "$T/menu-pxelinux.cfg_01-52-54-00-12-34-56" || fail "per-MAC pxelinux file differs (no host profile)"

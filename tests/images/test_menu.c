@@ -57,12 +57,18 @@ static int fake_entries(void *state, const struct pxe_boot_ctx *ctx, struct pxe_
     return menu_add(menu, &e);
 }
 
+static struct fake nbd;
+
 static int fake_cmdline(void *state, const struct pxe_boot_ctx *ctx, struct pxe_buf *out)
 {
     const struct fake *f = state;
     char cmd[512];
 
     subst(f->cmd, ctx->image->name, cmd, sizeof(cmd));
+    if (f == &nbd) /* as plugins/nbd: the block device to search for */
+        return buf_append(out, "%s %s=%s", cmd,
+                          ctx->image->uuid ? "archisosearchuuid" : "archisolabel",
+                          ctx->image->uuid ? ctx->image->uuid : ctx->image->label);
     return buf_append(out, "%s", cmd);
 }
 
@@ -144,6 +150,9 @@ static void setup_image(struct image *img, const char *name, const char *label, 
     img->pub.initrd = initrd;
     snprintf(prefix, 64, "images/%s/", name);
     img->pub.prefix = prefix;
+    /* as a current ISO has them: cms_verify=y; the old one only checksum=y */
+    img->has_cms_sig = img == &img_iso;
+    img->has_sha512 = 1;
 }
 
 /* Methods on (a string of letters h n f t), settings reset to the core's defaults. */
@@ -450,7 +459,8 @@ TEST(method_params_win_over_image_params)
     if (m->n)
         EXPECT_EQ_STR(
             m->items[0].cmdline,
-            "archisobasedir=custom archisolabel=MINE ip=10.0.0.2::10.0.0.1:255.255.255.0");
+            "archisobasedir=custom archisolabel=MINE ip=10.0.0.2::10.0.0.1:255.255.255.0 "
+            "cms_verify=y");
     menu_free_items(m);
     free(m);
 }

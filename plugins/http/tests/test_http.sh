@@ -182,14 +182,24 @@ grep -q 'refused: menu.copytoram=n conflicts with the http method: copytoram=n c
 stop_pxecore || fail "pxecore exit status $?"
 
 # Port in use: fails clearly (exit 2) without a fallback, falls back with one.
+# The blocker retries for up to 10 s: the last daemon's closed connections
+# (FIN_WAIT) can hold the port for a moment on a loaded machine.
 python3 -c 'import socket,sys,time
 s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(); time.sleep(60)' "$PORT" &
+for i in range(100):
+    try: s.bind(("0.0.0.0", int(sys.argv[1]))); break
+    except OSError: time.sleep(0.1)
+s.listen(); open(sys.argv[2], "w").close(); time.sleep(60)' "$PORT" "$T/blocker.ready" &
 BLOCKER=$!
 at_exit "kill $BLOCKER 2>/dev/null"
-sleep 0.5
-"$PXECORE_BIN" --plugins-dir "$PXECORE_PLUGINS" --state-dir "$T/state" --no-api --http-port "$PORT" \
-    --image "$IMG" >"$T/busy.log" 2>&1
+i=0
+until [ -e "$T/blocker.ready" ]; do
+    kill -0 "$BLOCKER" 2>/dev/null || fail "cannot make port $PORT busy for the test"
+    i=$((i + 1)); [ "$i" -lt 150 ] || fail "blocker not listening after 15 s"
+    sleep 0.1
+done
+timeout 30 "$PXECORE_BIN" --plugins-dir "$PXECORE_PLUGINS" --state-dir "$T/state" --no-api \
+    --http-port "$PORT" --image "$IMG" >"$T/busy.log" 2>&1
 rc=$?
 [ "$rc" = 2 ] || fail "busy port: exit $rc, want 2"
 grep -q "cannot bind 0.0.0.0:$PORT: Address already in use" "$T/busy.log" || fail "busy port message"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# /init of the pxecore end-to-end test initramfs.
+# /init of the IMITATION initramfs: used only where the real Arch client code
+# (${PXE_CLIENTS_DIR}/archiso) is absent, by demo.sh and bench/boot; no test uses it.
 #
 # Behaves like archiso's PXE hooks (archiso_pxe_common + _http/_nbd/_nfs):
 # brings up the NIC with DHCP (or the static ip= from PXELINUX SYSAPPEND 1),
