@@ -31,6 +31,3 @@ stale_gone() {
         [ ! -e "$f" ] || fail "$1: temp file left by the crash not removed: $f"
     done <"$T/stale"
 }
-
-# rss_kb PID: resident set size in KiB.
-rss_kb() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' "/proc/$1/status"; }

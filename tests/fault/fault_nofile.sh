@@ -16,6 +16,7 @@
 set -eu
 . "$PXECORE_SRC/tests/integration/lib.sh"
 . "$PXECORE_SRC/tests/fault/fault_lib.sh"
+. "$PXECORE_SRC/tests/hostile/hostile_lib.sh"
 need curl prlimit python3
 use_plugins http tftp
 mkdir -p "$T/img"
@@ -44,24 +45,9 @@ keepalive() {
         sleep 0.1
     done
 }
-# flood N SECS: half-open connections in the background until they are open
-flood() {
-    rm -f "$T/held"
-    "$PY" "$PXECORE_SRC/tests/hostile/slowloris.py" 127.0.0.1 "$HP" "$1" "$2" "$T/held" \
-        >"$T/sl.out" 2>&1 &
-    SL=$!
-    at_exit "kill $SL 2>/dev/null"
-    i=0
-    until [ -s "$T/held" ]; do
-        i=$((i + 1)); [ "$i" -lt 300 ] || fail "slowloris did not open its connections"
-        sleep 0.1
-    done
-    sleep 1
-}
-
 echo "## 1. hard limit 128 from the start"
 keepalive 1
-flood 300 60
+slowloris "$HP" 300 60
 n=$(fds)
 echo "flood: $(cat "$T/held") (connections made, refused); daemon descriptors $n of 128"
 [ "$n" -lt 128 ] || fail "descriptor table full ($n): the connection cap does not fit the limit"
@@ -81,7 +67,7 @@ until curl -s -m 2 -o /dev/null "http://127.0.0.1:$HP/big"; do
 done
 echo "after the flood: served again in $((SECONDS - t0))s"
 keepalive 2
-flood 300 60
+slowloris "$HP" 300 60
 lim=$(fds)
 prlimit --pid "$PXE_PID" --nofile="$lim:$lim"
 echo "flood: $(cat "$T/held"); limit cut to the $lim descriptors open"

@@ -36,7 +36,7 @@ echo "RSS KiB: before $rss0, max $rssmax"
 # 505 is MHD's answer to "HTTP/9.9"; any other 5xx would be a failure of ours
 ! grep -v '^505 ' "$T/answers" | grep -q '^5' || fail "5xx answers to bad requests"
 [ "$(awk '{s += $2} END {print s}' "$T/answers")" = "$N" ] || fail "not every request was made"
-[ "$rssmax" -lt $((rss0 + 32768)) ] || fail "RSS grew from $rss0 to $rssmax KiB"
+rss_below "$rss0" 32768 "$rssmax"
 [ ! -e "$T/state/state.json" ] || python3 -c 'import json,sys; json.load(open(sys.argv[1]))' \
     "$T/state/state.json" || fail "state.json is not valid JSON"
 stop_pxecore || fail "exit status"

@@ -26,15 +26,7 @@ get_ms() {
 }
 alone=$(get_ms alone)
 rss0=$(rss_kb "$PXE_PID")
-"$PY" "$HOSTILE_SRC/slowloris.py" 127.0.0.1 "$HP" "$N" 120 "$T/held" >"$T/sl.out" 2>&1 &
-SL=$!
-at_exit "kill $SL 2>/dev/null"
-i=0
-until [ -s "$T/held" ]; do
-    i=$((i + 1)); [ "$i" -lt 600 ] || fail "slowloris did not open its connections"
-    sleep 0.1
-done
-sleep 1
+slowloris "$HP" "$N" 120
 conns=$(ls "/proc/$PXE_PID/fd" | wc -l)
 during="$(get_ms 1) $(get_ms 2) $(get_ms 3)"
 rss1=$(rss_kb "$PXE_PID")
@@ -50,5 +42,5 @@ kill -0 "$PXE_PID" || fail "daemon died"
 echo "slowloris: $(cat "$T/held") (made, refused); daemon descriptors with them held: $conns"
 echo "5 MB download, ms: alone $alone; beside $N half-open connections $during; after $after"
 echo "RSS KiB: before $rss0, with the connections held $rss1, after $rss2"
-[ "$rss1" -lt $((rss0 + 65536)) ] && [ "$rss2" -lt $((rss0 + 65536)) ] || fail "RSS grew"
+rss_below "$rss0" 65536 "$rss1" "$rss2"
 stop_pxecore || fail "exit status"

@@ -21,3 +21,28 @@ rss_watch() {
 rss_watch_stop() { touch "$1.stop"; wait "$RSS_WATCH" 2>/dev/null || true; cat "$1.max"; }
 # now_ms: monotonic-ish wall clock in milliseconds
 now_ms() { date +%s%3N; }
+
+# slowloris PORT N SECS: N half-open HTTP connections to 127.0.0.1:PORT held for
+# SECS in the background ($SL is the client's PID); returns once they are open
+# (at most 60 s).  $T/held then says "made refused".
+slowloris() {
+    rm -f "$T/held"
+    "$PY" "$HOSTILE_SRC/slowloris.py" 127.0.0.1 "$1" "$2" "$3" "$T/held" >"$T/sl.out" 2>&1 &
+    SL=$!
+    at_exit "kill $SL 2>/dev/null"
+    i=0
+    until [ -s "$T/held" ]; do
+        i=$((i + 1)); [ "$i" -lt 600 ] || fail "slowloris did not open its connections"
+        sleep 0.1
+    done
+    sleep 1
+}
+
+# rss_below BEFORE MARGIN_KIB VALUE...: every VALUE (KiB) stays under BEFORE + MARGIN_KIB.
+rss_below() {
+    lim=$(($1 + $2))
+    shift 2
+    for v in "$@"; do
+        [ "$v" -lt "$lim" ] || fail "RSS grew to $v KiB (limit $lim)"
+    done
+}

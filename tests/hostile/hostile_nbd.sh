@@ -54,5 +54,5 @@ rss2=$(rss_kb "$PXE_PID")
 kill -0 "$PXE_PID" || fail "daemon died"
 echo "$(cat "$T/stall.out"); nbdcopy 48 MiB: alone ${alone} ms, beside the stalled clients ${beside} ms"
 echo "RSS KiB: before $rss0, with the stalled clients $rss1, after $rss2"
-[ "$rss1" -lt $((rss0 + 32768)) ] && [ "$rss2" -lt $((rss0 + 32768)) ] || fail "RSS grew"
+rss_below "$rss0" 32768 "$rss1" "$rss2"
 stop_pxecore || fail "exit status"
