@@ -52,7 +52,8 @@ const struct pxe_config_item api_settings_items[] = {
      "idle time after which a connection is closed", NULL, 1000000, 3600000000},
     {"tls_certificate", PXE_CFG_PATH, 0, NULL, A_(tls_certificate),
      "serve HTTPS with this certificate (PEM, with tls_key), so the token never crosses a "
-     "network in clear", NULL, 0, 0},
+     "network in clear",
+     NULL, 0, 0},
     {"tls_key", PXE_CFG_PATH, PXE_CFG_SECRET, NULL, A_(tls_key),
      "private key (PEM) of tls_certificate; read before the privilege drop", NULL, 0, 0},
     {0},
@@ -65,8 +66,8 @@ struct api {
     struct sockaddr_storage addr;
     struct MHD_Daemon *d;
     struct pxe_source *io, *timer, *tick;
-    uint64_t seen_event;   /* events up to this id were checked for boot_once */
-    struct tracked *conns; /* open connections */
+    uint64_t seen_event;      /* events up to this id were checked for boot_once */
+    struct tracked *conns;    /* open connections */
     char *tls_cert, *tls_key; /* PEM text when api.tls_certificate is set */
 };
 
@@ -303,7 +304,9 @@ static char *pem_read(const char *key, const char *path)
         n = fread(buf, 1, (1 << 20) - 1, f);
     if (!f || !buf || ferror(f) || n == 0 || n == (1 << 20) - 1) {
         log_err("api.%s: cannot read '%s': %s", key, path,
-                !f || (buf && ferror(f)) ? strerror(errno) : buf ? "empty or over 1 MiB" : "no memory");
+                !f || (buf && ferror(f)) ? strerror(errno)
+                : buf                    ? "empty or over 1 MiB"
+                                         : "no memory");
         if (f)
             fclose(f);
         free(buf);

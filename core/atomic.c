@@ -40,7 +40,8 @@ static int is_temp_of(const char *entry, const char *name)
     const char *t = strstr(entry, ".tmp.");
     size_t n = t ? (size_t)(t - entry) : 0;
 
-    if (!t || n == 0 || strlen(t + 5) != 6 || (name && (strlen(name) != n || strncmp(entry, name, n))))
+    if (!t || n == 0 || strlen(t + 5) != 6 ||
+        (name && (strlen(name) != n || strncmp(entry, name, n))))
         return 0;
     for (const char *c = t + 5; *c; c++)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))

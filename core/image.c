@@ -501,8 +501,10 @@ int image_reload(struct image *img, char *err, size_t errlen)
     r = iso_open_fd(fd, (uint64_t)st.st_size, &iso, isoerr, sizeof(isoerr));
     if (r < 0) {
         close(fd);
-        snprintf(err, errlen, "image '%s': %s is not a usable ISO 9660 image now (%s); still "
-                 "serving what was read before", img->pub.name, img->pub.source, isoerr);
+        snprintf(err, errlen,
+                 "image '%s': %s is not a usable ISO 9660 image now (%s); still "
+                 "serving what was read before",
+                 img->pub.name, img->pub.source, isoerr);
         return r;
     }
     pthread_rwlock_wrlock(&img->lock);

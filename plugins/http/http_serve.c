@@ -56,9 +56,12 @@ struct http_req {
 
 enum { ERR_400, ERR_403, ERR_404, ERR_405, ERR_500, ERR_503 };
 static const unsigned err_status[] = {400, 403, 404, 405, 500, 503};
-static const char *const err_body[] = {"400 Bad Request\n",       "403 Forbidden\n",
-                                       "404 Not Found\n",         "405 Method Not Allowed\n",
-                                       "500 Internal Server Error\n", "503 Service Unavailable\n"};
+static const char *const err_body[] = {"400 Bad Request\n",
+                                       "403 Forbidden\n",
+                                       "404 Not Found\n",
+                                       "405 Method Not Allowed\n",
+                                       "500 Internal Server Error\n",
+                                       "503 Service Unavailable\n"};
 
 /* Writes the printable address of sa into buf ("" when unknown); v4-mapped v6 as v4. */
 static void addr_string(const struct sockaddr *sa, char *buf, size_t size)
@@ -426,7 +429,8 @@ static unsigned conn_limit(struct http_state *s)
 
         s->core->log(s->self, PXE_LOG_WARNING,
                      "max_connections %u lowered to %u: RLIMIT_NOFILE is %llu (a socket and a "
-                     "file per connection)", limit, fit, (unsigned long long)rl.rlim_cur);
+                     "file per connection)",
+                     limit, fit, (unsigned long long)rl.rlim_cur);
         limit = fit;
         if (s->nthreads > limit)
             s->nthreads = limit;

@@ -49,10 +49,10 @@ TEST(write_removes_own_temps_only)
 TEST(clean_dir)
 {
     touch("api.token.tmp.q1w2e3");
-    touch("keep.tmp.short");    /* not mkostemp's six characters */
-    touch("keep.tmp.abcdefg");  /* seven */
-    touch(".tmp.abcdef");       /* no name */
-    touch("keep.tmp.ab-def");   /* not alphanumeric */
+    touch("keep.tmp.short");                         /* not mkostemp's six characters */
+    touch("keep.tmp.abcdefg");                       /* seven */
+    touch(".tmp.abcdef");                            /* no name */
+    touch("keep.tmp.ab-def");                        /* not alphanumeric */
     EXPECT_EQ_INT(atomic_clean_stale(dir, NULL), 2); /* api.token's and dhcp.leases' */
     EXPECT(!exists("api.token.tmp.q1w2e3") && !exists("dhcp.leases.tmp.zz9zzz"));
     EXPECT(exists("keep.tmp.short") && exists("keep.tmp.abcdefg") && exists(".tmp.abcdef") &&

@@ -55,8 +55,7 @@ static void check_bounds(const struct every *e)
         abort();
 }
 
-static void section(const struct pxe_config_item *items, void *base, const char *name,
-                    json_t *obj)
+static void section(const struct pxe_config_item *items, void *base, const char *name, json_t *obj)
 {
     char err[CONFIG_ERR_MAX] = "";
     int r;
