@@ -421,7 +421,7 @@ static void on_signal(void *ud, int fd, uint32_t events)
 
     while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
         if (si.ssi_signo == SIGHUP) {
-            log_notice("SIGHUP: reloading images and plugins");
+            log_notice("SIGHUP: reloading plugins"); /* images first: plugins may look at them */
             for (uint32_t i = 0; i < c->n_images; i++) {
                 char err[CONFIG_ERR_MAX];
                 int r = image_reload(c->images[i], err, sizeof(err));
