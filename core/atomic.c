@@ -37,11 +37,10 @@ static int fsync_dir_of(const char *path)
 /* "<name>.tmp." followed by the six characters mkostemp adds. */
 static int is_temp_of(const char *entry, const char *name)
 {
-    const char *t = strstr(entry, ".tmp.");
-    size_t n = t ? (size_t)(t - entry) : 0;
+    size_t len = strlen(entry), n = len > 11 ? len - 11 : 0; /* ".tmp." + 6 */
+    const char *t = n ? entry + n : NULL;
 
-    if (!t || n == 0 || strlen(t + 5) != 6 ||
-        (name && (strlen(name) != n || strncmp(entry, name, n))))
+    if (!t || strncmp(t, ".tmp.", 5) || (name && (strlen(name) != n || strncmp(entry, name, n))))
         return 0;
     for (const char *c = t + 5; *c; c++)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))

@@ -49,12 +49,14 @@ TEST(write_removes_own_temps_only)
 TEST(clean_dir)
 {
     touch("api.token.tmp.q1w2e3");
+    touch("x.tmp.y.tmp.Q1w2e3");                     /* ".tmp." inside the name */
     touch("keep.tmp.short");                         /* not mkostemp's six characters */
     touch("keep.tmp.abcdefg");                       /* seven */
     touch(".tmp.abcdef");                            /* no name */
     touch("keep.tmp.ab-def");                        /* not alphanumeric */
-    EXPECT_EQ_INT(atomic_clean_stale(dir, NULL), 2); /* api.token's and dhcp.leases' */
-    EXPECT(!exists("api.token.tmp.q1w2e3") && !exists("dhcp.leases.tmp.zz9zzz"));
+    EXPECT_EQ_INT(atomic_clean_stale(dir, NULL), 3); /* api.token's, x.tmp.y's, dhcp.leases' */
+    EXPECT(!exists("api.token.tmp.q1w2e3") && !exists("dhcp.leases.tmp.zz9zzz") &&
+           !exists("x.tmp.y.tmp.Q1w2e3"));
     EXPECT(exists("keep.tmp.short") && exists("keep.tmp.abcdefg") && exists(".tmp.abcdef") &&
            exists("keep.tmp.ab-def") && exists("state.json"));
     EXPECT_EQ_INT(atomic_clean_stale("/nonexistent-pxe-dir", NULL), -ENOENT);
