@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <microhttpd.h>
 
 #include "api.h"
 #include "core.h"
@@ -48,6 +49,15 @@ void api_changed(struct api_request *rq, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Saves state; on failure fills rq's error (500) and returns the status. */
 int api_save(struct api_request *rq);
+
+/* dispatch.c: one request to its handler and its answer (loop thread, inside MHD_run). */
+struct MHD_Connection;
+enum MHD_Result api_dispatch(struct MHD_Connection *conn, struct core *c, struct api_settings *set,
+                             const char *body, size_t body_len, const char *url,
+                             const char *method);
+/* Queues the one JSON error shape; allow: the Allow header of a 405, or NULL. */
+enum MHD_Result api_send_error(struct MHD_Connection *conn, const struct api_error *e,
+                               const char *allow);
 
 /* Shared JSON pieces. */
 json_t *json_plugin_summary(struct pxe_core *p);

@@ -208,35 +208,13 @@ static int strlist_append(char ***p, const char *s)
     return l[n] ? 0 : -ENOMEM;
 }
 
-/* Stores a value given as text (CLI flag or default_text). */
-static int set_text(const struct pxe_config_item *it, void *base, const char *section,
-                    const char *text, char *err)
+/* Stores an INT, UINT or DURATION given as text, range-checked. */
+static int set_number(const struct pxe_config_item *it, char *field, const char *section,
+                      const char *text, char *err)
 {
-    char *field = (char *)base + it->offset;
     char *end;
 
     switch (it->type) {
-    case PXE_CFG_ADDR: {
-        unsigned char tmp[16];
-
-        if (inet_pton(AF_INET, text, tmp) != 1 && inet_pton(AF_INET6, text, tmp) != 1)
-            return fail(err, section, it->key, "'%s' is not an IPv4 or IPv6 address", text);
-    }
-        /* fall through */
-    case PXE_CFG_STR:
-    case PXE_CFG_PATH: {
-        char *v = expand(text);
-
-        if (!v)
-            return -ENOMEM;
-        if (strlen(v) > 4095) {
-            free(v);
-            return fail(err, section, it->key, "value longer than 4095 bytes");
-        }
-        free(*(char **)field);
-        *(char **)field = v;
-        return 0;
-    }
     case PXE_CFG_INT: {
         long long v;
 
@@ -261,16 +239,6 @@ static int set_text(const struct pxe_config_item *it, void *base, const char *se
         *(uint64_t *)field = v;
         return 0;
     }
-    case PXE_CFG_BOOL:
-        if (!strcmp(text, "true") || !strcmp(text, "1") || !strcmp(text, "yes") ||
-            !strcmp(text, "on"))
-            *(uint32_t *)field = 1;
-        else if (!strcmp(text, "false") || !strcmp(text, "0") || !strcmp(text, "no") ||
-                 !strcmp(text, "off"))
-            *(uint32_t *)field = 0;
-        else
-            return fail(err, section, it->key, "'%s' is not a boolean", text);
-        return 0;
     case PXE_CFG_DURATION: {
         uint64_t v;
 
@@ -281,6 +249,52 @@ static int set_text(const struct pxe_config_item *it, void *base, const char *se
         *(uint64_t *)field = v;
         return 0;
     }
+    }
+    return fail(err, section, it->key, "unknown type");
+}
+
+/* Stores a value given as text (CLI flag or default_text). */
+static int set_text(const struct pxe_config_item *it, void *base, const char *section,
+                    const char *text, char *err)
+{
+    char *field = (char *)base + it->offset;
+
+    switch (it->type) {
+    case PXE_CFG_ADDR: {
+        unsigned char tmp[16];
+
+        if (inet_pton(AF_INET, text, tmp) != 1 && inet_pton(AF_INET6, text, tmp) != 1)
+            return fail(err, section, it->key, "'%s' is not an IPv4 or IPv6 address", text);
+    }
+        /* fall through */
+    case PXE_CFG_STR:
+    case PXE_CFG_PATH: {
+        char *v = expand(text);
+
+        if (!v)
+            return -ENOMEM;
+        if (strlen(v) > 4095) {
+            free(v);
+            return fail(err, section, it->key, "value longer than 4095 bytes");
+        }
+        free(*(char **)field);
+        *(char **)field = v;
+        return 0;
+    }
+    case PXE_CFG_INT:
+    case PXE_CFG_UINT:
+    case PXE_CFG_DURATION:
+        return set_number(it, field, section, text, err);
+    case PXE_CFG_BOOL:
+        if (!strcmp(text, "true") || !strcmp(text, "1") || !strcmp(text, "yes") ||
+            !strcmp(text, "on"))
+            *(uint32_t *)field = 1;
+        else if (!strcmp(text, "false") || !strcmp(text, "0") || !strcmp(text, "no") ||
+                 !strcmp(text, "off"))
+            *(uint32_t *)field = 0;
+        else
+            return fail(err, section, it->key, "'%s' is not a boolean", text);
+        return 0;
     case PXE_CFG_STRLIST: {
         char *v = expand(text);
         int r;

@@ -14,7 +14,7 @@
 #include <pxecore/plugin.h>
 
 #include "image.h"
-#include "plugin.h"
+#include "plugin_loader.h"
 
 #define CORE_MAX_SERVICES 16
 #define CORE_MAX_ROOTS 16

@@ -41,6 +41,8 @@ struct pxe_menu {
 };
 
 int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e);
+/* True when the space-separated cmdline has a parameter named key ("key" or "key=..."). */
+int menu_has_param(const char *cmdline, const char *key);
 
 /*
  * Renders format ("pxelinux", "ipxe", "grub") for a client reaching us at

@@ -17,4 +17,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
     qemu-system-x86 seabios ipxe-qemu ovmf cpio squashfs-tools kmod nbd-client tcpdump \
     python3-prometheus-client \
     libgnutls28-dev openssl \
-    ipxe
+    ipxe \
+    debhelper dpkg-dev lintian fakeroot systemd

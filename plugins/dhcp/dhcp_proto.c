@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* DHCPv4 parsing, reply building and PXE boot decisions; see dhcp_proto.h. */
+/* DHCPv4 parsing and reply building; see dhcp_proto.h (PXE boot decisions: dhcp_boot.c). */
 #include "dhcp_proto.h"
 
 #include <arpa/inet.h>
@@ -254,122 +254,6 @@ const char *dhcp_type_name(uint8_t type)
     return type < sizeof(names) / sizeof(names[0]) ? names[type] : names[0];
 }
 
-/* RFC 4578 / IANA processor architecture types that pxecore tells apart. */
-static const struct {
-    uint16_t arch;
-    uint8_t cls;
-    uint8_t http;
-} dhcp_arch_map[] = {
-    {0, DHCP_ARCH_BIOS, 0},   {6, DHCP_ARCH_EFI32, 0},  {7, DHCP_ARCH_EFI64, 0},
-    {9, DHCP_ARCH_EFI64, 0},  {10, DHCP_ARCH_ARM32, 0}, {11, DHCP_ARCH_ARM64, 0},
-    {15, DHCP_ARCH_EFI32, 1}, {16, DHCP_ARCH_EFI64, 1}, {17, DHCP_ARCH_EFI64, 1},
-    {18, DHCP_ARCH_ARM32, 1}, {19, DHCP_ARCH_ARM64, 1}, {20, DHCP_ARCH_BIOS, 1},
-};
-
-enum dhcp_arch_class dhcp_arch_class(uint16_t arch, int *ret_http)
-{
-    for (size_t i = 0; i < sizeof(dhcp_arch_map) / sizeof(dhcp_arch_map[0]); i++)
-        if (dhcp_arch_map[i].arch == arch) {
-            if (ret_http)
-                *ret_http = dhcp_arch_map[i].http;
-            return (enum dhcp_arch_class)dhcp_arch_map[i].cls;
-        }
-    if (ret_http)
-        *ret_http = 0;
-    return DHCP_ARCH_UNKNOWN;
-}
-
-const char *dhcp_arch_class_name(enum dhcp_arch_class c)
-{
-    static const char *const names[DHCP_ARCH_N] = {"bios",  "efi32", "efi64",
-                                                   "arm32", "arm64", "unknown"};
-
-    return c < DHCP_ARCH_N ? names[c] : "unknown";
-}
-
-static int dhcp_url(char *out, size_t size, const struct dhcp_boot_cfg *cfg, const char *path)
-{
-    char port[16] = "";
-    int w;
-
-    if (cfg->http_port != 80)
-        snprintf(port, sizeof(port), ":%u", cfg->http_port);
-    while (*path == '/')
-        path++;
-    w = snprintf(out, size, "http://%s%s/%s", cfg->server_ip, port, path);
-    return w < 0 || (size_t)w >= size ? -ENAMETOOLONG : 0;
-}
-
-int dhcp_boot_decide(const struct dhcp_msg *m, const struct dhcp_boot_cfg *cfg, const char *mac,
-                     struct dhcp_boot *ret)
-{
-    enum dhcp_arch_class cls = DHCP_ARCH_BIOS;
-    const char *file = NULL;
-    int http = 0, r;
-
-    memset(ret, 0, sizeof(*ret));
-    if (m->has_arch)
-        cls = dhcp_arch_class(m->arch, &http);
-    if (m->kind & DHCP_CLIENT_PXE)
-        ret->vendor = "PXEClient";
-
-    if ((m->kind & DHCP_CLIENT_IPXE) && cfg->ipxe_chain) {
-        char path[128];
-
-        if (!cfg->http_port) {
-            ret->reason = DHCP_BOOT_NO_HTTP;
-            return 0;
-        }
-        snprintf(path, sizeof(path), "%s?mac=%s", cfg->ipxe_script, mac);
-        r = dhcp_url(ret->file, sizeof(ret->file), cfg, path);
-        if (r < 0)
-            return r;
-        ret->kind = DHCP_BOOT_IPXE;
-        return 0;
-    }
-
-    if (m->has_arch && m->arch < 64 && cfg->override[m->arch])
-        file = cfg->override[m->arch];
-    else
-        file = cfg->file[cls];
-    if (!file || !*file) {
-        ret->reason = DHCP_BOOT_NO_FILE;
-        return 0;
-    }
-
-    if ((m->kind & DHCP_CLIENT_HTTP) || http) {
-        ret->vendor = (m->kind & DHCP_CLIENT_HTTP) ? "HTTPClient" : ret->vendor;
-        if (!cfg->http_port) {
-            ret->reason = DHCP_BOOT_NO_HTTP;
-            return 0;
-        }
-        r = dhcp_url(ret->file, sizeof(ret->file), cfg, file);
-        if (r < 0)
-            return r;
-        ret->kind = DHCP_BOOT_HTTP;
-        return 0;
-    }
-
-    if (strlen(file) >= sizeof(ret->file))
-        return -ENAMETOOLONG;
-    strcpy(ret->file, file);
-    ret->kind = DHCP_BOOT_NBP;
-    if (cls == DHCP_ARCH_BIOS) {
-        const char *slash = strrchr(file, '/');
-
-        ret->bios = 1;
-        snprintf(ret->config, sizeof(ret->config), "%s",
-                 cfg->pxelinux_cfg ? cfg->pxelinux_cfg : "");
-        if (cfg->path_prefix && *cfg->path_prefix)
-            snprintf(ret->prefix, sizeof(ret->prefix), "%s", cfg->path_prefix);
-        else if (slash && (size_t)(slash - file + 1) < sizeof(ret->prefix))
-            snprintf(ret->prefix, sizeof(ret->prefix), "%.*s", (int)(slash - file + 1), file);
-        else
-            strcpy(ret->prefix, "/");
-    }
-    return 0;
-}
-
 /* Reply option assembly: a fixed list, emitted in order; optional ones are dropped to fit. */
 struct dhcp_opt {
     uint8_t code, len, mandatory;
@@ -396,10 +280,60 @@ static void opt_str(struct dhcp_opt *o, size_t *n, uint8_t code, const char *s, 
         opt_add(o, n, code, s, strlen(s), mandatory); /* > 255: refused by opt_add */
 }
 
+/* The fixed BOOTP header of a reply to m (RFC 2131 table 3), with the magic cookie. */
+static void reply_header(const struct dhcp_msg *m, const struct dhcp_reply *r,
+                         const struct dhcp_boot *b, size_t flen, uint8_t *buf)
+{
+    memset(buf, 0, DHCP_MIN_LEN);
+    buf[0] = DHCP_BOOTREPLY;
+    buf[1] = m->htype;
+    buf[2] = m->hlen;
+    memcpy(buf + 4, &m->xid, 4);
+    buf[10] = (uint8_t)(m->flags >> 8);
+    buf[11] = (uint8_t)m->flags;
+    if (r->type == DHCP_ACK)
+        memcpy(buf + 12, &m->ciaddr, 4);
+    memcpy(buf + 16, &r->yiaddr, 4);
+    if (r->type != DHCP_NAK)
+        memcpy(buf + 20, &r->siaddr, 4);
+    memcpy(buf + 24, &m->giaddr, 4);
+    memcpy(buf + 28, m->chaddr, 16);
+    if (b && flen < 128)
+        memcpy(buf + 108, b->file, flen);
+    memcpy(buf + DHCP_HDR_LEN, dhcp_cookie, 4);
+}
+
+/* The boot options of a reply that tells the client what to load. */
+static void boot_opts(struct dhcp_opt *o, size_t *n, const struct dhcp_msg *m,
+                      const struct dhcp_reply *r, const struct dhcp_boot *b, size_t flen)
+{
+    static const uint8_t pxe43[] = {6, 1, 8, 255}; /* discovery control: use the offered file */
+
+    /*
+     * A full-mode offer to a UEFI PXE ROM leaves option 60 out: with
+     * "PXEClient" and no boot menu, OVMF goes looking for a boot server
+     * on port 4011 and fails (PXE-E16); dnsmasq's offer omits it too.
+     * BIOS ROMs and iPXE keep it (iPXE waits ~3 s for proxy offers
+     * without it).
+     */
+    int quiet = r->lease_secs && !b->bios && b->kind == DHCP_BOOT_NBP;
+
+    opt_str(o, n, OPT_VENDOR_CLASS, quiet ? NULL : b->vendor, 1);
+    opt_str(o, n, OPT_TFTP_SERVER, b->kind == DHCP_BOOT_NBP ? r->tftp_server : NULL, 0);
+    if (flen >= 128 || dhcp_requested(m, OPT_BOOTFILE))
+        opt_str(o, n, OPT_BOOTFILE, b->file, flen >= 128);
+    if (r->pxe_opt43 && b->bios)
+        opt_add(o, n, OPT_VENDOR_OPTS, pxe43, sizeof(pxe43), 0);
+    if (b->bios && b->kind == DHCP_BOOT_NBP) {
+        /* pxelinux never lists 209/210 in option 55: always sent (RFC 5071). */
+        opt_str(o, n, OPT_PXELINUX_CFG, b->config, 0);
+        opt_str(o, n, OPT_PXELINUX_PREFIX, b->prefix, 0);
+    }
+}
+
 int dhcp_build_reply(const struct dhcp_msg *m, const struct dhcp_reply *r, uint8_t *buf,
                      size_t size)
 {
-    static const uint8_t pxe43[] = {6, 1, 8, 255}; /* discovery control: use the offered file */
     struct dhcp_opt o[MAX_OPTS];
     size_t n = 0, limit, need = 1, pos;
     uint8_t type = r->type;
@@ -417,23 +351,7 @@ int dhcp_build_reply(const struct dhcp_msg *m, const struct dhcp_reply *r, uint8
     if (limit > DHCP_MAX_REPLY)
         limit = DHCP_MAX_REPLY;
 
-    memset(buf, 0, DHCP_MIN_LEN);
-    buf[0] = DHCP_BOOTREPLY;
-    buf[1] = m->htype;
-    buf[2] = m->hlen;
-    memcpy(buf + 4, &m->xid, 4);
-    buf[10] = (uint8_t)(m->flags >> 8);
-    buf[11] = (uint8_t)m->flags;
-    if (type == DHCP_ACK)
-        memcpy(buf + 12, &m->ciaddr, 4);
-    memcpy(buf + 16, &r->yiaddr, 4);
-    if (type != DHCP_NAK)
-        memcpy(buf + 20, &r->siaddr, 4);
-    memcpy(buf + 24, &m->giaddr, 4);
-    memcpy(buf + 28, m->chaddr, 16);
-    if (b && flen < 128)
-        memcpy(buf + 108, b->file, flen);
-    memcpy(buf + DHCP_HDR_LEN, dhcp_cookie, 4);
+    reply_header(m, r, b, flen, buf);
 
     opt_add(o, &n, OPT_MSG_TYPE, &type, 1, 1);
     opt_add(o, &n, OPT_SERVER_ID, &r->server_id, 4, 1);
@@ -455,28 +373,8 @@ int dhcp_build_reply(const struct dhcp_msg *m, const struct dhcp_reply *r, uint8
         opt_str(o, &n, OPT_DOMAIN, r->domain, 0);
         if (r->broadcast)
             opt_add(o, &n, OPT_BROADCAST, &r->broadcast, 4, 0);
-        if (b) {
-            /*
-             * A full-mode offer to a UEFI PXE ROM leaves option 60 out: with
-             * "PXEClient" and no boot menu, OVMF goes looking for a boot server
-             * on port 4011 and fails (PXE-E16); dnsmasq's offer omits it too.
-             * BIOS ROMs and iPXE keep it (iPXE waits ~3 s for proxy offers
-             * without it).
-             */
-            int quiet = r->lease_secs && !b->bios && b->kind == DHCP_BOOT_NBP;
-
-            opt_str(o, &n, OPT_VENDOR_CLASS, quiet ? NULL : b->vendor, 1);
-            opt_str(o, &n, OPT_TFTP_SERVER, b->kind == DHCP_BOOT_NBP ? r->tftp_server : NULL, 0);
-            if (flen >= 128 || dhcp_requested(m, OPT_BOOTFILE))
-                opt_str(o, &n, OPT_BOOTFILE, b->file, flen >= 128);
-            if (r->pxe_opt43 && b->bios)
-                opt_add(o, &n, OPT_VENDOR_OPTS, pxe43, sizeof(pxe43), 0);
-            if (b->bios && b->kind == DHCP_BOOT_NBP) {
-                /* pxelinux never lists 209/210 in option 55: always sent (RFC 5071). */
-                opt_str(o, &n, OPT_PXELINUX_CFG, b->config, 0);
-                opt_str(o, &n, OPT_PXELINUX_PREFIX, b->prefix, 0);
-            }
-        }
+        if (b)
+            boot_opts(o, &n, m, r, b, flen);
         if (m->uuid)
             opt_add(o, &n, OPT_UUID, m->uuid, m->uuid_len, 0);
     }

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http_date.h"
+
 /* Longest decoded path the plugin accepts (the core caps paths too). */
 #define HTTP_PATH_MAX 1024
 
@@ -42,11 +44,6 @@ struct http_range {
  * which RFC 9110 section 14.2 permits (a server may ignore Range).
  */
 int http_range_parse(const char *value, uint64_t size, struct http_range *ret);
-
-/* Parses an HTTP-date (IMF-fixdate, RFC 850 or asctime form); -1 when invalid. */
-int64_t http_date_parse(const char *s);
-/* Formats t as IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"); needs 30 bytes. */
-int http_date_format(int64_t t, char *buf, size_t size);
 
 /* The entity tag of a file on disk: "\"<mtime hex>-<size hex>\"" (nginx's form). */
 int http_etag_format(uint64_t size, int64_t mtime, char *buf, size_t size_buf);

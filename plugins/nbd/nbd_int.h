@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* State shared by the NBD plugin glue (nbd.c) and its connection workers (nbd_worker.c). */
+/* State shared by the NBD plugin glue (nbd.c), its export table (nbd_exports.c) and its
+ * connection workers (nbd_worker.c). */
 #ifndef PXE_NBD_INT_H
 #define PXE_NBD_INT_H
 
@@ -68,8 +69,16 @@ struct nbd_state {
     atomic_uint enabled;           /* boot method enabled: new handshakes allowed */
 };
 
+/* nbd_exports.c: the export table. */
 /* Finds an export by name (len bytes, not NUL-terminated; "" = default). Index or -1. */
 int nbd_export_lookup(const struct nbd_state *s, const char *name, size_t len);
+/* The export of an ISO image, or -1. */
+int nbd_find_image_export(const struct nbd_state *s, const struct pxe_image *image);
+/* Whether name may name an export (config key "exports"). */
+int nbd_name_valid(const char *name);
+/* Opens every image and configured export.  0 or -errno (logged). */
+int nbd_exports_build(struct nbd_state *s);
+void nbd_exports_free(struct nbd_state *s);
 
 /* Thread body of one connection (arg: struct nbd_conn *). */
 void *nbd_worker(void *arg);

@@ -183,6 +183,37 @@ static const char *w_starttls(struct worker *w, struct nbd_hs *hs)
 }
 
 /*
+ * Reads one option's payload (an oversize one is skipped) and sends the
+ * answer nbd_hs_option() wrote into out.  Returns its NBD_HS_* or -errno;
+ * sets *why when the connection must close without an answer.
+ */
+static int w_option(struct worker *w, struct nbd_hs *hs, const struct nbd_exports *ex, uint32_t opt,
+                    uint32_t len, struct nbd_out *out, int *id, const char **why)
+{
+    int r;
+
+    if (len > NBD_OPT_MAX) {
+        if (len > NBD_SKIP_MAX) {
+            *why = "option payload too long";
+            return 0;
+        }
+        hs->options++;
+        r = w_skip(w, len);
+        if (r == 0)
+            r = nbd_opt_too_big(opt, out);
+    } else {
+        r = w_read(w, w->tmp, len);
+        if (r == 0) {
+            hs->refusing = !atomic_load(&w->s->enabled);
+            r = nbd_hs_option(hs, opt, w->tmp, len, ex, out, id);
+        }
+    }
+    if (r >= 0 && out->len > 0 && w_write(w, out->data, out->len, 0) < 0)
+        r = -EPIPE;
+    return r;
+}
+
+/*
  * Fixed newstyle negotiation. Returns the export index chosen, or -1 to close
  * (the reason is logged at debug level and counted).
  */
@@ -190,7 +221,7 @@ static int w_handshake(struct worker *w, struct nbd_hs *hs, struct nbd_out *out)
 {
     struct nbd_state *s = w->s;
     const struct nbd_exports ex = {.find = hs_find, .get = hs_get, .ud = s};
-    uint8_t hdr[NBD_OPT_HDR_SIZE], *payload = NULL;
+    uint8_t hdr[NBD_OPT_HDR_SIZE];
     const char *why = NULL;
     uint32_t opt = 0, len;
     int id = -1, r;
@@ -223,25 +254,9 @@ static int w_handshake(struct worker *w, struct nbd_hs *hs, struct nbd_out *out)
             break;
         }
         nbd_out_reset(out);
-        if (len > NBD_OPT_MAX) {
-            if (len > NBD_SKIP_MAX) {
-                why = "option payload too long";
-                break;
-            }
-            hs->options++;
-            r = w_skip(w, len);
-            if (r == 0)
-                r = nbd_opt_too_big(opt, out);
-        } else {
-            payload = w->tmp;
-            r = w_read(w, payload, len);
-            if (r == 0) {
-                hs->refusing = !atomic_load(&s->enabled);
-                r = nbd_hs_option(hs, opt, payload, len, &ex, out, &id);
-            }
-        }
-        if (r >= 0 && out->len > 0 && w_write(w, out->data, out->len, 0) < 0)
-            r = -EPIPE;
+        r = w_option(w, hs, &ex, opt, len, out, &id, &why);
+        if (why)
+            break;
         if (r == NBD_HS_STARTTLS) {
             why = w_starttls(w, hs);
             if (why)

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private to the nfs plugin: its config, per-image exports and state, shared
- * by nfs.c (descriptor, lifecycle, boot method), nfs_run.c (the command step
- * machine, checks, drain, shutdown) and nfs_sys.c (files, mounts, children).
+ * by nfs.c (descriptor, lifecycle), nfs_config.c (config checks), nfs_method.c
+ * (boot method callbacks), nfs_run.c (the command step
+ * machine and health check), nfs_record.c (errors, liveness, state file),
+ * nfs_file.c (the exports file), nfs_stop.c (drain, shutdown) and nfs_sys.c
+ * (files, mounts, children).
  */
 #ifndef PXE_NFS_H
 #define PXE_NFS_H
@@ -142,11 +145,56 @@ int nfs_is_mount_point(const char *dir);
 int nfs_list_children(pid_t *out, int max);
 void nfs_wait_exit(pid_t pid, uint64_t usec);
 
-/* nfs_run.c: the step machine (loop thread). */
-void nfs_reconcile(struct nfs_state *s);
+/* nfs_config.c */
+extern const struct pxe_config_item nfs_config_items[];
+int nfs_config_complete(void *state, void *cfg);
+
+/* nfs_method.c: the boot method callbacks of struct pxe_plugin (loop thread). */
+int nfs_rootfs_prepare(void *state, const struct pxe_image *image, struct pxe_request *req);
+void nfs_rootfs_release(void *state, const struct pxe_image *image);
+int nfs_menu_entries(void *state, const struct pxe_boot_ctx *ctx, struct pxe_menu *menu);
+int nfs_cmdline(void *state, const struct pxe_boot_ctx *ctx, struct pxe_buf *out);
+int nfs_cmdline_check(void *state, const struct pxe_boot_ctx *ctx, const char *cmdline,
+                      struct pxe_buf *why);
+int nfs_method_set(void *state, uint32_t enabled);
+uint64_t nfs_active_sessions(void *state);
+
+/* nfs_record.c (loop thread). */
+/* Counts, records and logs an error (once while it repeats). */
+void nfs_set_error(struct nfs_state *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void nfs_clear_error(struct nfs_state *s);
+/* The last lines of a command's output, for a message, in buf. */
+const char *nfs_output_tail(struct nfs_state *s, const char *out, size_t len, char *buf,
+                            size_t size);
+/* "exit status N" or "killed by signal N" in buf. */
+void nfs_describe_status(int status, char *buf, size_t size);
+int nfs_ok_status(int status);
 void nfs_set_live(struct nfs_state *s, int live);
+/* Completes the pending rootfs_prepare requests: rc, or -EOPNOTSUPP for a refused image. */
+void nfs_finish_pending(struct nfs_state *s, int rc);
+/* Writes (or removes, when nothing is recorded) state_file.  0 or -errno (recorded). */
+int nfs_save_state(struct nfs_state *s);
+
+/* nfs_file.c (loop thread). */
+size_t nfs_exported_count(const struct nfs_state *s);
+/* The file's content with the exports (with_exports) or none, malloc'd in *ret.  0 or -errno. */
+int nfs_render(struct nfs_state *s, int with_exports, char **ret);
+/* Makes s->file hold the exports (with_exports) or none.  0 or -errno (recorded). */
+int nfs_sync_file(struct nfs_state *s, int with_exports);
+
+/* nfs_run.c: the step machine and the health check (loop thread). */
+void nfs_reconcile(struct nfs_state *s);
+/* Starts argv; done runs on exit, then nfs_reconcile(). what names the step in errors. */
+int nfs_run_cmd(struct nfs_state *s, const char *const *argv, nfs_done_fn done, struct nfs_exp *e,
+                const char *what);
+/* Fills argv with a dbus-send call of method on path; returns the next free index. */
+int nfs_dbus_argv(struct nfs_state *s, const char **argv, const char *path, const char *method);
+/* Splits cmd on blanks into argv (pointers into buf); the count or -errno. */
+int nfs_split_cmd(const char *cmd, char *buf, size_t size, const char **argv, int max);
 void nfs_retry_cb(void *ud);
 void nfs_check_cb(void *ud);
+
+/* nfs_stop.c: drain and shutdown. */
 void nfs_drain_cb(void *ud);
 /* stop(): undoes everything with bounded synchronous commands (the loop is gone). */
 void nfs_shutdown(void *state);

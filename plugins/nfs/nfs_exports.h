@@ -3,7 +3,8 @@
  * Pure part of the NFS plugin: renders the kernel exports file and the
  * nfs-ganesha EXPORT blocks for a set of exports, validates the strings that
  * go into them, encodes the state file, and reads what the servers report
- * (rmtab, exportfs listing, ganesha's DBus replies as dbus-send prints them).
+ * (rmtab, exportfs listing, ganesha's DBus replies as dbus-send prints them;
+ * nfs_report.c).
  * No I/O and no logging: functions return 0 or -errno, and a reason through
  * *why (static text) where the caller needs to tell the admin.
  */

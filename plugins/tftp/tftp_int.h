@@ -86,9 +86,18 @@ struct tftp_state {
     uint64_t refused_quiet;     /* refusals not logged since */
 };
 
-/* Helpers in tftp.c. */
-void tftp_metric(struct tftp_state *s, const char *name, const char *help, uint64_t delta);
-void tftp_active_changed(struct tftp_state *s);
+static inline void tftp_metric(struct tftp_state *s, const char *name, const char *help,
+                               uint64_t delta)
+{
+    s->core->metric_add(s->self, name, help, delta);
+}
+
+static inline void tftp_active_changed(struct tftp_state *s)
+{
+    s->core->metric_set(s->self, "active", "transfers in progress", (int64_t)s->active);
+}
+
+/* Addresses and errors, in tftp_net.c. */
 socklen_t tftp_sa_len(const union sa *a);
 int tftp_sa_same_host(const union sa *a, const union sa *b);
 uint16_t tftp_sa_port(const union sa *a);

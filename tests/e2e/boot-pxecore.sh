@@ -130,8 +130,17 @@ fi
 
 e2e_pxecore_start "${args[@]}"
 # The menus the guest will get (kept for the logs), and the method in them.
-curl -fsS -m 5 -o "$E/menu-ipxe.log" "http://$E2E_SRV_IP/boot.ipxe?mac=$E2E_MAC" || true
-curl -fsS -m 5 -o "$E/menu-pxelinux.log" "http://$E2E_SRV_IP/pxelinux.cfg/default" || true
+# pxecore is ready before a method's root filesystem is (NFS exports and NBD
+# checks finish in the background): wait, at most 60 s, for the method's entry.
+i=0
+while :; do
+    curl -fsS -m 5 -o "$E/menu-ipxe.log" "http://$E2E_SRV_IP/boot.ipxe?mac=$E2E_MAC" || true
+    curl -fsS -m 5 -o "$E/menu-pxelinux.log" "http://$E2E_SRV_IP/pxelinux.cfg/default" || true
+    grep -q "archiso_${method}_srv=" "$E/menu-ipxe.log" "$E/menu-pxelinux.log" 2>/dev/null && break
+    i=$((i + 1))
+    [ $i -lt 120 ] || break
+    sleep 0.5
+done
 if ! grep -q "archiso_${method}_srv=" "$E/menu-ipxe.log" "$E/menu-pxelinux.log" 2>/dev/null; then
     [ "$image" = iso ] && ! curl -fsS -m 5 -o /dev/null "http://$E2E_SRV_IP/arch/version" &&
         e2e_skip "pxecore cannot read files inside ISO images yet (GET /arch/version failed)"

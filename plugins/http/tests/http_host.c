@@ -31,6 +31,7 @@ int main(int argc, char **argv)
     int r, sig = 0;
 
     fake_core_init();
+    fake.name = "http";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -46,11 +47,14 @@ int main(int argc, char **argv)
         if (strcmp(a, "--image") == 0) {
             const char *eq = strchr(v, '=');
             char *name = eq ? strndup(v, (size_t)(eq - v)) : strdup("archiso");
+            struct pxe_image *img = name ? fake_image_add(name, eq ? eq + 1 : v, 0) : NULL;
 
-            if (fake.n_images >= FAKE_MAX_IMAGES)
+            free(name);
+            if (!img)
                 return 1;
-            fake_core_add_image(name, eq ? eq + 1 : v, "arch/boot/x86_64/vmlinuz-linux",
-                                "arch/boot/x86_64/initramfs-linux.img", "arch/x86_64/airootfs.sfs");
+            img->kernel = "arch/boot/x86_64/vmlinuz-linux";
+            img->initrd = "arch/boot/x86_64/initramfs-linux.img";
+            img->rootfs = "arch/x86_64/airootfs.sfs";
         } else if (strcmp(a, "--port") == 0) {
             cfg.port = strtoull(v, NULL, 10);
         } else if (strcmp(a, "--address") == 0) {
@@ -99,12 +103,11 @@ int main(int argc, char **argv)
         sig = sigtimedwait(&set, NULL, &ts);
         if (sig < 0)
             sig = 0;
-        fake_core_run_timers();
+        fake_run_once(0);
     }
     p->stop(state);
     p->unload(state);
-    for (unsigned i = 0; i < FAKE_MAX_METRICS && fake.metrics[i].name[0]; i++)
-        fprintf(stderr, "metric %s %lld\n", fake.metrics[i].name, (long long)fake.metrics[i].value);
+    fake_metrics_print(stderr);
     return 0;
 fail:
     fprintf(stderr, "http_host: start failed: %s\n", strerror(-r));

@@ -185,8 +185,13 @@ int main(void)
     snprintf(b, sizeof(b), "%s/b", dir);
     fake_core_init();
     fake.quiet = 1;
-    fake_core_add_image("a", a, "arch/boot/x86_64/vmlinuz-linux", NULL, "arch/x86_64/airootfs.sfs");
-    fake_core_add_image("b", b, "arch/boot/x86_64/vmlinuz-linux", NULL, "arch/x86_64/airootfs.sfs");
+    fake.name = "http";
+    for (int i = 0; i < 2; i++) {
+        struct pxe_image *img = fake_image_add(i ? "b" : "a", i ? b : a, 0);
+
+        img->kernel = "arch/boot/x86_64/vmlinuz-linux";
+        img->rootfs = "arch/x86_64/airootfs.sfs";
+    }
     p = pxe_plugin_init();
     RUN(descriptor);
     RUN(menu_and_cmdline);

@@ -35,6 +35,8 @@ int main(int argc, char **argv)
                 "usage: nbd_host PLUGIN.so PORTFILE [--image NAME=ISO]... [KEY=VALUE]...\n");
         return 2;
     }
+    fake_core_init();
+    fake.name = "nbd";
     for (int i = 3; i < argc; i++) {
         if (strcmp(argv[i], "--image") == 0 && i + 1 < argc) {
             char *eq = strchr(argv[++i], '=');
@@ -42,7 +44,7 @@ int main(int argc, char **argv)
             if (!eq)
                 return 2;
             *eq = 0;
-            fake_add_image(argv[i], eq + 1, 1);
+            fake_image_add(argv[i], eq + 1, 1);
         } else if (n < 32) {
             ov[n++] = argv[i];
         }
@@ -56,7 +58,7 @@ int main(int argc, char **argv)
     cfg = fake_config(p, ov, n);
     if (!cfg)
         return 1;
-    r = p->load(&fake_api, NULL, &state);
+    r = p->load(&fake.api, NULL, &state);
     if (r == 0)
         r = p->config_complete(state, cfg);
     if (r == 0)

@@ -142,7 +142,7 @@ TEST(method_and_connections)
 
     EXPECT(p->thread_model == PXE_THREAD_OWN);
     EXPECT(p->caps == (PXE_CAP_SERVICE | PXE_CAP_ROOTFS | PXE_CAP_MENU | PXE_CAP_CMDLINE));
-    EXPECT_EQ_INT(p->load(&fake_api, NULL, &state), 0);
+    EXPECT_EQ_INT(p->load(&fake.api, NULL, &state), 0);
     EXPECT_EQ_INT(p->config_complete(state, cfg), 0);
     EXPECT_EQ_INT(p->bind(state), 0);
     EXPECT_EQ_INT(p->start(state), 0);
@@ -153,25 +153,28 @@ TEST(method_and_connections)
     EXPECT(port > 0);
 
     /* Boot method: the ISO images get entries and parameters, the directory image none. */
-    im = fake_api.image_find(NULL, "archiso");
+    im = fake.api.image_find(NULL, "archiso");
     b = fake_buf_new();
     EXPECT_EQ_INT(
         p->cmdline(state, &(struct pxe_boot_ctx){.image = im, .server_ip = "192.0.2.1"}, b), 0);
-    EXPECT_EQ_STR(fake_buf_str(b), "archisobasedir=arch archiso_nbd_srv=192.0.2.1");
+    /* archiso's hook searches the block device by the UUID of boot/<uuid>.uuid, else by label */
+    EXPECT_EQ_STR(fake_buf_str(b), "archisobasedir=arch archiso_nbd_srv=192.0.2.1 "
+                                   "archisosearchuuid=2026-12-05-10-20-30-00");
     free(b);
     b = fake_buf_new();
-    im = fake_api.image_find(NULL, "tiny");
+    im = fake.api.image_find(NULL, "tiny");
     EXPECT_EQ_INT(
         p->cmdline(state, &(struct pxe_boot_ctx){.image = im, .server_ip = "10.0.0.1"}, b), 0);
     EXPECT_EQ_STR(fake_buf_str(b),
-                  "archisobasedir=arch archiso_nbd_srv=10.0.0.1 archiso_nbd_name=tiny");
+                  "archisobasedir=arch archiso_nbd_srv=10.0.0.1 archiso_nbd_name=tiny "
+                  "archisolabel=ARCH_TINY");
     EXPECT_EQ_INT(p->rootfs_prepare(state, im, NULL), 0);
     free(b);
     m = fake_menu_new();
     EXPECT_EQ_INT(p->menu_entries(state, &(struct pxe_boot_ctx){.image = im}, m), 0);
     EXPECT_EQ_STR(fake_menu_str(m), "nbd|Arch Linux x86_64 (NBD)\n");
     free(m);
-    im = fake_api.image_find(NULL, "tree");
+    im = fake.api.image_find(NULL, "tree");
     m = fake_menu_new();
     EXPECT_EQ_INT(p->menu_entries(state, &(struct pxe_boot_ctx){.image = im}, m), 0);
     EXPECT_EQ_STR(fake_menu_str(m), "");
@@ -213,7 +216,7 @@ TEST(method_and_connections)
         EXPECT(fd >= 0 && write(fd, content, sizeof(content)) == (ssize_t)sizeof(content));
         close(fd);
         EXPECT_EQ_INT(rename(tmp, iso), 0);
-        EXPECT_EQ_INT(p->rootfs_prepare(state, fake_api.image_find(NULL, "tiny"), NULL), -ESTALE);
+        EXPECT_EQ_INT(p->rootfs_prepare(state, fake.api.image_find(NULL, "tiny"), NULL), -ESTALE);
         EXPECT_EQ_INT(rread(c, 8192, 16, buf), 0);
         EXPECT(memcmp(buf, content + 8192, 16) == 0);
     }
@@ -243,13 +246,13 @@ TEST(config_exports)
 
     snprintf(bad, sizeof(bad), "exports={\"a b\":\"/x\"}");
     cfg = fake_config(p, ov, 1);
-    EXPECT_EQ_INT(p->load(&fake_api, NULL, &state), 0);
+    EXPECT_EQ_INT(p->load(&fake.api, NULL, &state), 0);
     EXPECT_EQ_INT(p->config_complete(state, cfg), -EINVAL);
     p->unload(state);
     fake_config_free(p, cfg);
     snprintf(bad, sizeof(bad), "exports={\"ok\":1}");
     cfg = fake_config(p, ov, 1);
-    EXPECT_EQ_INT(p->load(&fake_api, NULL, &state), 0);
+    EXPECT_EQ_INT(p->load(&fake.api, NULL, &state), 0);
     EXPECT_EQ_INT(p->config_complete(state, cfg), -EINVAL);
     p->unload(state);
     fake_config_free(p, cfg);
@@ -257,7 +260,7 @@ TEST(config_exports)
     snprintf(good, sizeof(good), "exports={\"tiny\":\"%s\"}", iso);
     ov[0] = good;
     cfg = fake_config(p, ov, 2);
-    EXPECT_EQ_INT(p->load(&fake_api, NULL, &state), 0);
+    EXPECT_EQ_INT(p->load(&fake.api, NULL, &state), 0);
     EXPECT_EQ_INT(p->config_complete(state, cfg), 0);
     EXPECT_EQ_INT(p->bind(state), -EEXIST);
     p->unload(state);
@@ -265,7 +268,7 @@ TEST(config_exports)
     /* a missing file */
     snprintf(good, sizeof(good), "exports={\"extra\":\"/nonexistent/file.iso\"}");
     cfg = fake_config(p, ov, 2);
-    EXPECT_EQ_INT(p->load(&fake_api, NULL, &state), 0);
+    EXPECT_EQ_INT(p->load(&fake.api, NULL, &state), 0);
     EXPECT_EQ_INT(p->config_complete(state, cfg), 0);
     EXPECT_EQ_INT(p->bind(state), -ENOENT);
     p->unload(state);
@@ -283,7 +286,7 @@ TEST(connection_cap)
     int64_t refused0;
     int port, a, b;
 
-    EXPECT_EQ_INT(p->load(&fake_api, NULL, &state), 0);
+    EXPECT_EQ_INT(p->load(&fake.api, NULL, &state), 0);
     EXPECT_EQ_INT(p->config_complete(state, cfg), 0);
     EXPECT_EQ_INT(p->start(state), 0);
     EXPECT_EQ_INT(p->status(state, &st), 0);
@@ -327,9 +330,11 @@ int main(void)
     if (fd < 0 || write(fd, content, sizeof(content)) != (ssize_t)sizeof(content))
         return 1;
     close(fd);
-    fake_add_image("archiso", iso, 1);
-    fake_add_image("tiny", iso, 1);
-    fake_add_image("tree", "/tmp", 0);
+    fake_core_init();
+    fake.name = "nbd";
+    fake_image_add("archiso", iso, 1)->uuid = "2026-12-05-10-20-30-00";
+    fake_image_add("tiny", iso, 1)->label = "ARCH_TINY";
+    fake_image_add("tree", "/tmp", 0);
     RUN(method_and_connections);
     RUN(config_exports);
     RUN(connection_cap);

@@ -13,224 +13,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <pxecore/plugin.h>
 
+#include "fake_core.h"
 #include "tap.h"
 
 const struct pxe_plugin *pxe_plugin_init(void);
 
-struct pxe_source {
-    int fd;
-    pxe_io_cb io;
-    pxe_timer_cb timer;
-    void *ud;
-    uint64_t deadline;
-    int dead;
-};
-
-static int ep;
-static struct pxe_source *all[1024]; /* every source, freed at exit */
-static int nall;
-static struct pxe_source *timers[512];
-static int ntimers;
-static char last_event[256], last_log[512];
-static uint32_t last_phase = 99;
-static int64_t active_gauge = -1;
-static uint64_t m_requests, m_transfers, m_bytes, m_errors;
-static int service_port;
-
-static uint64_t now_usec(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static void f_log(struct pxe_core *self, int level, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(last_log, sizeof(last_log), fmt, ap);
-    va_end(ap);
-}
-
-static int f_io_add(struct pxe_core *self, int fd, uint32_t events, pxe_io_cb cb, void *ud,
-                    struct pxe_source **ret)
-{
-    struct pxe_source *s = calloc(1, sizeof(*s));
-    struct epoll_event e = {.events = events, .data.ptr = s};
-
-    all[nall++] = s;
-    s->fd = fd;
-    s->io = cb;
-    s->ud = ud;
-    if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e) < 0)
-        return -errno;
-    *ret = s;
-    return 0;
-}
-
-static int f_io_set(struct pxe_source *s, uint32_t events)
-{
-    struct epoll_event e = {.events = events, .data.ptr = s};
-
-    return epoll_ctl(ep, EPOLL_CTL_MOD, s->fd, &e);
-}
-
-static int f_timer_set(struct pxe_source *s, uint64_t usec)
-{
-    s->deadline = usec ? now_usec() + usec : 0;
-    return 0;
-}
-
-static int f_timer_add(struct pxe_core *self, uint64_t usec, pxe_timer_cb cb, void *ud,
-                       struct pxe_source **ret)
-{
-    struct pxe_source *s = calloc(1, sizeof(*s));
-
-    all[nall++] = s;
-    s->fd = -1;
-    s->timer = cb;
-    s->ud = ud;
-    f_timer_set(s, usec);
-    timers[ntimers++] = s;
-    *ret = s;
-    return 0;
-}
-
-static void f_source_free(struct pxe_source *s)
-{
-    if (!s)
-        return;
-    if (s->fd >= 0)
-        epoll_ctl(ep, EPOLL_CTL_DEL, s->fd, NULL);
-    s->dead = 1; /* freed at exit: the loop below may still hold it */
-}
-
 static const char menu[] = "DEFAULT arch\n";
-
-static int f_file_open(struct pxe_core *self, const char *path, const struct pxe_client *c,
-                       struct pxe_file **ret)
-{
-    static const char *const known[] = {
-        "pxelinux.cfg/default",           "images/archiso/arch/boot/x86_64/vmlinuz-linux",
-        "arch/boot/x86_64/vmlinuz-linux", "images/archiso/arch/boot/x86_64/initramfs-linux.img",
-        "boot/syslinux/lpxelinux.0",      "sub/other.bin"};
-    struct pxe_file *f;
-    size_t i;
-
-    for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-        if (strcmp(path, known[i]) == 0)
-            break;
-    if (i == sizeof(known) / sizeof(known[0]))
-        return strstr(path, "..") ? -EACCES : -ENOENT;
-    f = calloc(1, sizeof(*f));
-    f->_struct_size = sizeof(*f);
-    f->fd = -1;
-    f->data = menu;
-    f->size = sizeof(menu) - 1;
-    f->path = strdup(path);
-    f->realpath = strdup(path);
-    f->generated = i == 0;
-    *ret = f;
-    return 0;
-}
-
-static void f_file_close(struct pxe_file *f)
-{
-    free((void *)f->path);
-    free((void *)f->realpath);
-    free(f);
-}
-
-static const struct pxe_image img = {
-    ._struct_size = sizeof(struct pxe_image),
-    .name = "archiso",
-    .kernel = "arch/boot/x86_64/vmlinuz-linux",
-    .initrd = "arch/boot/x86_64/initramfs-linux.img",
-    .prefix = "images/archiso/",
-};
-
-static uint32_t f_image_count(struct pxe_core *self)
-{
-    return 1;
-}
-
-static const struct pxe_image *f_image_get(struct pxe_core *self, uint32_t i)
-{
-    return i == 0 ? &img : NULL;
-}
-
-static int f_service_register(struct pxe_core *self, const char *service, uint32_t port)
-{
-    service_port = strcmp(service, "tftp") == 0 ? (int)port : -1;
-    return 0;
-}
-
-static void f_event(struct pxe_core *self, const char *kind, const char *mac, const char *ip,
-                    uint32_t phase, const char *fmt, ...)
-{
-    snprintf(last_event, sizeof(last_event), "%s %s", kind, ip ? ip : "-");
-    last_phase = phase;
-}
-
-static void f_metric_add(struct pxe_core *self, const char *name, const char *help, uint64_t d)
-{
-    if (!strcmp(name, "requests"))
-        m_requests += d;
-    else if (!strcmp(name, "transfers"))
-        m_transfers += d;
-    else if (!strcmp(name, "bytes_sent"))
-        m_bytes += d;
-    else if (!strcmp(name, "errors"))
-        m_errors += d;
-}
-
-static void f_metric_set(struct pxe_core *self, const char *name, const char *help, int64_t v)
-{
-    if (!strcmp(name, "active"))
-        active_gauge = v;
-}
-
-static size_t f_sanitize(const char *in, size_t len, char *out, size_t size)
-{
-    size_t i, j = 0;
-
-    for (i = 0; i < len && j + 1 < size; i++)
-        out[j++] = (in[i] >= 32 && in[i] < 127) ? in[i] : '?';
-    out[j] = 0;
-    return j;
-}
-
-/* One pass of the fake loop: ready fds, then due timers. */
-static void loop_once(int timeout_ms)
-{
-    struct epoll_event evs[16];
-    int i, n = epoll_wait(ep, evs, 16, timeout_ms);
-    uint64_t now = now_usec();
-
-    for (i = 0; i < n; i++) {
-        struct pxe_source *s = evs[i].data.ptr;
-
-        if (!s->dead)
-            s->io(s->ud, s->fd, evs[i].events);
-    }
-    for (i = 0; i < ntimers; i++) {
-        struct pxe_source *s = timers[i];
-
-        if (!s->dead && s->deadline && s->deadline <= now) {
-            s->deadline = 0;
-            s->timer(s->ud);
-        }
-    }
-}
 
 static int client, port;
 
@@ -249,7 +43,7 @@ static int fetch(const char *name, uint16_t *err)
     len += sprintf((char *)pkt + len, "octet") + 1;
     sendto(client, pkt, (size_t)len, 0, (struct sockaddr *)&srv, sizeof(srv));
     for (i = 0; i < 50; i++) {
-        loop_once(20);
+        fake_run_once(20);
         fl = sizeof(from);
         n = (int)recvfrom(client, pkt, sizeof(pkt), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
         if (n >= 4 && pkt[1] == 5) {
@@ -258,8 +52,8 @@ static int fetch(const char *name, uint16_t *err)
         }
         if (n >= 4 && pkt[1] == 3) {
             sendto(client, "\0\4\0\1", 4, 0, (struct sockaddr *)&from, fl);
-            loop_once(20);
-            loop_once(0);
+            fake_run_once(20);
+            fake_run_once(0);
             return n - 4;
         }
     }
@@ -283,12 +77,13 @@ TEST(phases)
     size_t i;
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        last_phase = 99;
-        last_event[0] = 0;
+        fake.last_phase = 99;
+        fake.last_event[0] = 0;
         EXPECT_EQ_INT(fetch(cases[i].name, &err), sizeof(menu) - 1);
-        EXPECT_EQ_STR(last_event, "tftp.sent 127.0.0.1");
-        EXPECT_EQ_INT(last_phase, cases[i].phase);
-        EXPECT(strstr(last_log, "sent ") == last_log && strstr(last_log, " to 127.0.0.1"));
+        EXPECT(strncmp(fake.last_event, "tftp.sent ip=127.0.0.1 ", 23) == 0);
+        EXPECT_EQ_INT(fake.last_phase, cases[i].phase);
+        EXPECT(strstr(fake.last_log, "sent ") == fake.last_log &&
+               strstr(fake.last_log, " to 127.0.0.1"));
     }
 }
 
@@ -298,12 +93,13 @@ TEST(metrics)
 
     EXPECT_EQ_INT(fetch("no/such/file", &err), -1);
     EXPECT_EQ_INT(err, 1);
-    EXPECT(strstr(last_log, "file not found") != NULL);
-    EXPECT_EQ_INT(m_requests, 7);
-    EXPECT_EQ_INT(m_transfers, 6);
-    EXPECT_EQ_INT(m_bytes, 6 * (sizeof(menu) - 1));
-    EXPECT_EQ_INT(m_errors, 1);
-    EXPECT_EQ_INT(active_gauge, 0);
+    EXPECT(strstr(fake.last_log, "file not found") != NULL);
+    EXPECT_EQ_INT(fake_metric("requests"), 7);
+    EXPECT_EQ_INT(fake_metric("transfers"), 6);
+    EXPECT_EQ_INT(fake_metric("bytes_sent"), 6 * (sizeof(menu) - 1));
+    EXPECT_EQ_INT(fake_metric("errors"), 1);
+    EXPECT(fake_metric_has("active"));
+    EXPECT_EQ_INT(fake_metric("active"), 0);
 }
 
 struct cfg {
@@ -315,25 +111,6 @@ struct cfg {
 
 static const struct pxe_plugin *plugin;
 static void *plugin_cfg, *plugin_state;
-
-static const struct pxe_core_api api = {._abi_version = PXE_PLUGIN_ABI_VERSION,
-                                        ._struct_size = sizeof(api),
-                                        .log = f_log,
-                                        .io_add = f_io_add,
-                                        .io_set_events = f_io_set,
-                                        .timer_add = f_timer_add,
-                                        .timer_set = f_timer_set,
-                                        .source_free = f_source_free,
-                                        .now_usec = now_usec,
-                                        .file_open = f_file_open,
-                                        .file_close = f_file_close,
-                                        .image_count = f_image_count,
-                                        .image_get = f_image_get,
-                                        .service_register = f_service_register,
-                                        .event = f_event,
-                                        .metric_add = f_metric_add,
-                                        .metric_set = f_metric_set,
-                                        .sanitize = f_sanitize};
 
 TEST(start)
 {
@@ -355,12 +132,14 @@ TEST(start)
     c->max_transfers = 256;
     c->max_per_client = 32;
     c->netascii_max = 1 << 20;
-    EXPECT_EQ_INT(plugin->load(&api, NULL, &plugin_state), 0);
+    EXPECT_EQ_INT(plugin->load(&fake.api, (struct pxe_core *)&fake, &plugin_state), 0);
     EXPECT_EQ_INT(plugin->config_complete(plugin_state, plugin_cfg), 0);
     EXPECT_EQ_INT(plugin->bind(plugin_state), 0);
     EXPECT_EQ_INT(plugin->start(plugin_state), 0);
-    EXPECT_EQ_INT(service_port, port);
-    EXPECT_EQ_INT(active_gauge, 0);
+    EXPECT_EQ_INT(fake.service_port, port);
+    EXPECT_EQ_STR(fake.service_name, "tftp");
+    EXPECT(fake_metric_has("active"));
+    EXPECT_EQ_INT(fake_metric("active"), 0);
 }
 
 int main(void)
@@ -369,7 +148,20 @@ int main(void)
     socklen_t bl = sizeof(b);
     int t;
 
-    ep = epoll_create1(EPOLL_CLOEXEC);
+    static const char *const files[] = {
+        "pxelinux.cfg/default",           "images/archiso/arch/boot/x86_64/vmlinuz-linux",
+        "arch/boot/x86_64/vmlinuz-linux", "images/archiso/arch/boot/x86_64/initramfs-linux.img",
+        "boot/syslinux/lpxelinux.0",      "sub/other.bin"};
+    struct pxe_image *img;
+
+    fake_core_init();
+    fake.name = "tftp";
+    fake.quiet = 1;
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+        fake_file_add(files[i], menu, i == 0);
+    img = fake_image_add("archiso", "/nonexistent", 1);
+    img->kernel = "arch/boot/x86_64/vmlinuz-linux";
+    img->initrd = "arch/boot/x86_64/initramfs-linux.img";
     client = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
     bind(client, (struct sockaddr *)&a, sizeof(a));
@@ -388,9 +180,6 @@ int main(void)
     plugin->stop(plugin_state);
     plugin->unload(plugin_state);
     free(plugin_cfg);
-    while (nall > 0)
-        free(all[--nall]);
     close(client);
-    close(ep);
     return tap_done();
 }

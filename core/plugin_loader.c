@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "plugin.h"
+#include "plugin_loader.h"
 
 static int refuse(char *err, const char *file, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -5,8 +5,8 @@
  * required callbacks, config table), and the per-plugin record the core
  * passes to plugins as their struct pxe_core handle.
  */
-#ifndef PXE_CORE_PLUGIN_H
-#define PXE_CORE_PLUGIN_H
+#ifndef PXE_CORE_PLUGIN_LOADER_H
+#define PXE_CORE_PLUGIN_LOADER_H
 
 #include <stdint.h>
 
