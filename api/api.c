@@ -29,6 +29,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "state.h"
+#include "tls.h"
 
 #define TOKEN_FILE "api.token"
 #define TOKEN_MAX  256
@@ -219,58 +220,6 @@ static void token_give(const char *dir, const char *user)
         log_warn("api: cannot give %s to '%s': %s", path, user, strerror(errno));
 }
 
-/* Reads a PEM file (at most 1 MiB) into a new NUL-terminated buffer; NULL with a logged error. */
-static char *pem_read(const char *key, const char *path)
-{
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = fopen(path, "re");
-
-    if (f && (buf = malloc(1 << 20)))
-        n = fread(buf, 1, (1 << 20) - 1, f);
-    if (!f || !buf || ferror(f) || n == 0 || n == (1 << 20) - 1) {
-        log_err("api.%s: cannot read '%s': %s", key, path,
-                !f || (buf && ferror(f)) ? strerror(errno)
-                : buf                    ? "empty or over 1 MiB"
-                                         : "no memory");
-        if (f)
-            fclose(f);
-        free(buf);
-        return NULL;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    return buf;
-}
-
-/* api.tls_certificate and api.tls_key: both or neither; 0 or -EINVAL (logged). */
-static int tls_load(struct api *a, const struct api_settings *s)
-{
-    if (!s->tls_certificate && !s->tls_key)
-        return 0;
-    if (!s->tls_certificate || !s->tls_key) {
-        log_err("api.%s: needs api.%s too", s->tls_key ? "tls_key" : "tls_certificate",
-                s->tls_key ? "tls_certificate" : "tls_key");
-        return -EINVAL;
-    }
-    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-        log_err("api.tls_certificate: this libmicrohttpd has no TLS support");
-        return -EINVAL;
-    }
-    a->tls_cert = pem_read("tls_certificate", s->tls_certificate);
-    a->tls_key = a->tls_cert ? pem_read("tls_key", s->tls_key) : NULL;
-    return a->tls_key ? 0 : -EINVAL;
-}
-
-static void tls_free(struct api *a)
-{
-    free(a->tls_cert);
-    if (a->tls_key)
-        explicit_bzero(a->tls_key, strlen(a->tls_key));
-    free(a->tls_key);
-    a->tls_cert = a->tls_key = NULL;
-}
-
 int api_init(struct core *c, struct api_settings *s)
 {
     struct api *a = calloc(1, sizeof(*a));
@@ -299,8 +248,7 @@ int api_init(struct core *c, struct api_settings *s)
     }
     if (!s->token)
         token_give(c->set.state_dir, c->set.user);
-    if (tls_load(a, s) < 0) {
-        tls_free(a);
+    if (api_tls_load(s, &a->tls_cert, &a->tls_key) < 0) {
         free(a);
         return -EINVAL;
     }
@@ -607,7 +555,7 @@ void api_stop(struct core *c)
 void api_free(struct core *c)
 {
     if (api)
-        tls_free(api);
+        api_tls_free(&api->tls_cert, &api->tls_key);
     free(api);
     api = NULL;
 }

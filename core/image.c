@@ -312,6 +312,19 @@ static void detect_dir_label(struct image *img)
     }
 }
 
+/* A zeroed image with no descriptors and its lock; NULL on OOM. */
+static struct image *image_new(void)
+{
+    struct image *img = calloc(1, sizeof(*img));
+
+    if (!img)
+        return NULL;
+    img->dirfd = img->isofd = -1;
+    pthread_rwlock_init(&img->lock, NULL);
+    img->pub._struct_size = sizeof(img->pub);
+    return img;
+}
+
 int image_open(const char *spec, const char *default_name, struct image **ret, char *err,
                size_t errlen)
 {
@@ -336,12 +349,9 @@ int image_open(const char *spec, const char *default_name, struct image **ret, c
         snprintf(err, errlen, "image '%s': neither a directory nor an ISO file", path);
         return -EINVAL;
     }
-    img = calloc(1, sizeof(*img));
+    img = image_new();
     if (!img)
         return -ENOMEM;
-    img->dirfd = img->isofd = -1;
-    pthread_rwlock_init(&img->lock, NULL);
-    img->pub._struct_size = sizeof(img->pub);
     img->pub.name = strndup(eq ? spec : default_name, nlen);
     img->pub.source = realpath(path, NULL);
     img->pub.basedir = strdup("arch");
