@@ -4,8 +4,9 @@
 # off through the REST API as fast as it can (each switch rewrites the exports
 # file, the plugin's state file and state.json, and runs exportfs), and the
 # daemon is killed at a seeded random moment, FAULT_ITERATIONS times (default
-# 200, bounded by FAULT_SECONDS, 600 s; 1500 s under ASan).  After every kill each file is valid (or
-# absent); after every restart the daemon converges within 10 s to what
+# 200, bounded by FAULT_SECONDS, 1500 s: about 160 s on an idle machine,
+# several times that under ASan or load).  After every kill each file is valid
+# (or absent); after every restart the daemon converges within 10 s to what
 # state.json says: switched on, exactly one export of the image in the exports
 # file and in the (fake) kernel table; switched off, none; no stale export is
 # left, and the temp files the kill left are removed.  Kernel backend with the
@@ -16,7 +17,7 @@ set -eu
 need curl python3
 use_plugins nfs
 ITER=${FAULT_ITERATIONS:-200}
-LIMIT=${FAULT_SECONDS:-$(kill9_seconds)}
+LIMIT=${FAULT_SECONDS:-1500}
 RANDOM=${FAULT_SEED:-21}
 F=$T/fake
 export FAKE_NFS_DIR=$F

@@ -32,8 +32,3 @@ stale_gone() {
     done <"$T/stale"
 }
 
-# kill9_seconds: the default time bound of the 200-kill tests; a daemon built
-# with ASan starts about three times slower.
-kill9_seconds() {
-    if ldd "$PXECORE_BIN" 2>/dev/null | grep -q libasan; then echo 1500; else echo 600; fi
-}
