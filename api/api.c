@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "state.h"
+#include "tls.h"
 
 #define TOKEN_FILE "api.token"
 #define TOKEN_MAX  256
@@ -49,6 +51,12 @@ const struct pxe_config_item api_settings_items[] = {
      "longest time one request may take, headers included", NULL, 1000000, 3600000000},
     {"timeout", PXE_CFG_DURATION, 0, "10s", A_(timeout),
      "idle time after which a connection is closed", NULL, 1000000, 3600000000},
+    {"tls_certificate", PXE_CFG_PATH, 0, NULL, A_(tls_certificate),
+     "serve HTTPS with this certificate (PEM, with tls_key), so the token never crosses a "
+     "network in clear",
+     NULL, 0, 0},
+    {"tls_key", PXE_CFG_PATH, PXE_CFG_SECRET, NULL, A_(tls_key),
+     "private key (PEM) of tls_certificate; read before the privilege drop", NULL, 0, 0},
     {0},
 };
 
@@ -59,8 +67,9 @@ struct api {
     struct sockaddr_storage addr;
     struct MHD_Daemon *d;
     struct pxe_source *io, *timer, *tick;
-    uint64_t seen_event;   /* events up to this id were checked for boot_once */
-    struct tracked *conns; /* open connections */
+    uint64_t seen_event;      /* events up to this id were checked for boot_once */
+    struct tracked *conns;    /* open connections */
+    char *tls_cert, *tls_key; /* PEM text when api.tls_certificate is set */
 };
 
 /* Per TCP connection: when its current request began (for api.request_timeout). */
@@ -198,6 +207,19 @@ static int token_load(const char *dir, char *out)
     return 0;
 }
 
+/* Running as root with core.user: the token file belongs to that user, as state.json does. */
+static void token_give(const char *dir, const char *user)
+{
+    struct passwd *pw;
+    char path[4200];
+
+    if (!user || !*user || geteuid() != 0 || !(pw = getpwnam(user)))
+        return;
+    snprintf(path, sizeof(path), "%s/%s", dir, TOKEN_FILE);
+    if (chown(path, pw->pw_uid, pw->pw_gid) < 0)
+        log_warn("api: cannot give %s to '%s': %s", path, user, strerror(errno));
+}
+
 int api_init(struct core *c, struct api_settings *s)
 {
     struct api *a = calloc(1, sizeof(*a));
@@ -223,6 +245,12 @@ int api_init(struct core *c, struct api_settings *s)
     } else if ((r = token_load(c->set.state_dir, a->token)) < 0) {
         free(a);
         return r;
+    }
+    if (!s->token)
+        token_give(c->set.state_dir, c->set.user);
+    if (api_tls_load(s, &a->tls_cert, &a->tls_key) < 0) {
+        free(a);
+        return -EINVAL;
     }
     api = a;
     return 0;
@@ -454,21 +482,29 @@ static void on_tick(void *ud)
 int api_bind(struct core *c)
 {
     unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL}};
     unsigned per_ip;
     int r;
 
     if (!api)
         return 0;
+    if (api->tls_cert) {
+        tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, api->tls_cert};
+        tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, api->tls_key};
+        tls[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    }
     per_ip = (unsigned)(api->set->max_connections + 3) / 4;
     if (api->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    if (api->tls_cert)
+        flags |= MHD_USE_TLS;
     api->d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, api,
         MHD_OPTION_SOCK_ADDR, &api->addr, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)api->set->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(api->set->timeout / 1000000),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        api, MHD_OPTION_END);
+        api, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!api->d) {
         r = errno ? -errno : -EADDRNOTAVAIL;
         log_err("api.listen: cannot listen on %s: %s", api->set->listen, strerror(-r));
@@ -497,8 +533,8 @@ int api_start(struct core *c)
         log_err("api: cannot watch the HTTP daemon: %s", strerror(-r));
         return r;
     }
-    log_notice("api: listening on %s port %u (token: %s)", api->set->listen,
-               pi ? (unsigned)pi->port : 0,
+    log_notice("api: listening on %s port %u%s (token: %s)", api->set->listen,
+               pi ? (unsigned)pi->port : 0, api->tls_cert ? ", HTTPS" : "",
                api->set->token ? "api.token" : "<state_dir>/" TOKEN_FILE);
     return 0;
 }
@@ -518,6 +554,8 @@ void api_stop(struct core *c)
 
 void api_free(struct core *c)
 {
+    if (api)
+        api_tls_free(&api->tls_cert, &api->tls_key);
     free(api);
     api = NULL;
 }

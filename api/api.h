@@ -20,6 +20,8 @@ struct api_settings {
     uint64_t max_connections;
     uint64_t timeout;         /* usec, idle connection timeout */
     uint64_t request_timeout; /* usec, longest request (headers included) */
+    char *tls_certificate;    /* PEM file: serve HTTPS (with tls_key), or NULL */
+    char *tls_key;            /* PEM file of its private key, or NULL */
 };
 
 extern const struct pxe_config_item api_settings_items[];

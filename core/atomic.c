@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "atomic.h"
@@ -30,6 +32,50 @@ static int fsync_dir_of(const char *path)
         r = -errno;
     close(fd);
     return r;
+}
+
+/* "<name>.tmp." followed by the six characters mkostemp adds. */
+static int is_temp_of(const char *entry, const char *name)
+{
+    size_t len = strlen(entry), n = len > 11 ? len - 11 : 0; /* ".tmp." + 6 */
+    const char *t = n ? entry + n : NULL;
+
+    if (!t || strncmp(t, ".tmp.", 5) || (name && (strlen(name) != n || strncmp(entry, name, n))))
+        return 0;
+    for (const char *c = t + 5; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
+            return 0;
+    return 1;
+}
+
+int atomic_clean_stale(const char *dir, const char *name)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    if (!d)
+        return -errno;
+    while ((e = readdir(d)))
+        if ((e->d_type == DT_REG || e->d_type == DT_UNKNOWN) && is_temp_of(e->d_name, name) &&
+            unlinkat(dirfd(d), e->d_name, 0) == 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* After a successful rename: the temp files of path that an earlier crash left. */
+static void clean_stale_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+
+    if (!slash)
+        (void)atomic_clean_stale(".", path);
+    else if ((size_t)(slash - path) < sizeof(dir)) {
+        snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+        (void)atomic_clean_stale(dir, slash + 1);
+    }
 }
 
 int atomic_write_file(const char *path, const void *data, size_t len, uint32_t mode)
@@ -68,5 +114,6 @@ int atomic_write_file(const char *path, const void *data, size_t len, uint32_t m
         unlink(tmp);
         return r;
     }
+    clean_stale_of(path);
     return fsync_dir_of(path);
 }

@@ -14,4 +14,12 @@
  */
 int atomic_write_file(const char *path, const void *data, size_t len, uint32_t mode);
 
+/*
+ * Removes the temp files ("<name>.tmp.XXXXXX") that writes interrupted by a
+ * crash left in dir; with name, only those of that file.  Call it where one
+ * writer owns the directory (or the file): a concurrent writer's temp file
+ * would go too.  Returns how many were removed, or -errno.
+ */
+int atomic_clean_stale(const char *dir, const char *name);
+
 #endif

@@ -312,6 +312,19 @@ static void detect_dir_label(struct image *img)
     }
 }
 
+/* A zeroed image with no descriptors and its lock; NULL on OOM. */
+static struct image *image_new(void)
+{
+    struct image *img = calloc(1, sizeof(*img));
+
+    if (!img)
+        return NULL;
+    img->dirfd = img->isofd = -1;
+    pthread_rwlock_init(&img->lock, NULL);
+    img->pub._struct_size = sizeof(img->pub);
+    return img;
+}
+
 int image_open(const char *spec, const char *default_name, struct image **ret, char *err,
                size_t errlen)
 {
@@ -336,11 +349,9 @@ int image_open(const char *spec, const char *default_name, struct image **ret, c
         snprintf(err, errlen, "image '%s': neither a directory nor an ISO file", path);
         return -EINVAL;
     }
-    img = calloc(1, sizeof(*img));
+    img = image_new();
     if (!img)
         return -ENOMEM;
-    img->dirfd = img->isofd = -1;
-    img->pub._struct_size = sizeof(img->pub);
     img->pub.name = strndup(eq ? spec : default_name, nlen);
     img->pub.source = realpath(path, NULL);
     img->pub.basedir = strdup("arch");
@@ -400,22 +411,32 @@ static int iso_open_file(const struct image *img, const char *rel, int *ret_fd,
                          char **ret_real)
 {
     struct iso_stat st;
-    int r, fd;
+    int r, fd = -1;
 
-    if (!img->iso)
-        return -ENOENT;
     if (*rel == '\0')
         return -EISDIR;
-    r = iso_lookup(img->iso, rel, 1, &st);
+    /* the lookup and the descriptor from one parse of the file (image_reload swaps both) */
+    pthread_rwlock_rdlock((pthread_rwlock_t *)&img->lock);
+    r = img->iso ? iso_lookup(img->iso, rel, 1, &st) : -ENOENT;
+    if (r == 0 && st.type == ISO_REG && !st.fragmented &&
+        (fd = fcntl(img->isofd, F_DUPFD_CLOEXEC, 3)) < 0)
+        r = -errno;
+    pthread_rwlock_unlock((pthread_rwlock_t *)&img->lock);
     if (r < 0)
         return r == -ELOOP ? -EACCES : r == -ENAMETOOLONG ? -ENOENT : r;
     if (st.type == ISO_DIR)
         return -EISDIR;
     if (st.type != ISO_REG || st.fragmented)
         return -EACCES;
-    fd = fcntl(img->isofd, F_DUPFD_CLOEXEC, 3);
-    if (fd < 0)
-        return -errno;
+    {
+        /* the file was truncated under us: fail now rather than stall a transfer at the end */
+        struct stat fst;
+
+        if (fstat(fd, &fst) < 0 || st.offset + st.size > (uint64_t)fst.st_size) {
+            close(fd);
+            return -EIO;
+        }
+    }
     if (ret_real) {
         size_t n = strlen(img->pub.source) + strlen(rel) + 8;
 
@@ -466,5 +487,45 @@ void image_free(struct image *img)
     free((char *)p->initrd);
     free((char *)p->rootfs);
     free((char *)p->prefix);
+    pthread_rwlock_destroy(&img->lock);
     free(img);
+}
+
+int image_reload(struct image *img, char *err, size_t errlen)
+{
+    char isoerr[ISO_ERR_MAX];
+    struct iso *iso, *old_iso;
+    struct stat st;
+    int fd, old_fd, r;
+
+    if (!img->pub.is_iso)
+        return 0;
+    fd = open(img->pub.source, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        r = -errno;
+        if (fd >= 0)
+            close(fd);
+        snprintf(err, errlen, "image '%s': %s: %s", img->pub.name, img->pub.source, strerror(-r));
+        return r;
+    }
+    r = iso_open_fd(fd, (uint64_t)st.st_size, &iso, isoerr, sizeof(isoerr));
+    if (r < 0) {
+        close(fd);
+        snprintf(err, errlen,
+                 "image '%s': %s is not a usable ISO 9660 image now (%s); still "
+                 "serving what was read before",
+                 img->pub.name, img->pub.source, isoerr);
+        return r;
+    }
+    pthread_rwlock_wrlock(&img->lock);
+    old_iso = img->iso;
+    old_fd = img->isofd;
+    img->iso = iso;
+    img->isofd = fd;
+    img->pub.size = (uint64_t)st.st_size;
+    pthread_rwlock_unlock(&img->lock);
+    iso_free(old_iso);
+    if (old_fd >= 0)
+        close(old_fd);
+    return 1;
 }

@@ -7,6 +7,8 @@
 #ifndef PXE_CORE_IMAGE_H
 #define PXE_CORE_IMAGE_H
 
+#include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <pxecore/plugin.h>
@@ -20,12 +22,22 @@ struct image {
     struct iso *iso;      /* parsed ISO directory, or NULL */
     int has_sha512;       /* the rootfs has airootfs.sha512 beside it */
     int has_cms_sig;      /* the rootfs has <rootfs>.cms.sig */
+    pthread_rwlock_t lock; /* ISO images: iso and isofd, replaced together by image_reload */
 };
 
 /* spec is "PATH" or "NAME=PATH"; default_name is used when spec has no name. */
 int image_open(const char *spec, const char *default_name, struct image **ret, char *err,
                size_t errlen);
 void image_free(struct image *img);
+
+/*
+ * ISO images (SIGHUP, loop thread): opens the file at its path again and
+ * parses it, so a file replaced or rewritten under the daemon is served
+ * anew; transfers already open keep their descriptor.  The layout found at
+ * start (kernel, initrd, label) is kept.  1 when reloaded, 0 for a directory
+ * image, or -errno with err (the image keeps serving what it served).
+ */
+int image_reload(struct image *img, char *err, size_t errlen);
 
 /*
  * Opens rel (normalised, no leading '/') inside the image. Fills fd (owned by

@@ -137,6 +137,9 @@ int iso_list(const struct iso *iso, const char *path, iso_list_cb cb, void *ud)
         const struct node *n = &iso->nodes[k];
         struct iso_stat st;
 
+        /* a name a hostile image repeats is listed once, as lookups resolve it: the first */
+        if (k > d->first && !strcmp(iso->names + n->name, iso->names + n[-1].name))
+            continue;
         fill_stat(n, &st);
         if (n->type == ISO_LNK) {
             char sub[ISO_PATH_MAX];

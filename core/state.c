@@ -216,12 +216,8 @@ int state_load(struct core *c, char *err, size_t errlen)
     foreign_methods = json_object();
     if (!foreign_methods)
         return -ENOMEM;
-    {
-        char tmp[4200];
-
-        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-        unlink(tmp); /* a write interrupted by a crash; the old file is intact */
-    }
+    /* writes a crash interrupted (state, token, leases); the old files are intact */
+    (void)atomic_clean_stale(c->set.state_dir, NULL);
     if (c->set.user && *c->set.user && geteuid() == 0) {
         /* saved after the privilege drop: the directory and file belong to core.user */
         struct passwd *pw = getpwnam(c->set.user);

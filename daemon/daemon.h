@@ -85,6 +85,8 @@ int startup_bind_start(struct core *c, int *ret_exit);
 void startup_shutdown(struct core *c);
 void startup_free(struct core *c);
 int startup_mkdir_p(const char *path);
+/* SIGHUP: reads every ISO image again (image_reload); failures are logged. */
+void startup_reload_images(struct core *c);
 
 /* Switches to user (NULL or "": stay).  0 or -errno (logged). */
 int privs_drop(const char *user);
@@ -92,5 +94,11 @@ int privs_drop(const char *user);
 int privs_pidfile_create(const char *path);
 /* Writes the PID: a non-empty pidfile means "ready".  0 or -errno. */
 int privs_pidfile_fill(int fd);
+/*
+ * Soft RLIMIT_NOFILE up to the hard limit: every connection and transfer
+ * holds descriptors, and nothing here uses select().  Plugins size their
+ * connection caps from the result.
+ */
+void privs_raise_nofile(void);
 
 #endif

@@ -61,6 +61,7 @@ static void on_signal(void *ud, int fd, uint32_t events)
         if (si.ssi_signo == SIGHUP) {
             log_notice("SIGHUP: reloading plugins");
             report_notify("RELOADING=1\nSTATUS=reloading plugins");
+            startup_reload_images(c); /* first: plugins may look at them */
             for (struct pxe_core *p = c->plugins; p; p = p->next)
                 if (p->started && p->desc.reload && p->desc.reload(p->state) < 0)
                     log_msg(p->desc.name, 4, "reload failed, ignoring");
@@ -224,6 +225,7 @@ int main(int argc, char **argv)
     sigaddset(&mask, SIGHUP);
     sigprocmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
+    privs_raise_nofile();
 
     pthread_rwlock_init(&core.model_lock, NULL);
     core.loop = loop_new();

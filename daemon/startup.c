@@ -252,7 +252,21 @@ int startup_mkdir_p(const char *path)
             return -errno;
         *p = '/';
     }
-    if (mkdir(tmp, 0750) < 0 && errno != EEXIST)
+    if (mkdir(tmp, 0700) < 0 && errno != EEXIST) /* leases, state, token: the service user only */
         return -errno;
     return 0;
+}
+
+void startup_reload_images(struct core *c)
+{
+    for (uint32_t i = 0; i < c->n_images; i++) {
+        char err[CONFIG_ERR_MAX];
+        int r = image_reload(c->images[i], err, sizeof(err));
+
+        if (r < 0)
+            log_err("%s", err);
+        else if (r > 0)
+            log_info("image '%s': %s read again", c->images[i]->pub.name,
+                     c->images[i]->pub.source);
+    }
 }

@@ -9,7 +9,7 @@ $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends \
     build-essential cmake pkg-config git ca-certificates \
     libmicrohttpd-dev libjansson-dev \
-    iproute2 util-linux procps psmisc python3 valgrind clang \
+    iproute2 util-linux procps psmisc python3 valgrind clang libclang-rt-dev \
     busybox curl tftp-hpa atftp isc-dhcp-client dnsmasq-base \
     libnbd-bin nbdkit qemu-utils libnfs-utils xorriso \
     wget \

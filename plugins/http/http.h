@@ -45,7 +45,7 @@ struct http_state {
     unsigned nthreads; /* MHD worker threads */
     uint32_t log_form; /* HTTP_LOG_*, from access_log_format */
     struct MHD_Daemon *mhd;
-    struct MHD_Response *err[5]; /* shared bodies for 400 403 404 405 500 */
+    struct MHD_Response *err[6]; /* shared bodies for 400 403 404 405 500 503 */
     struct pxe_source *metrics_timer;
 
     struct http_known *known; /* fixed after start, read by the workers */

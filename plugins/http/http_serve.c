@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,10 +55,14 @@ struct http_req {
  */
 #define HTTP_CONN_MEMORY (16 * 1024)
 
-enum { ERR_400, ERR_403, ERR_404, ERR_405, ERR_500 };
-static const unsigned err_status[] = {400, 403, 404, 405, 500};
-static const char *const err_body[] = {"400 Bad Request\n", "403 Forbidden\n", "404 Not Found\n",
-                                       "405 Method Not Allowed\n", "500 Internal Server Error\n"};
+enum { ERR_400, ERR_403, ERR_404, ERR_405, ERR_500, ERR_503 };
+static const unsigned err_status[] = {400, 403, 404, 405, 500, 503};
+static const char *const err_body[] = {"400 Bad Request\n",
+                                       "403 Forbidden\n",
+                                       "404 Not Found\n",
+                                       "405 Method Not Allowed\n",
+                                       "500 Internal Server Error\n",
+                                       "503 Service Unavailable\n"};
 
 /* Writes the printable address of sa into buf ("" when unknown); v4-mapped v6 as v4. */
 static void addr_string(const struct sockaddr *sa, char *buf, size_t size)
@@ -144,6 +149,10 @@ static int errno_to_err(int r)
     case -EINVAL:
     case -ENAMETOOLONG:
         return ERR_400;
+    case -EMFILE: /* out of descriptors: a transient condition, not the server's fault */
+    case -ENFILE:
+    case -ENOMEM:
+        return ERR_503;
     default:
         return ERR_500;
     }
@@ -250,9 +259,11 @@ static enum MHD_Result serve_file(struct http_state *s, struct MHD_Connection *c
     http_etag_format(f->size, f->mtime, etag, sizeof(etag));
     http_plan_request(&cond, f->size, f->mtime, !f->generated, etag, &plan);
 
+    errno = 0;
     resp = file_response(f, &plan, rq->head);
-    if (!resp)
-        return queue_error(s, connection, rq, ERR_500);
+    if (!resp) /* out of descriptors for sendfile's copy: transient, try again */
+        return queue_error(s, connection, rq,
+                           errno == EMFILE || errno == ENFILE ? ERR_503 : ERR_500);
     add_headers(resp, f, &plan, etag);
     rq->status = plan.status;
     rq->len = plan.len;
@@ -406,10 +417,36 @@ static void http_mhd_log(void *cls, const char *fmt, va_list ap)
     s->core->log(s->self, PXE_LOG_DEBUG, "libmicrohttpd: %s", msg);
 }
 
+/*
+ * max_connections, lowered when RLIMIT_NOFILE cannot hold it: a connection
+ * takes a socket and, while it sends a file, that file's descriptor; 64 stay
+ * for the rest of the daemon.  Past the limit MHD closes new connections at
+ * once, so the connections it holds keep the descriptors they need.
+ */
+static unsigned conn_limit(struct http_state *s)
+{
+    unsigned limit = (unsigned)s->cfg->max_connections;
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (rl.rlim_cur < 66 || (rl.rlim_cur - 64) / 2 < limit)) {
+        unsigned fit = rl.rlim_cur < 66 ? 1 : (unsigned)((rl.rlim_cur - 64) / 2);
+
+        s->core->log(s->self, PXE_LOG_WARNING,
+                     "max_connections %u lowered to %u: RLIMIT_NOFILE is %llu (a socket and a "
+                     "file per connection)",
+                     limit, fit, (unsigned long long)rl.rlim_cur);
+        limit = fit;
+        if (s->nthreads > limit)
+            s->nthreads = limit;
+    }
+    return limit;
+}
+
 int http_serve_start(struct http_state *s)
 {
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
-    unsigned limit = (unsigned)s->cfg->max_connections;
+    unsigned limit = conn_limit(s);
     unsigned timeout = (unsigned)((s->cfg->timeout + 999999) / 1000000);
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_mhd_log, s},
@@ -435,6 +472,7 @@ int http_serve_start(struct http_state *s)
                                 "text/plain; charset=utf-8");
     }
     MHD_add_response_header(s->err[ERR_405], MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    MHD_add_response_header(s->err[ERR_503], MHD_HTTP_HEADER_RETRY_AFTER, "1");
     s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, http_access, s, MHD_OPTION_ARRAY, opts,
                               MHD_OPTION_END);
     if (!s->mhd)

@@ -48,6 +48,9 @@ static const struct pxe_config_item nbd_config_items[] = {
      "private key (PEM) of tls_certificate", NULL, 0, 0},
     {"exports", PXE_CFG_JSON, 0, NULL, offsetof(struct nbd_config, exports),
      "extra read-only exports: object of export name -> file path", NULL, 0, 0},
+    {"send_timeout", PXE_CFG_DURATION, 0, "60s", offsetof(struct nbd_config, send_timeout),
+     "a client that reads nothing of a reply for this long is disconnected", NULL, 100000,
+     3600000000},
     {0},
 };
 

@@ -23,6 +23,7 @@ struct nbd_config {
     char *tls;                  /* "off", "on" or "require" */
     char *tls_certificate;      /* PEM file, or NULL */
     char *tls_key;              /* PEM file, or NULL */
+    uint64_t send_timeout;      /* microseconds a reply may wait for the client to read */
 };
 
 /* One exported file; immutable between bind/start and stop. */

@@ -151,11 +151,16 @@ static int hs_get(void *ud, uint32_t index, struct nbd_export_info *ret)
     return 0;
 }
 
-static void set_rcvtimeo(int fd, uint64_t usec)
+static void set_timeo(int fd, int opt, uint64_t usec)
 {
     struct timeval tv = {.tv_sec = (time_t)(usec / 1000000), .tv_usec = (long)(usec % 1000000)};
 
-    (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    (void)setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
+}
+
+static void set_rcvtimeo(int fd, uint64_t usec)
+{
+    set_timeo(fd, SO_RCVTIMEO, usec);
 }
 
 /* Runs the TLS handshake after the STARTTLS ACK; NULL, or why it failed. */
@@ -263,7 +268,9 @@ static int w_handshake(struct worker *w, struct nbd_hs *hs, struct nbd_out *out)
     }
     if (r == NBD_HS_GO) {
         w->deadline = 0;
-        set_rcvtimeo(w->fd, 0);
+        set_rcvtimeo(w->fd, 0); /* an idle client is fine */
+        /* one that stops reading our replies is not: the send fails with EAGAIN, we close */
+        set_timeo(w->fd, SO_SNDTIMEO, s->cfg->send_timeout);
         return id;
     }
     w->clean = r == NBD_HS_CLOSE && opt == NBD_OPT_ABORT;
@@ -364,6 +371,8 @@ static void w_transmission(struct worker *w, const struct nbd_hs *hs, int id)
             if (r == 0) {
                 w->bytes += rq.length;
                 atomic_fetch_add(&w->c->bytes, rq.length);
+            } else if (r == -EAGAIN) {
+                why = "the client read nothing for send_timeout";
             } else if (r != -EPIPE && r != -ECONNRESET) {
                 why = "read from the export failed";
             }

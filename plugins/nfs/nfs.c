@@ -174,6 +174,9 @@ static int nfs_start(void *state)
         s->started = 1;
         return 0;
     }
+    /* Writes a crash cut short; a switched-off method may never rewrite the file. */
+    if (nfs_remove_temps(s->file) + nfs_remove_temps(s->cfg->state_file) > 0)
+        s->core->log(s->self, PXE_LOG_NOTICE, "removed temp files the previous run left");
     load_leftovers(s);
     /* Added far in the future, then disarmed (timer_set 0) until needed. */
     if ((r = s->core->timer_add(s->self, NFS_TIMER_IDLE, nfs_retry_cb, s, &s->retry_timer)) ||

@@ -135,6 +135,8 @@ struct nfs_state {
 int nfs_read_small(const char *path, char **ret, size_t *len);
 int nfs_mkdir_p(const char *path, int parent);
 int nfs_is_ours(const char *path);
+/* Removes path's temp files ("<path>.tmp.XXXXXX", write_atomic's) a crash left; how many. */
+int nfs_remove_temps(const char *path);
 void nfs_created_add_id(struct nfs_created *c, uint32_t id);
 void nfs_created_del_id(struct nfs_created *c, uint32_t id);
 int nfs_created_add_mount(struct nfs_created *c, const char *m);

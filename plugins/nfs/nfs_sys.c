@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Files, mounts and child processes for the nfs plugin (no plugin state). */
+#include <dirent.h>
+
 #include "nfs.h"
 
 /* Reads a small file (at most NFS_READ_CAP bytes); *ret malloc'd and NUL-terminated. */
@@ -65,6 +67,29 @@ int nfs_mkdir_p(const char *path, int parent)
 }
 
 /* 1 when path is a file we generated (first line is our mark). */
+int nfs_remove_temps(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    char dir[NFS_MAX_PATH + 1];
+    struct dirent *e;
+    size_t blen;
+    DIR *d;
+    int n = 0;
+
+    if (!base)
+        return 0;
+    snprintf(dir, sizeof(dir), "%.*s", base == path ? 1 : (int)(base - path), path);
+    blen = strlen(++base);
+    if (!(d = opendir(dir)))
+        return 0;
+    while ((e = readdir(d)))
+        if (!strncmp(e->d_name, base, blen) && !strncmp(e->d_name + blen, ".tmp.", 5) &&
+            strlen(e->d_name + blen + 5) == 6 && unlinkat(dirfd(d), e->d_name, 0) == 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
 int nfs_is_ours(const char *path)
 {
     char buf[sizeof(NFS_GENERATED_MARK)];
