@@ -62,12 +62,12 @@ static void section(const struct pxe_config_item *items, void *base, const char 
 
     if (config_defaults(items, base, name, err) < 0)
         abort(); /* the defaults of the tables above are valid */
-    r = config_apply_json(items, base, name, obj, err);
+    r = config_apply_json(items, base, name, obj, err, NULL, NULL);
     check(r, err);
     if (r == 0 && items == every_items)
         check_bounds(base);
     err[0] = '\0';
-    check(config_check_required(items, base, name, err), err);
+    check(config_check_required(items, base, name, err, NULL, NULL), err);
     config_free(items, base);
 }
 
