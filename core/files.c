@@ -250,7 +250,8 @@ int files_open(struct core *c, const char *path, const struct pxe_client *client
     r = files_normalize(path, f->path);
     if (r < 0)
         goto fail;
-    r = sboot_lookup(c, f->path, &f->pub.fd, &f->pub.size, &f->pub.mtime, &f->realpath);
+    r = sboot_lookup(c, f->path, client, &f->pub.fd, &f->pub.size, &f->pub.mtime,
+                     &f->realpath);
     if (r != -ENOENT) { /* the Secure Boot chain's files and grub.cfg (sboot.c) */
         mac[0] = '\0';
         if (r == 1 && client && client->peer_ip && !client->mac &&

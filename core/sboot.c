@@ -6,6 +6,7 @@
  * under, and which clients get the chain.  See sboot.h.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,12 +57,23 @@ enum { F_SHIM, F_GRUB, F_MM, F_FB, F_N };
 static const char *const served_name[F_N] = {"shimx64.efi", "grubx64.efi", "mmx64.efi",
                                              "fbx64.efi"};
 
+#define CHAIN_CLIENTS_MAX 64
+
 struct sboot {
     int mode;
     int available;
-    char *file[F_N];                     /* configured paths of the files found, NULL when absent */
-    char cfg_path[GRUB_PREFIX_MAX + 64]; /* namespace path of the chain's grub.cfg */
+    char *file[F_N]; /* configured paths of the files found, NULL when absent */
+    /* Where the signed GRUB looks for its config: <prefix>/grub.cfg (what its memdisk
+     * config sources over TFTP, where `-e <prefix>/<platform>/grub.cfg` is false), and
+     * <prefix>/<platform>/grub.cfg (tried first) */
+    char cfg_path[GRUB_PREFIX_MAX + 16];
+    char platform_cfg_path[GRUB_PREFIX_MAX + 64];
     struct grub_image_info grub;
+    /* Addresses grubx64.efi was sent to: their <prefix>/grub.cfg is the chain's menu
+     * (other GRUBs reading the same path, e.g. arm64's, get the usual one) */
+    pthread_mutex_t lock;
+    char clients[CHAIN_CLIENTS_MAX][46];
+    unsigned next_client;
 };
 
 static int parse_mode(const char *s)
@@ -146,9 +158,11 @@ static int read_grub(struct sboot *s, const char *path, char *err, size_t errlen
         return r < 0 ? r : -EINVAL;
     }
     /* GRUB resolves the device-less prefix on the server it booted from */
-    snprintf(s->cfg_path, sizeof(s->cfg_path), "%s%s%s/grub.cfg",
-             s->grub.prefix + strspn(s->grub.prefix, "/"), s->grub.platform_cfg_dir[0] ? "/" : "",
-             s->grub.platform_cfg_dir);
+    snprintf(s->cfg_path, sizeof(s->cfg_path), "%s/grub.cfg",
+             s->grub.prefix + strspn(s->grub.prefix, "/"));
+    if (s->grub.platform_cfg_dir[0])
+        snprintf(s->platform_cfg_path, sizeof(s->platform_cfg_path), "%s/%s/grub.cfg",
+                 s->grub.prefix + strspn(s->grub.prefix, "/"), s->grub.platform_cfg_dir);
     return 0;
 }
 
@@ -215,10 +229,11 @@ static int prepare_certs(struct core *c, char *err, size_t errlen)
 
 static void log_chain(const struct core *c, const struct sboot *s)
 {
-    log_info("secure_boot: %s: shim %s, GRUB %s (prefix '%s', reads %s; %u built-in modules, "
-             "kernels over %s), served from %s/",
-             c->sb.mode, s->file[F_SHIM], s->file[F_GRUB], s->grub.prefix, s->cfg_path,
-             s->grub.n_modules,
+    log_info("secure_boot: %s: shim %s, GRUB %s (prefix '%s', reads %s%s%s; %u built-in "
+             "modules, kernels over %s), served from %s/",
+             c->sb.mode, s->file[F_SHIM], s->file[F_GRUB], s->grub.prefix,
+             s->platform_cfg_path[0] ? s->platform_cfg_path : "",
+             s->platform_cfg_path[0] ? " or " : "", s->cfg_path, s->grub.n_modules,
              grub_has_module(&s->grub, "http") ? "HTTP" : "TFTP (no http module)", c->sb.dir);
 }
 
@@ -229,6 +244,7 @@ int sboot_open(struct core *c, char *err, size_t errlen)
 
     if (!s)
         return -ENOMEM;
+    pthread_mutex_init(&s->lock, NULL);
     c->sboot = s;
     s->mode = parse_mode(c->sb.mode);
     if (s->mode < 0) {
@@ -271,6 +287,7 @@ void sboot_free(struct core *c)
         return;
     for (int i = 0; i < F_N; i++)
         free(s->file[i]);
+    pthread_mutex_destroy(&s->lock);
     free(s);
     c->sboot = NULL;
 }
@@ -308,17 +325,35 @@ int sboot_boot_file(const struct core *c, const char *mac, uint32_t arch, char *
     return w < 0 || (size_t)w >= out_size ? -ENAMETOOLONG : 0;
 }
 
-int sboot_lookup(const struct core *c, const char *path, int *ret_fd, uint64_t *ret_size,
-                 int64_t *ret_mtime, char **ret_real)
+/* Records (record 1) or looks up an address the signed GRUB was sent to. */
+static int chain_client(struct sboot *s, const char *peer, int record)
 {
-    const struct sboot *s = c->sboot;
+    int found = 0;
+
+    if (!peer || !*peer || strlen(peer) >= sizeof(s->clients[0]))
+        return 0;
+    pthread_mutex_lock(&s->lock);
+    for (unsigned i = 0; i < CHAIN_CLIENTS_MAX && !found; i++)
+        found = strcmp(s->clients[i], peer) == 0;
+    if (!found && record)
+        strcpy(s->clients[s->next_client++ % CHAIN_CLIENTS_MAX], peer);
+    pthread_mutex_unlock(&s->lock);
+    return found;
+}
+
+int sboot_lookup(const struct core *c, const char *path, const struct pxe_client *cl, int *ret_fd,
+                 uint64_t *ret_size, int64_t *ret_mtime, char **ret_real)
+{
+    struct sboot *s = c->sboot;
+    const char *peer = cl ? cl->peer_ip : NULL;
     size_t dl;
     struct stat st;
     int fd;
 
     if (!sboot_available(c))
         return -ENOENT;
-    if (strcmp(path, s->cfg_path) == 0)
+    if ((s->platform_cfg_path[0] && strcmp(path, s->platform_cfg_path) == 0) ||
+        (strcmp(path, s->cfg_path) == 0 && chain_client(s, peer, 0)))
         return 1;
     dl = strlen(c->sb.dir);
     if (strncmp(path, c->sb.dir, dl) != 0 || path[dl] != '/')
@@ -343,6 +378,8 @@ int sboot_lookup(const struct core *c, const char *path, int *ret_fd, uint64_t *
         *ret_fd = fd;
         *ret_size = (uint64_t)st.st_size;
         *ret_mtime = st.st_mtim.tv_sec;
+        if (i == F_GRUB)
+            chain_client(s, peer, 1);
         return 0;
     }
     return -ENOENT;

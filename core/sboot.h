@@ -67,12 +67,13 @@ int sboot_boot_file(const struct core *c, const char *mac, uint32_t arch, char *
 
 /*
  * A namespace path (normalised) of the chain: a file on disk (*ret_fd, size,
- * mtime, *ret_real malloc'd) or, for the grub.cfg under GRUB's prefix, 1 with
- * nothing opened (the caller renders SBOOT_FORMAT). 0 or 1, or -ENOENT when the
- * path is not the chain's. Thread-safe.
+ * mtime, *ret_real malloc'd) or, for the grub.cfg under GRUB's prefix asked by
+ * a client the signed GRUB was sent to (cl->peer_ip), 1 with nothing opened
+ * (the caller renders SBOOT_FORMAT). 0 or 1, or -ENOENT when the path is not
+ * the chain's. Thread-safe.
  */
-int sboot_lookup(const struct core *c, const char *path, int *ret_fd, uint64_t *ret_size,
-                 int64_t *ret_mtime, char **ret_real);
+int sboot_lookup(const struct core *c, const char *path, const struct pxe_client *cl, int *ret_fd,
+                 uint64_t *ret_size, int64_t *ret_mtime, char **ret_real);
 
 /* 1 when the GRUB image has the http module (kernels can come over HTTP). */
 int sboot_grub_has_http(const struct core *c);
