@@ -147,7 +147,8 @@ http)
 esac
 e2e_ra_start
 e2e_capture_start
-e2e_boot uefi-sb
+# GRUB fetches kernel and initrd over TFTP (its signed image has no http module): slow under TCG.
+e2e_boot uefi-sb "${PXE_E2E_SB_TIMEOUT:-420}"
 
 # Every boot: the firmware fetched Debian's signed shim from pxecore, shim its second stage.
 wire() { grep -aq -- "$1" "$E/tcpdump.log"; }
