@@ -104,6 +104,20 @@ case $scenario in pxe | refuse)
     e2e_log "pxecore: $(grep -o "menu entry 'unsigned-http' not offered[^(]*" "$E/pxecore.log" | head -n1)" ;;
 esac
 
+# Keys for the guest's console (QEMU's stdin): a FIFO kept open here, one key per call
+# of type_next (the firmware's console drops keys typed faster).
+keys_open() {
+    mkfifo "$E/keys"
+    exec 7<>"$E/keys"
+    E2E_QEMU_STDIN=$E/keys
+    keys_state=0 keys=""
+}
+type_next() {
+    [ -n "$keys" ] || return 1
+    printf '%s' "${keys:0:1}" >&7
+    keys=${keys:1}
+}
+
 E2E_FAIL_PATTERN='Start PXE over IPv6|Access Denied|Security Violation'
 E2E_FAIL_REASON="OVMF's PXE over IPv4 failed or the firmware refused a binary"
 case $scenario in
@@ -115,18 +129,9 @@ refuse)
     E2E_OK_PATTERN='bad shim signature'
     E2E_FAIL_PATTERN='Linux version|Secure boot enabled|Start PXE over IPv6|can.t find command'
     E2E_FAIL_REASON="the unsigned kernel started, or OVMF's PXE failed"
-    mkfifo "$E/keys"
-    exec 7<>"$E/keys"
-    E2E_QEMU_STDIN=$E/keys
-    keys_state=0 keys=""
-    # Types at GRUB on the serial console, one key per call (the firmware's console
-    # drops keys typed faster): 'c' at its menu, then a linux command at its prompt.
+    # Types at GRUB: 'c' at its menu, then a linux command at its prompt.
     type_grub() {
-        if [ -n "$keys" ]; then
-            printf '%s' "${keys:0:1}" >&7
-            keys=${keys:1}
-            return 0
-        fi
+        type_next && return 0
         case $keys_state in
         0) if grep -aq 'Boot from local disk' "$E/serial.log"; then
             keys=c
@@ -138,12 +143,24 @@ refuse)
         fi ;;
         esac
     }
+    keys_open
     E2E_BOOT_HOOK=type_grub
     ;;
 mokmanager)
     E2E_OK_PATTERN='Perform MOK management|UEFI key management|Press any key to perform MOK'
     E2E_FAIL_PATTERN='Start PXE over IPv6|GNU GRUB'
     E2E_FAIL_REASON="OVMF's PXE failed, or shim started the unsigned GRUB"
+    # shim shows "Verification failed: (0x1A) Security Violation" and waits for a key,
+    # then starts MokManager.
+    type_ok() {
+        type_next && return 0
+        if [ "$keys_state" = 0 ] && grep -aq 'Verification failed' "$E/serial.log"; then
+            keys=$'\r'
+            keys_state=1
+        fi
+    }
+    keys_open
+    E2E_BOOT_HOOK=type_ok
     ;;
 http)
     # HTTP Boot only: OVMF's fw_cfg knobs switch PXE and IPv6 off.
