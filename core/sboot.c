@@ -6,8 +6,8 @@
  * under, and which clients get the chain.  See sboot.h.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +22,9 @@
 
 #define SB(f) offsetof(struct sboot_settings, f)
 const struct pxe_config_item sboot_settings_items[] = {
-    {"mode", PXE_CFG_STR, 0, "auto", SB(mode),
-     "auto (UEFI x64 clients get the signed chain when its files are installed), on, off",
+    {"mode", PXE_CFG_STR, 0, "off", SB(mode),
+     "off, on (UEFI x64 clients get the signed chain; it must be installed) or auto (they get "
+     "it when it is installed); docs/secure-boot.md",
      "secure-boot", 0, 0},
     {"shim", PXE_CFG_PATH, 0, "/usr/lib/shim/shimx64.efi.signed", SB(shim),
      "Microsoft-signed shim (shim-signed), served as <dir>/shimx64.efi", NULL, 0, 0},
@@ -195,6 +196,89 @@ static int find_files(struct core *c, struct sboot *s, char *err, size_t errlen)
     return read_grub(s, c->sb.grub, err, errlen);
 }
 
+/* base64 of in[0..n) as PEM lines of 64 characters. */
+static int pem_encode(const uint8_t *in, size_t n, FILE *out)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t col = 0;
+
+    fputs("-----BEGIN CERTIFICATE-----\n", out);
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
+                     (i + 2 < n ? in[i + 2] : 0);
+        char q[4] = {tab[v >> 18 & 63], tab[v >> 12 & 63], i + 1 < n ? tab[v >> 6 & 63] : '=',
+                     i + 2 < n ? tab[v & 63] : '='};
+
+        fwrite(q, 1, 4, out);
+        col += 4;
+        if (col == 64) {
+            fputc('\n', out);
+            col = 0;
+        }
+    }
+    if (col)
+        fputc('\n', out);
+    fputs("-----END CERTIFICATE-----\n", out);
+    return ferror(out) ? -EIO : 0;
+}
+
+/* A DER X.509 certificate: one SEQUENCE with a long-form length spanning the whole file. */
+static int is_der_cert(const uint8_t *b, size_t n)
+{
+    size_t len;
+
+    if (n < 4 || b[0] != 0x30 || b[1] != 0x82)
+        return 0;
+    len = (size_t)b[2] << 8 | b[3];
+    return len + 4 == n;
+}
+
+int sboot_cert_pem(const char *src, const char *dst, size_t max)
+{
+    uint8_t *buf = malloc(max + 1);
+    char *pem = NULL;
+    size_t n = 0, pem_len = 0;
+    FILE *f, *m;
+    int r = 0;
+
+    if (!buf)
+        return -ENOMEM;
+    f = fopen(src, "rbe");
+    if (!f) {
+        free(buf);
+        return -errno;
+    }
+    n = fread(buf, 1, max + 1, f);
+    fclose(f);
+    buf[n < max ? n : max] = '\0';
+    if (n > max)
+        r = -EFBIG;
+    else if (strstr((const char *)buf, "-----BEGIN CERTIFICATE-----"))
+        r = 0; /* PEM: sbverify reads it as it is */
+    else if (!is_der_cert(buf, n))
+        r = -EINVAL;
+    else if (!(m = open_memstream(&pem, &pem_len)))
+        r = -ENOMEM;
+    else {
+        r = pem_encode(buf, n, m);
+        fclose(m);
+        if (r == 0) {
+            char dir[1024];
+
+            snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(dst, '/') - dst), dst);
+            if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                r = -errno;
+            if (r == 0)
+                r = atomic_write_file(dst, pem, pem_len, 0644);
+            if (r == 0)
+                r = 1;
+        }
+        free(pem);
+    }
+    free(buf);
+    return r;
+}
+
 /* DER certificates become PEM files in ${state_dir}/secureboot (sbverify reads PEM only). */
 static int prepare_certs(struct core *c, char *err, size_t errlen)
 {
@@ -282,7 +366,6 @@ void sboot_free(struct core *c)
 {
     struct sboot *s = c->sboot;
 
-    sboot_sig_free();
     if (!s)
         return;
     for (int i = 0; i < F_N; i++)

@@ -81,6 +81,13 @@ int sboot_grub_has_http(const struct core *c);
 /* The grub.cfg for clients of the chain (SBOOT_FORMAT); mac may be NULL. */
 int sboot_menu_render(struct core *c, const char *server_ip, const char *mac, char **ret);
 
+/*
+ * A certificate for sbverify (PEM only): 0 when src is PEM already, 1 when the
+ * DER certificate src was written to dst as PEM, -EINVAL when src is neither,
+ * -EFBIG past max bytes, or -errno.
+ */
+int sboot_cert_pem(const char *src, const char *dst, size_t max);
+
 /* The chain's state for GET /api/v1/status-like answers (new reference). */
 json_t *sboot_status_json(const struct core *c);
 
@@ -102,12 +109,7 @@ int sboot_sig_state(struct core *c, const char *path, char *why, size_t why_size
 /* The kernel's check for the API: {"state", "signer", "detail"} (new reference). */
 json_t *sboot_sig_json(struct core *c, const char *path);
 const char *sboot_sig_name(int state);
-/*
- * A certificate for sbverify (PEM only): 0 when src is PEM already, 1 when the
- * DER certificate src was written to dst as PEM, -EINVAL when src is neither,
- * -EFBIG past max bytes, or -errno.
- */
-int sboot_cert_pem(const char *src, const char *dst, size_t max);
+/* Forgets every check (their children are no longer reported). */
 void sboot_sig_free(void);
 
 #endif

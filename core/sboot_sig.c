@@ -4,14 +4,14 @@
  * sbverify run as a child (no crypto in pxecore): `sbverify --list` says
  * whether the image carries an Authenticode signature and by whom, then
  * `sbverify --cert C` for each of secure_boot.certs until one verifies.  The
- * kernel is opened through the file namespace (so kernels inside ISO images
- * are checked too), copied into a sealed memfd and given to sbverify as its
- * standard input (/dev/stdin).  Results are cached by namespace path; loop
+ * kernel is opened inside its image (so kernels inside ISO files are checked
+ * too; a kernel outside every image is reported as an error), copied into a sealed memfd and given
+ * to sbverify as its standard input (/dev/stdin).  Results are cached by namespace path; loop
  * thread only.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "atomic.h"
 #include "child.h"
 #include "core.h"
-#include "files.h"
 #include "log.h"
 #include "sboot.h"
 
@@ -69,36 +67,52 @@ static void entry_done(struct sig_entry *e, int state, const char *fmt, ...)
             sboot_sig_name(state), e->detail);
 }
 
+/* Opens a kernel given as "images/<name>/<path>" inside its image (its offset in fd). */
+static int open_in_image(struct core *c, const char *path, int *ret_fd, uint64_t *ret_offset,
+                         uint64_t *ret_size)
+{
+    int64_t mtime;
+
+    for (uint32_t i = 0; i < c->n_images; i++) {
+        const char *pfx = c->images[i]->pub.prefix;
+        size_t n = strlen(pfx);
+
+        if (strncmp(path, pfx, n) == 0)
+            return image_open_file(c->images[i], path + n, ret_fd, ret_offset, ret_size, &mtime,
+                                   NULL);
+    }
+    return -EXDEV; /* not in an image (a method's own kernel): not checked */
+}
+
 /* The kernel's bytes in a memfd (sbverify reads it as /dev/stdin). */
 static int kernel_memfd(struct core *c, const char *path, int *ret_fd)
 {
-    struct pxe_file *f;
-    uint64_t done = 0;
-    int fd, r = files_open(c, path, NULL, &f);
+    uint64_t done = 0, offset, size;
+    int fd, kfd, r = open_in_image(c, path, &kfd, &offset, &size);
 
     if (r < 0)
         return r;
-    if (f->fd < 0 || f->size > SIG_KERNEL_MAX) {
-        files_close(f);
-        return f->fd < 0 ? -EINVAL : -EFBIG;
+    if (size > SIG_KERNEL_MAX) {
+        close(kfd);
+        return -EFBIG;
     }
     fd = memfd_create("pxecore-kernel", MFD_CLOEXEC);
     if (fd < 0) {
         r = -errno;
-        files_close(f);
+        close(kfd);
         return r;
     }
-    while (r == 0 && done < f->size) {
+    while (r == 0 && done < size) {
         char buf[65536];
-        size_t want = f->size - done < sizeof(buf) ? (size_t)(f->size - done) : sizeof(buf);
-        ssize_t n = pread(f->fd, buf, want, (off_t)(f->offset + done));
+        size_t want = size - done < sizeof(buf) ? (size_t)(size - done) : sizeof(buf);
+        ssize_t n = pread(kfd, buf, want, (off_t)(offset + done));
 
         if (n <= 0 || write(fd, buf, (size_t)n) != n)
             r = n < 0 ? -errno : -EIO;
         else
             done += (uint64_t)n;
     }
-    files_close(f);
+    close(kfd);
     if (r < 0) {
         close(fd);
         return r;
@@ -208,7 +222,8 @@ static void start_check(struct sig_entry *e)
     r = kernel_memfd(e->c, e->path, &e->memfd);
     if (r < 0) {
         e->memfd = -1;
-        entry_done(e, SBOOT_SIG_ERROR, "cannot read the kernel: %s", strerror(-r));
+        entry_done(e, SBOOT_SIG_ERROR, "%s",
+                   r == -EXDEV ? "not inside an image: not checked" : strerror(-r));
         return;
     }
     r = run_sbverify(e, argv, on_list);
@@ -297,87 +312,4 @@ void sboot_sig_free(void)
         free(entries[i]);
     }
     n_entries = 0;
-}
-
-/* base64 of in[0..n) as PEM lines of 64 characters. */
-static int pem_encode(const uint8_t *in, size_t n, FILE *out)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t col = 0;
-
-    fputs("-----BEGIN CERTIFICATE-----\n", out);
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
-                     (i + 2 < n ? in[i + 2] : 0);
-        char q[4] = {tab[v >> 18 & 63], tab[v >> 12 & 63], i + 1 < n ? tab[v >> 6 & 63] : '=',
-                     i + 2 < n ? tab[v & 63] : '='};
-
-        fwrite(q, 1, 4, out);
-        col += 4;
-        if (col == 64) {
-            fputc('\n', out);
-            col = 0;
-        }
-    }
-    if (col)
-        fputc('\n', out);
-    fputs("-----END CERTIFICATE-----\n", out);
-    return ferror(out) ? -EIO : 0;
-}
-
-/* A DER X.509 certificate: one SEQUENCE with a long-form length spanning the whole file. */
-static int is_der_cert(const uint8_t *b, size_t n)
-{
-    size_t len;
-
-    if (n < 4 || b[0] != 0x30 || b[1] != 0x82)
-        return 0;
-    len = (size_t)b[2] << 8 | b[3];
-    return len + 4 == n;
-}
-
-int sboot_cert_pem(const char *src, const char *dst, size_t max)
-{
-    uint8_t *buf = malloc(max + 1);
-    char *pem = NULL;
-    size_t n = 0, pem_len = 0;
-    FILE *f, *m;
-    int r = 0;
-
-    if (!buf)
-        return -ENOMEM;
-    f = fopen(src, "rbe");
-    if (!f) {
-        free(buf);
-        return -errno;
-    }
-    n = fread(buf, 1, max + 1, f);
-    fclose(f);
-    buf[n < max ? n : max] = '\0';
-    if (n > max)
-        r = -EFBIG;
-    else if (strstr((const char *)buf, "-----BEGIN CERTIFICATE-----"))
-        r = 0; /* PEM: sbverify reads it as it is */
-    else if (!is_der_cert(buf, n))
-        r = -EINVAL;
-    else if (!(m = open_memstream(&pem, &pem_len)))
-        r = -ENOMEM;
-    else {
-        r = pem_encode(buf, n, m);
-        fclose(m);
-        if (r == 0) {
-            char dir[1024];
-
-            snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(dst, '/') - dst), dst);
-            if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-                r = -errno;
-            if (r == 0)
-                r = atomic_write_file(dst, pem, pem_len, 0644);
-            if (r == 0)
-                r = 1;
-        }
-        free(pem);
-    }
-    free(buf);
-    return r;
 }
