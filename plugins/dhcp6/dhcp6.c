@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 #include <pxecore/plugin.h>
+#include <pxecore/ratelimit.h>
 
 #include "../dhcp/dhcp_ra.h"
 #include "dhcp6_proto.h"
@@ -112,7 +113,7 @@ struct dhcp6_state {
     int stateful;
     int fd, fdra;
     struct pxe_source *src, *srcra;
-    uint64_t last_warn_usec;
+    struct pxe_ratelimit warn_rl; /* dhcp6_warn */
     struct dhcp_ra_rate ra_rate;
     uint8_t ra_flags;
     int ra_warned;
@@ -278,14 +279,10 @@ static void dhcp6_warn(struct dhcp6_state *s, const char *fmt, ...)
 /* Warnings about client traffic: at most one a second. */
 static void dhcp6_warn(struct dhcp6_state *s, const char *fmt, ...)
 {
-    uint64_t now = s->core->now_usec();
     va_list ap;
 
-    if (s->last_warn_usec && now - s->last_warn_usec < 1000000)
-        return;
-    s->last_warn_usec = now;
     va_start(ap, fmt);
-    s->core->vlog(s->self, PXE_LOG_WARNING, fmt, ap);
+    pxe_vlog_limited(s->core, s->self, &s->warn_rl, PXE_LOG_WARNING, fmt, ap);
     va_end(ap);
 }
 
