@@ -153,6 +153,8 @@ void nfs_created_del_mount(struct nfs_created *c, const char *m);
 int nfs_is_mount_point(const char *dir);
 int nfs_list_children(pid_t *out, int max);
 void nfs_wait_exit(pid_t pid, uint64_t usec);
+/* Splits cmd on blanks into argv (pointers into buf); the count or -errno. */
+int nfs_split_cmd(const char *cmd, char *buf, size_t size, const char **argv, int max);
 
 /* nfs_config.c */
 extern const struct pxe_config_item nfs_config_items[];
@@ -198,8 +200,6 @@ int nfs_run_cmd(struct nfs_state *s, const char *const *argv, nfs_done_fn done, 
                 const char *what);
 /* Fills argv with a dbus-send call of method on path; returns the next free index. */
 int nfs_dbus_argv(struct nfs_state *s, const char **argv, const char *path, const char *method);
-/* Splits cmd on blanks into argv (pointers into buf); the count or -errno. */
-int nfs_split_cmd(const char *cmd, char *buf, size_t size, const char **argv, int max);
 void nfs_retry_cb(void *ud);
 void nfs_check_cb(void *ud);
 

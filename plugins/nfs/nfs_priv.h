@@ -27,7 +27,7 @@ enum nfs_priv_op {
 };
 
 #define NFS_PRIV_MAX_MSG  (64u * 1024u) /* a request */
-#define NFS_PRIV_MAX_OUT  (60u * 1024u)  /* a command's output in a reply (its tail) */
+#define NFS_PRIV_MAX_OUT  (60u * 1024u) /* a command's output in a reply (its tail) */
 #define NFS_PRIV_MAX_ARGS 24
 #define NFS_PRIV_MAX_ISOS 4096
 
@@ -44,8 +44,7 @@ struct nfs_priv_policy {
 };
 
 /* 0 when argv is one of the allowed commands, else -EPERM with *why set. */
-int nfs_priv_check_exec(const struct nfs_priv_policy *p, const char *const *argv,
-                        const char **why);
+int nfs_priv_check_exec(const struct nfs_priv_policy *p, const char *const *argv, const char **why);
 /* 0 when path is a direct child of export_root with a plain name, else -EPERM. */
 int nfs_priv_check_dir(const struct nfs_priv_policy *p, const char *path, const char **why);
 

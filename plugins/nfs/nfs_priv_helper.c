@@ -36,9 +36,9 @@ static void build_policy(struct helper *h)
     p->dbus_send = c->dbus_send;
     p->rpcinfo = c->rpcinfo;
     p->ganesha_conf = c->ganesha_conf;
-    if (c->ganesha_reload_cmd && nfs_split_cmd(c->ganesha_reload_cmd, h->reload_buf,
-                                               sizeof(h->reload_buf), h->reload_argv,
-                                               NFS_MAX_ARGV) > 0)
+    if (c->ganesha_reload_cmd &&
+        nfs_split_cmd(c->ganesha_reload_cmd, h->reload_buf, sizeof(h->reload_buf), h->reload_argv,
+                      NFS_MAX_ARGV) > 0)
         p->reload_argv = h->reload_argv;
     if (s->list_cmd && nfs_split_cmd(s->list_cmd, h->list_buf, sizeof(h->list_buf), h->list_argv,
                                      NFS_MAX_ARGV) > 0)

@@ -109,8 +109,7 @@ static int is_iso(const struct nfs_priv_policy *p, const char *path)
     return 0;
 }
 
-int nfs_priv_check_exec(const struct nfs_priv_policy *p, const char *const *argv,
-                        const char **why)
+int nfs_priv_check_exec(const struct nfs_priv_policy *p, const char *const *argv, const char **why)
 {
     static const char *const mount_opts[] = {"-o", "loop,ro,nodev,nosuid", "-t", "iso9660"};
     int argc = argc_of(argv);

@@ -117,24 +117,6 @@ int nfs_dbus_argv(struct nfs_state *s, const char **argv, const char *objpath, c
     return n;
 }
 
-/* Splits cmd on blanks into argv (pointers into buf). */
-int nfs_split_cmd(const char *cmd, char *buf, size_t size, const char **argv, int max)
-{
-    int n = 0;
-    char *save = NULL, *t;
-
-    if (strlen(cmd) >= size)
-        return -E2BIG;
-    strcpy(buf, cmd);
-    for (t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
-        if (n >= max - 1)
-            return -E2BIG;
-        argv[n++] = t;
-    }
-    argv[n] = NULL;
-    return n ? n : -EINVAL;
-}
-
 /* A loop mount that fails refuses that image only; the other exports go on. */
 static void done_mount(struct nfs_state *s, struct nfs_exp *e, int status, const char *out,
                        size_t len)

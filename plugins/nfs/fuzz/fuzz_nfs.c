@@ -28,11 +28,16 @@ static size_t lines(const char *s)
 static void priv_request(const uint8_t *data, size_t size)
 {
     static const char *const isos[] = {"/srv/arch.iso"};
-    static const struct nfs_priv_policy pol = {
-        .file = "/etc/exports.d/pxecore.exports", .export_root = "/run/pxecore/nfs",
-        .exportfs = "/usr/sbin/exportfs", .mount = "/usr/bin/mount", .umount = "/usr/bin/umount",
-        .dbus_send = "/usr/bin/dbus-send", .rpcinfo = "/usr/sbin/rpcinfo",
-        .ganesha_conf = "/etc/ganesha/pxecore.conf", .isos = isos, .nisos = 1};
+    static const struct nfs_priv_policy pol = {.file = "/etc/exports.d/pxecore.exports",
+                                               .export_root = "/run/pxecore/nfs",
+                                               .exportfs = "/usr/sbin/exportfs",
+                                               .mount = "/usr/bin/mount",
+                                               .umount = "/usr/bin/umount",
+                                               .dbus_send = "/usr/bin/dbus-send",
+                                               .rpcinfo = "/usr/sbin/rpcinfo",
+                                               .ganesha_conf = "/etc/ganesha/pxecore.conf",
+                                               .isos = isos,
+                                               .nisos = 1};
     static char buf[NFS_PRIV_MAX_MSG + 1];
     const char *argv[NFS_PRIV_MAX_ARGS + 1], *d, *why;
     size_t dlen;

@@ -30,8 +30,9 @@ static int allowed(const char *const *argv)
     return r == 0 && why == NULL ? 1 : (r == -EPERM && why != NULL ? 0 : -1);
 }
 
-#define DBUS "/usr/bin/dbus-send", "--system", "--print-reply", "--reply-timeout=10000", \
-             "--dest=org.ganesha.nfsd", "/org/ganesha/nfsd/ExportMgr"
+#define DBUS                                                                                       \
+    "/usr/bin/dbus-send", "--system", "--print-reply", "--reply-timeout=10000",                    \
+        "--dest=org.ganesha.nfsd", "/org/ganesha/nfsd/ExportMgr"
 
 TEST(commands_the_plugin_runs)
 {
@@ -40,13 +41,12 @@ TEST(commands_the_plugin_runs)
     EXPECT(allowed(reload) == 1);
     EXPECT(allowed((const char *[]){"/usr/sbin/rpcinfo", "-T", "tcp", "127.0.0.1", "100005", "3",
                                     NULL}) == 1);
-    EXPECT(allowed((const char *[]){"/usr/bin/mount", "-o", "loop,ro,nodev,nosuid", "-t",
-                                    "iso9660", "/srv/arch.iso", "/run/pxecore/nfs/arch", NULL}) ==
-           1);
+    EXPECT(allowed((const char *[]){"/usr/bin/mount", "-o", "loop,ro,nodev,nosuid", "-t", "iso9660",
+                                    "/srv/arch.iso", "/run/pxecore/nfs/arch", NULL}) == 1);
     EXPECT(allowed((const char *[]){"/usr/bin/umount", "/run/pxecore/nfs/arch", NULL}) == 1);
     EXPECT(allowed((const char *[]){DBUS, "org.ganesha.nfsd.exportmgr.ShowExports", NULL}) == 1);
-    EXPECT(allowed((const char *[]){DBUS, "org.ganesha.nfsd.exportmgr.RemoveExport",
-                                    "uint16:4201", NULL}) == 1);
+    EXPECT(allowed((const char *[]){DBUS, "org.ganesha.nfsd.exportmgr.RemoveExport", "uint16:4201",
+                                    NULL}) == 1);
     EXPECT(allowed((const char *[]){DBUS, "org.ganesha.nfsd.exportmgr.AddExport",
                                     "string:/etc/ganesha/pxecore.conf",
                                     "string:EXPORT(Export_Id=4200)", NULL}) == 1);
@@ -60,12 +60,12 @@ TEST(everything_else_is_refused)
     EXPECT(allowed((const char *[]){"/usr/sbin/exportfs", "-ra", "-v", NULL}) == 0);
     EXPECT(allowed((const char *[]){"/usr/bin/pkill", "-HUP", "-F", "/run/other.pid", NULL}) == 0);
     /* mount: another file, other options, a mount point outside export_root or climbing out */
-    EXPECT(allowed((const char *[]){"/usr/bin/mount", "-o", "loop,ro,nodev,nosuid", "-t",
-                                    "iso9660", "/etc/shadow", "/run/pxecore/nfs/x", NULL}) == 0);
+    EXPECT(allowed((const char *[]){"/usr/bin/mount", "-o", "loop,ro,nodev,nosuid", "-t", "iso9660",
+                                    "/etc/shadow", "/run/pxecore/nfs/x", NULL}) == 0);
     EXPECT(allowed((const char *[]){"/usr/bin/mount", "-o", "loop,rw", "-t", "iso9660",
                                     "/srv/arch.iso", "/run/pxecore/nfs/arch", NULL}) == 0);
-    EXPECT(allowed((const char *[]){"/usr/bin/mount", "-o", "loop,ro,nodev,nosuid", "-t",
-                                    "iso9660", "/srv/arch.iso", "/etc", NULL}) == 0);
+    EXPECT(allowed((const char *[]){"/usr/bin/mount", "-o", "loop,ro,nodev,nosuid", "-t", "iso9660",
+                                    "/srv/arch.iso", "/etc", NULL}) == 0);
     EXPECT(allowed((const char *[]){"/usr/bin/umount", "/run/pxecore/nfs/..", NULL}) == 0);
     EXPECT(allowed((const char *[]){"/usr/bin/umount", "/run/pxecore/nfs/a/../../x", NULL}) == 0);
     EXPECT(allowed((const char *[]){"/usr/bin/umount", "/run/pxecore/nfsX", NULL}) == 0);
@@ -76,12 +76,12 @@ TEST(everything_else_is_refused)
                                     "string:/etc/ganesha/evil.conf",
                                     "string:EXPORT(Export_Id=4200)", NULL}) == 0);
     EXPECT(allowed((const char *[]){DBUS, "org.ganesha.nfsd.exportmgr.AddExport",
-                                    "string:/etc/ganesha/pxecore.conf",
-                                    "string:EXPORT(Path=/)", NULL}) == 0);
-    EXPECT(allowed((const char *[]){DBUS, "org.ganesha.nfsd.exportmgr.RemoveExport",
-                                    "uint16:99999", NULL}) == 0);
-    EXPECT(allowed((const char *[]){DBUS, "org.ganesha.nfsd.exportmgr.RemoveExport",
-                                    "uint16:0", NULL}) == 0);
+                                    "string:/etc/ganesha/pxecore.conf", "string:EXPORT(Path=/)",
+                                    NULL}) == 0);
+    EXPECT(allowed((const char *[]){DBUS, "org.ganesha.nfsd.exportmgr.RemoveExport", "uint16:99999",
+                                    NULL}) == 0);
+    EXPECT(allowed((const char *[]){DBUS, "org.ganesha.nfsd.exportmgr.RemoveExport", "uint16:0",
+                                    NULL}) == 0);
 }
 
 TEST(mount_point_names)
