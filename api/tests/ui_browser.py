@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import urllib.error
@@ -55,7 +56,7 @@ def browser(chromium):
               "--window-size=1280,2600", "--no-first-run", "--disable-extensions"):
         o.add_argument(a)
     o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=o)
 
 
 def check_static(args):
