@@ -6,10 +6,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "files.h"
 #include "log.h"
 #include "loop.h"
 #include "menu.h"
+#include "sboot.h"
 
 #define RENDER_WAIT_SEC 5
 
@@ -79,6 +81,15 @@ const char *files_generated_format(const char *path, char ret_mac[18])
     return NULL;
 }
 
+/* A generated file's text: a menu, or the Secure Boot chain's grub.cfg. Loop thread. */
+static int render_text(struct core *c, const char *format, const char *server_ip, const char *mac,
+                       char **ret)
+{
+    if (strcmp(format, SBOOT_FORMAT) == 0)
+        return sboot_menu_render(c, server_ip, mac, ret);
+    return menu_render(c, format, server_ip, mac, ret);
+}
+
 /* A render request handed from a worker thread to the loop. */
 struct render_job {
     pthread_mutex_t lock;
@@ -111,7 +122,7 @@ static void job_run(void *ud)
     struct render_job *j = ud;
     char *text = NULL;
     int r = j->core->quitting ? -ESHUTDOWN
-                              : menu_render(j->core, j->format, j->server_ip,
+                              : render_text(j->core, j->format, j->server_ip,
                                             j->mac[0] ? j->mac : NULL, &text);
 
     pthread_mutex_lock(&j->lock);
@@ -131,7 +142,7 @@ static int render(struct core *c, const char *format, const char *server_ip, con
     int r;
 
     if (!loop_thread_set || pthread_equal(pthread_self(), loop_thread))
-        return menu_render(c, format, server_ip, mac, ret);
+        return render_text(c, format, server_ip, mac, ret);
     if (c->quitting)
         return -ESHUTDOWN;
     j = calloc(1, sizeof(*j));
@@ -239,6 +250,17 @@ int files_open(struct core *c, const char *path, const struct pxe_client *client
     r = files_normalize(path, f->path);
     if (r < 0)
         goto fail;
+    r = sboot_lookup(c, f->path, client, &f->pub.fd, &f->pub.size, &f->pub.mtime,
+                     &f->realpath);
+    if (r != -ENOENT) { /* the Secure Boot chain's files and grub.cfg (sboot.c) */
+        mac[0] = '\0';
+        if (r == 1 && client && client->peer_ip && !client->mac &&
+            events_mac_for_ip(client->peer_ip, mac) < 0)
+            mac[0] = '\0'; /* TFTP: the MAC that got this address from DHCP, if any */
+        if (r == 1)
+            r = open_generated(c, f, SBOOT_FORMAT, mac, client);
+        goto done;
+    }
     format = files_generated_format(f->path, mac);
     if (format) {
         r = open_generated(c, f, format, mac, client);
