@@ -181,6 +181,9 @@ e2e_capture_start
 # under TCG (about 150 s to the marker), so the limit is longer than other boots'. Only
 # the pxe boot is retried after a silent hang (the others type keys at a state).
 [ "$scenario" = pxe ] || E2E_HANG_RETRIES=0
+# Only the pxe scenario runs the archiso hooks; the others end in shim, GRUB or MokManager
+# (E2E-SUMMARY counts them as "anything else").
+[ "$scenario" = pxe ] || E2E_RESULT_CLIENT=shim-grub
 e2e_boot uefi-sb "${PXE_E2E_SB_TIMEOUT:-270}"
 
 # Every boot: the firmware fetched Debian's signed shim from pxecore, shim its second stage.

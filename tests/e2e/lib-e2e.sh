@@ -231,7 +231,7 @@ e2e_boot() {
         e2e_log "guest hung without a marker after ${E2E_T_MARKER}s; last console lines:"
         e2e_console_text "$E/serial.log" | tail -n 30 | sed 's/^/    | /'
         mv "$E/serial.log" "$E/serial-hang$n.log"
-        echo "$E2E_NAME client=$E2E_CLIENT result=hang t=$E2E_T_MARKER" >>"$E2E_CACHE/results.log"
+        echo "$E2E_NAME client=${E2E_RESULT_CLIENT:-$E2E_CLIENT} result=hang t=$E2E_T_MARKER" >>"$E2E_CACHE/results.log"
         e2e_log "booting once more (attempt $((n + 1)) of $tries)"
         n=$((n + 1))
     done
@@ -330,7 +330,7 @@ _e2e_boot_once() {
 _e2e_boot_verdict() {
     local result=fail limit=$E2E_BOOT_LIMIT
     case "$E2E_MARKER" in PXECORE-E2E-OK*) result=ok ;; esac
-    echo "$E2E_NAME client=$E2E_CLIENT result=$result t=$E2E_T_MARKER" >>"$E2E_CACHE/results.log"
+    echo "$E2E_NAME client=${E2E_RESULT_CLIENT:-$E2E_CLIENT} result=$result t=$E2E_T_MARKER" >>"$E2E_CACHE/results.log"
     case "$E2E_MARKER" in
     PXECORE-E2E-OK*)
         e2e_log "marker after ${E2E_T_MARKER}s: $E2E_MARKER"
