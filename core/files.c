@@ -10,6 +10,8 @@
 #include "log.h"
 #include "loop.h"
 #include "menu.h"
+#include "syslinux.h"
+#include "tree.h"
 
 #define RENDER_WAIT_SEC 5
 
@@ -86,6 +88,7 @@ struct render_job {
     int refs, done, result;
     struct core *core;
     char format[16];
+    char path[FILES_PATH_MAX];
     char server_ip[64];
     char mac[18];
     char *text;
@@ -111,8 +114,8 @@ static void job_run(void *ud)
     struct render_job *j = ud;
     char *text = NULL;
     int r = j->core->quitting ? -ESHUTDOWN
-                              : menu_render(j->core, j->format, j->server_ip,
-                                            j->mac[0] ? j->mac : NULL, &text);
+                              : menu_render_at(j->core, j->format, j->path, j->server_ip,
+                                               j->mac[0] ? j->mac : NULL, &text);
 
     pthread_mutex_lock(&j->lock);
     j->result = r;
@@ -123,15 +126,15 @@ static void job_run(void *ud)
     job_unref(j);
 }
 
-static int render(struct core *c, const char *format, const char *server_ip, const char *mac,
-                  char **ret)
+static int render(struct core *c, const char *format, const char *path, const char *server_ip,
+                  const char *mac, char **ret)
 {
     struct render_job *j;
     struct timespec deadline;
     int r;
 
     if (!loop_thread_set || pthread_equal(pthread_self(), loop_thread))
-        return menu_render(c, format, server_ip, mac, ret);
+        return menu_render_at(c, format, path, server_ip, mac, ret);
     if (c->quitting)
         return -ESHUTDOWN;
     j = calloc(1, sizeof(*j));
@@ -142,6 +145,7 @@ static int render(struct core *c, const char *format, const char *server_ip, con
     j->refs = 2;
     j->core = c;
     snprintf(j->format, sizeof(j->format), "%s", format);
+    snprintf(j->path, sizeof(j->path), "%s", path);
     snprintf(j->server_ip, sizeof(j->server_ip), "%s", server_ip);
     snprintf(j->mac, sizeof(j->mac), "%s", mac ? mac : "");
     r = loop_post(c->loop, job_run, j);
@@ -188,7 +192,7 @@ static int open_generated(struct core *c, struct file_impl *f, const char *forma
         mac = qmac;
     if (!server)
         server = "0.0.0.0";
-    r = render(c, format, server, mac[0] ? mac : NULL, &text);
+    r = render(c, format, f->path, server, mac[0] ? mac : NULL, &text);
     if (r < 0)
         return r;
     f->data = text;
@@ -204,28 +208,12 @@ static int open_generated(struct core *c, struct file_impl *f, const char *forma
     return 0;
 }
 
-static int open_in_image(const struct image *img, struct file_impl *f, const char *rel)
-{
-    int fd;
-    uint64_t off, size;
-    int64_t mtime;
-    int r = image_open_file(img, rel, &fd, &off, &size, &mtime, &f->realpath);
-
-    if (r < 0)
-        return r;
-    f->pub.fd = fd;
-    f->pub.offset = off;
-    f->pub.size = size;
-    f->pub.mtime = mtime;
-    return 0;
-}
-
 int files_open(struct core *c, const char *path, const struct pxe_client *client,
                struct pxe_file **ret)
 {
     struct file_impl *f;
     const char *format;
-    char mac[18];
+    char mac[18], why[512] = "";
     int r;
 
     if (!path || !ret)
@@ -239,35 +227,20 @@ int files_open(struct core *c, const char *path, const struct pxe_client *client
     r = files_normalize(path, f->path);
     if (r < 0)
         goto fail;
+    /* a served tree's file first: pxecore never shadows it (tree.h) */
+    r = tree_open(c, f->path, &f->pub.fd, &f->pub.offset, &f->pub.size, &f->pub.mtime,
+                  &f->realpath);
+    if (r != -ENOENT)
+        goto done;
     format = files_generated_format(f->path, mac);
     if (format) {
         r = open_generated(c, f, format, mac, client);
         goto done;
     }
-    r = -ENOENT;
-    if (strncmp(f->path, "images/", 7) == 0) {
-        const char *name = f->path + 7;
-        size_t nlen = strcspn(name, "/");
-
-        for (uint32_t i = 0; i < c->n_images; i++) {
-            const struct image *img = c->images[i];
-
-            if (strlen(img->pub.name) == nlen && strncmp(img->pub.name, name, nlen) == 0) {
-                r = name[nlen] ? open_in_image(img, f, name + nlen + 1) : -EISDIR;
-                goto done;
-            }
-        }
-    }
-    if (c->n_images > 0)
-        r = open_in_image(c->images[0], f, f->path);
-    for (uint32_t i = 0; r == -ENOENT && i < c->n_roots; i++) {
-        int fd;
-
-        r = dir_open_file(c->root_fds[i], c->set.roots[i], f->path, &fd, &f->pub.size,
-                          &f->pub.mtime, &f->realpath);
-        if (r == 0)
-            f->pub.fd = fd;
-    }
+    r = syslinux_open(c, f->path, &f->pub.fd, &f->pub.size, &f->pub.mtime, &f->realpath, why,
+                      sizeof(why));
+    if (r < 0 && why[0])
+        log_debug("%s: not served from the system's syslinux: %s", f->path, why);
 done:
     if (r < 0)
         goto fail;
