@@ -22,6 +22,22 @@ static int is_upper_word(const unsigned char *p, size_t n)
     return 1;
 }
 
+/* "<digits>.<digits>" at the start of p[0..n), ended by a blank or the end. */
+static int version_at(const unsigned char *p, size_t n)
+{
+    size_t k = 0, a, b;
+
+    while (k < n && p[k] >= '0' && p[k] <= '9')
+        k++;
+    a = k;
+    if (k == 0 || k >= n || p[k++] != '.')
+        return 0;
+    while (k < n && p[k] >= '0' && p[k] <= '9')
+        k++;
+    b = k - a - 1;
+    return b > 0 && (k == n || p[k] == ' ');
+}
+
 /* Appends the tokens of s[0..n) except the network stack's name ("PXE", "lwIP"). */
 static void banner_tokens(const char *s, size_t n, char *out, size_t out_len)
 {
@@ -62,7 +78,7 @@ int syslinux_banner(const unsigned char *data, size_t len, char *out, size_t out
             continue;
         for (end = i + 1; end < len && end - i < 64 && data[end] >= 0x20 && data[end] < 0x7f; end++)
             ;
-        if (!memchr(data + i + 1, '.', end - i - 1))
+        if (!version_at(data + i + 1, end - i - 1))
             continue;
         banner_tokens((const char *)data + i + 1, end - i - 1, out, out_len);
         if (out[0])
