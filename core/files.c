@@ -239,8 +239,12 @@ int files_open(struct core *c, const char *path, const struct pxe_client *client
     }
     r = syslinux_open(c, f->path, &f->pub.fd, &f->pub.size, &f->pub.mtime, &f->realpath, why,
                       sizeof(why));
-    if (r < 0 && why[0])
-        log_debug("%s: not served from the system's syslinux: %s", f->path, why);
+    if (r < 0 && why[0] && log_max_level() >= 7) {
+        char s[1024];
+
+        log_sanitize(why, strlen(why), s, sizeof(s)); /* names the client's path */
+        log_debug("not served from the system's syslinux: %s", s);
+    }
 done:
     if (r < 0)
         goto fail;

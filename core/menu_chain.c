@@ -7,22 +7,6 @@
 #include "menu_chain.h"
 #include "syslinux.h"
 
-/* Logs msg once per distinct text (menus are rendered per request). Loop thread. */
-static void log_once(const char *msg)
-{
-    static uint64_t seen[32];
-    static size_t next;
-    uint64_t h = 1469598103934665603ull;
-
-    for (const char *q = msg; *q; q++)
-        h = (h ^ (unsigned char)*q) * 1099511628211ull;
-    for (size_t i = 0; i < sizeof(seen) / sizeof(seen[0]); i++)
-        if (seen[i] == h)
-            return;
-    seen[next++ % (sizeof(seen) / sizeof(seen[0]))] = h;
-    log_warn("%s", msg);
-}
-
 int menu_chain_prepare(struct core *c, const char *format, const char *path, const char *mac,
                        struct menu_chain *ret)
 {
@@ -33,13 +17,14 @@ int menu_chain_prepare(struct core *c, const char *format, const char *path, con
         return -ENOENT;
     ret->has_tree = tree_boot_find(c, &ret->tree);
     if (pxelinux && path && c->menu.ui && *c->menu.ui) {
-        char why[768], msg[1024];
+        char why[768], spath[512], swhy[1024];
 
         if (!syslinux_ui_served(c, path, why, sizeof(why))) {
-            ret->plain = 1;
-            snprintf(msg, sizeof(msg), "pxelinux menu %s: plain menu without \"UI %s\": %s", path,
-                     c->menu.ui, why);
-            log_once(msg);
+            ret->plain = 1; /* both name the client's path: printable only */
+            log_sanitize(path, strlen(path), spath, sizeof(spath));
+            log_sanitize(why, strlen(why), swhy, sizeof(swhy));
+            log_msg_once(NULL, 4, "pxelinux menu %s: plain menu without \"UI %s\": %s", spath,
+                         c->menu.ui, swhy);
         }
     }
     return 0;
