@@ -15,6 +15,7 @@
 
 #include "image.h"
 #include "plugin_loader.h"
+#include "sboot.h"
 
 #define CORE_MAX_SERVICES 16
 #define CORE_MAX_ROOTS 16
@@ -68,6 +69,8 @@ struct core {
     uint32_t n_roots;
     struct core_settings set;
     struct menu_settings menu;
+    struct sboot_settings sb; /* secure_boot section */
+    struct sboot *sboot;      /* the Secure Boot chain (sboot.c), or NULL */
     pthread_rwlock_t model_lock;
     struct service services[CORE_MAX_SERVICES];
     struct host *hosts;

@@ -6,10 +6,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "files.h"
 #include "log.h"
 #include "loop.h"
 #include "menu.h"
+#include "sboot.h"
 #include "syslinux.h"
 #include "tree.h"
 
@@ -81,6 +83,15 @@ const char *files_generated_format(const char *path, char ret_mac[18])
     return NULL;
 }
 
+/* A generated file's text: a menu, or the Secure Boot chain's grub.cfg. Loop thread. */
+static int render_text(struct core *c, const char *format, const char *path, const char *server_ip,
+                       const char *mac, char **ret)
+{
+    if (strcmp(format, SBOOT_FORMAT) == 0)
+        return sboot_menu_render(c, server_ip, mac, ret);
+    return menu_render_at(c, format, path, server_ip, mac, ret);
+}
+
 /* A render request handed from a worker thread to the loop. */
 struct render_job {
     pthread_mutex_t lock;
@@ -114,8 +125,8 @@ static void job_run(void *ud)
     struct render_job *j = ud;
     char *text = NULL;
     int r = j->core->quitting ? -ESHUTDOWN
-                              : menu_render_at(j->core, j->format, j->path, j->server_ip,
-                                               j->mac[0] ? j->mac : NULL, &text);
+                              : render_text(j->core, j->format, j->path, j->server_ip,
+                                            j->mac[0] ? j->mac : NULL, &text);
 
     pthread_mutex_lock(&j->lock);
     j->result = r;
@@ -134,7 +145,7 @@ static int render(struct core *c, const char *format, const char *path, const ch
     int r;
 
     if (!loop_thread_set || pthread_equal(pthread_self(), loop_thread))
-        return menu_render_at(c, format, path, server_ip, mac, ret);
+        return render_text(c, format, path, server_ip, mac, ret);
     if (c->quitting)
         return -ESHUTDOWN;
     j = calloc(1, sizeof(*j));
@@ -169,8 +180,8 @@ static int render(struct core *c, const char *format, const char *path, const ch
     return r;
 }
 
-static int open_generated(struct core *c, struct file_impl *f, const char *format,
-                          const char *mac, const struct pxe_client *cl)
+static int open_generated(struct core *c, struct file_impl *f, const char *format, const char *mac,
+                          const struct pxe_client *cl)
 {
     const char *server = cl && cl->local_ip ? cl->local_ip : c->set.address;
     char qmac[18] = "";
@@ -227,7 +238,17 @@ int files_open(struct core *c, const char *path, const struct pxe_client *client
     r = files_normalize(path, f->path);
     if (r < 0)
         goto fail;
-    /* a served tree's file first: pxecore never shadows it (tree.h) */
+    r = sboot_lookup(c, f->path, client, &f->pub.fd, &f->pub.size, &f->pub.mtime, &f->realpath);
+    if (r != -ENOENT) { /* the Secure Boot chain's files and grub.cfg (sboot.c) */
+        mac[0] = '\0';
+        if (r == 1 && client && client->peer_ip && !client->mac &&
+            events_mac_for_ip(client->peer_ip, mac) < 0)
+            mac[0] = '\0'; /* TFTP: the MAC that got this address from DHCP, if any */
+        if (r == 1)
+            r = open_generated(c, f, SBOOT_FORMAT, mac, client);
+        goto done;
+    }
+    /* a served tree's file before pxecore's own: pxecore never shadows it (tree.h) */
     r = tree_open(c, f->path, &f->pub.fd, &f->pub.offset, &f->pub.size, &f->pub.mtime,
                   &f->realpath);
     if (r != -ENOENT)

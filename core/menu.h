@@ -38,6 +38,7 @@ struct pxe_menu {
      * with the M method: WHY"; rendered as comments, logged once. */
     char *refused[MENU_MAX_REFUSED];
     size_t n_refused;
+    int no_http; /* the loader has no HTTP client: GRUB gets kernel and initrd over TFTP */
 };
 
 int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e);
@@ -58,6 +59,10 @@ int menu_render(struct core *c, const char *format, const char *server_ip, const
  */
 int menu_render_at(struct core *c, const char *format, const char *path, const char *server_ip,
                    const char *mac, char **ret);
+
+/* Renders an already collected (and possibly filtered) menu m, as menu_render does. */
+int menu_render_menu(struct core *c, const char *format, const char *server_ip,
+                     const struct pxe_menu *m, char **ret);
 
 /*
  * Collects every entry (for the API and tests) of every image for every enabled
