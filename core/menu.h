@@ -52,6 +52,13 @@ int menu_has_param(const char *cmdline, const char *key);
  */
 int menu_render(struct core *c, const char *format, const char *server_ip, const char *mac,
                 char **ret);
+/*
+ * The same for a request of the namespace path (normalised): a pxelinux menu
+ * names its UI module only where it is served (syslinux.h), and -ENOENT when
+ * a served tree's own pxelinux config must answer instead (tree.h).
+ */
+int menu_render_at(struct core *c, const char *format, const char *path, const char *server_ip,
+                   const char *mac, char **ret);
 
 /* Renders an already collected (and possibly filtered) menu m, as menu_render does. */
 int menu_render_menu(struct core *c, const char *format, const char *server_ip,
