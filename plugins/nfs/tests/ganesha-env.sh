@@ -4,7 +4,7 @@
 # rpcbind, an image tree and an ISO of it in $T, the admin's ganesha.conf
 # including $T/pxecore-ganesha.conf, and helpers:
 #   start_dbus, start_ganesha (also as the script $T/start-ganesha),
-#   url PATH, $want_kernel (sha256 of the test kernel), $mount_cmd.
+#   url PATH, wait_log TEXT SECS, $want_kernel (sha256 of the test kernel), $mount_cmd.
 PATH=$PATH:/usr/sbin:/sbin
 need ganesha.nfsd rpcbind rpcinfo nfs-ls nfs-cat dbus-daemon dbus-send xorriso pkill
 SRC=$PXECORE_SRC/plugins/nfs/tests
@@ -60,3 +60,12 @@ EOF
 start_ganesha() { bash "$T/start-ganesha" || fail "cannot start ganesha"; }
 at_exit 'kill -9 $(cat "$T/ganesha.pid.shell" 2>/dev/null) 2>/dev/null'
 url() { echo "nfs://127.0.0.1$1?version=3"; }
+# wait_log TEXT SECS: until pxecore's log has TEXT (the daemon must stay alive).
+wait_log() {
+    i=0
+    until grep -qF -- "$1" "$T/pxecore.log"; do
+        kill -0 "$PXE_PID" 2>/dev/null || fail "pxecore died waiting for: $1"
+        i=$((i + 1)); [ "$i" -lt $(($2 * 10)) ] || fail "no log line '$1' after $2 s"
+        sleep 0.1
+    done
+}

@@ -20,15 +20,6 @@ SRC=$PXECORE_SRC/plugins/nfs/tests
 . "$SRC/ganesha-env.sh"
 mkdir -p "$F/exports.d"
 
-# wait_log TEXT SECS: until pxecore's log has TEXT.
-wait_log() {
-    i=0
-    until grep -qF -- "$1" "$T/pxecore.log"; do
-        kill -0 "$PXE_PID" 2>/dev/null || fail "pxecore died waiting for: $1"
-        i=$((i + 1)); [ "$i" -lt $(($2 * 10)) ] || fail "no log line '$1' after $2 s"
-        sleep 0.1
-    done
-}
 kernel_args=(--image "archiso=$T/img" --set "nfs.exportfs=$SRC/fake-exportfs"
     --set "nfs.exports_file=$F/exports.d/pxecore.exports" --set "nfs.state_file=$T/nfs-state.json"
     --set "nfs.export_root=$T/run" --set nfs.clients=192.0.2.0/24 --set nfs.check_interval=500ms)

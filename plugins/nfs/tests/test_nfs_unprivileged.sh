@@ -29,14 +29,6 @@ export PXE_STATE_DIR=$T/state
 mkdir -p "$PXE_STATE_DIR"
 chown nobody "$PXE_STATE_DIR"
 
-wait_log() {
-    i=0
-    until grep -qF -- "$1" "$T/pxecore.log"; do
-        kill -0 "$PXE_PID" 2>/dev/null || fail "pxecore died waiting for: $1"
-        i=$((i + 1)); [ "$i" -lt $(($2 * 10)) ] || fail "no log line '$1' after $2 s"
-        sleep 0.1
-    done
-}
 uid_of() { awk '/^Uid:/ { print $2 }' "/proc/$1/status"; }
 args=(--no-api -v --user nobody --image "archiso=$T/img" --image "release=$T/rel.iso"
     --set nfs.backend=ganesha --set "nfs.ganesha_conf=$T/pxecore-ganesha.conf"
