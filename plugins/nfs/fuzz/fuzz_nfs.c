@@ -48,9 +48,14 @@ static void priv_request(const uint8_t *data, size_t size)
     memcpy(buf, data, size);
     if (nfs_priv_decode(buf, size, &op, argv, NFS_PRIV_MAX_ARGS + 1, &d, &dlen))
         return;
-    if (argv[0] && nfs_priv_check_dir(&pol, argv[0], &why) == 0 &&
-        (strstr(argv[0] + strlen(pol.export_root) + 1, "/") || strstr(argv[0], "..")))
-        abort();
+    /* An accepted mount point is one name below export_root: no '/', not "." or "..".
+     * Names such as "...x" are ordinary names, not traversal. */
+    if (argv[0] && nfs_priv_check_dir(&pol, argv[0], &why) == 0) {
+        const char *name = argv[0] + strlen(pol.export_root) + 1;
+
+        if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+            abort();
+    }
     if (nfs_priv_check_exec(&pol, argv, &why) == 0 && strcmp(argv[0], pol.exportfs) &&
         strcmp(argv[0], pol.mount) && strcmp(argv[0], pol.umount) &&
         strcmp(argv[0], pol.dbus_send) && strcmp(argv[0], pol.rpcinfo))
