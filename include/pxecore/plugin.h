@@ -252,7 +252,7 @@ typedef void (*pxe_exit_cb)(void *ud, int status, const char *output, size_t out
  * Core functions handed to a plugin in load().  The table is append-only; a
  * plugin calls a function added after ABI 1 only after PXE_CORE_HAS() is true.
  * Thread-safe: log, vlog, post, now_usec, file_open, file_close, image_count,
- * image_get, image_find (images are fixed while the daemon runs), event,
+ * image_get, image_find, image_list (images are fixed while the daemon runs), event,
  * metric_add, metric_set, sanitize, write_atomic.  Everything else runs on the loop thread
  * only.
  */
