@@ -40,6 +40,12 @@ want = {"name": "archiso", "is_iso": True, "source": sys.argv[2], "kind": "archi
         "kernel": "arch/boot/x86_64/vmlinuz-linux",
         "initrd": "arch/boot/x86_64/initramfs-linux.img", "rootfs": "arch/x86_64/airootfs.erofs"}
 bad = {k: img.get(k) for k, v in want.items() if img.get(k) != v}
+# which methods can serve it, and for the others why not
+methods = {m["method"]: m for m in img.get("methods", [])}
+if not methods.get("http", {}).get("serves"):
+    bad["methods.http"] = methods.get("http")
+if methods.get("rescue", {}).get("serves", True) or "entries of its own" not in methods["rescue"]["why_not"]:
+    bad["methods.rescue"] = methods.get("rescue")
 sys.exit("unexpected: %s" % bad if bad else 0)
 PY
 
