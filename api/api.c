@@ -276,9 +276,15 @@ static int auth_ok(struct MHD_Connection *conn)
     return diff == 0 && hn == n;
 }
 
+/* Without the token: the dashboard's files (no data in them; the page sends the token with
+ * every call) and, when configured, the metrics. */
 static int is_public(const char *method, const char *url)
 {
-    return api->set->metrics_public && (!strcmp(method, "GET") || !strcmp(method, "HEAD")) &&
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return 0;
+    if (!strcmp(url, "/ui") || !strncmp(url, "/ui/", 4))
+        return 1;
+    return api->set->metrics_public &&
            (!strcmp(url, "/metrics") || !strcmp(url, "/api/v1/metrics"));
 }
 

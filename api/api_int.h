@@ -80,5 +80,7 @@ int h_events(struct api_request *rq, json_t **ret);
 int h_timeline(struct api_request *rq, json_t **ret);
 int h_menu(struct api_request *rq, json_t **ret);
 int h_metrics(struct api_request *rq, json_t **ret);
+int h_openapi(struct api_request *rq, json_t **ret);
+int h_ui(struct api_request *rq, json_t **ret);
 
 #endif

@@ -18,6 +18,12 @@
 #include "log.h"
 #include "metrics.h"
 
+/* On every answer: the dashboard's scripts, styles and calls come from this origin only,
+ * no inline script or style, no framing; harmless on JSON and text answers. */
+#define API_CSP                                                                                    \
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "                \
+    "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
 static const api_handler handlers[R_COUNT] = {
     [R_INDEX] = h_index,
     [R_STATUS] = h_status,
@@ -36,6 +42,9 @@ static const api_handler handlers[R_COUNT] = {
     [R_MENU] = h_menu,
     [R_METRICS] = h_metrics,
     [R_METRICS_ROOT] = h_metrics,
+    [R_OPENAPI] = h_openapi,
+    [R_UI] = h_ui,
+    [R_UI_FILE] = h_ui,
 };
 
 static void peer_name(struct MHD_Connection *conn, char *out, size_t n)
@@ -72,6 +81,9 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, int status, const 
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, "Content-Security-Policy", API_CSP);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     if (allow && *allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
     if (status == 401)

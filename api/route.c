@@ -28,6 +28,9 @@ const struct route route_table[R_COUNT] = {
     {R_MENU, "/api/v1/menus/{}", RM_GET, RB_NONE},
     {R_METRICS, "/api/v1/metrics", RM_GET, RB_NONE},
     {R_METRICS_ROOT, "/metrics", RM_GET, RB_NONE},
+    {R_OPENAPI, "/api/v1/openapi.json", RM_GET, RB_NONE},
+    {R_UI, "/ui", RM_GET, RB_NONE},
+    {R_UI_FILE, "/ui/*", RM_GET, RB_NONE},
 };
 
 int api_error_set(struct api_error *err, int status, const char *code, const char *fmt, ...)

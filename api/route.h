@@ -45,6 +45,9 @@ enum route_id {
     R_MENU,
     R_METRICS,
     R_METRICS_ROOT,
+    R_OPENAPI,
+    R_UI,
+    R_UI_FILE,
     R_COUNT
 };
 

@@ -19,4 +19,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
     libgnutls28-dev openssl \
     ipxe \
     debhelper dpkg-dev lintian fakeroot systemd \
-    qemu-system-arm qemu-efi-aarch64 groff-base
+    qemu-system-arm qemu-efi-aarch64 groff-base \
+    python3-jsonschema chromium chromium-driver python3-selenium

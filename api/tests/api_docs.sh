@@ -48,6 +48,7 @@ sample() {
     /api/v1/images/X) p=/api/v1/images/archiso ;;
     /api/v1/clients/X/timeline) p=/api/v1/clients/52:54:00:12:34:56/timeline ;;
     /api/v1/menus/X) p=/api/v1/menus/pxelinux ;;
+    /ui/\*) p=/ui/app.js ;;
     esac
     echo "$p"
 }

@@ -8,6 +8,8 @@
  *   GET  file/<path>         the file namespace through core->file_open
  *   POST event/<mac>/<phase> reports an event (timelines, metrics)
  *   GET  fail                answers 503
+ *   GET  teapot              answers 418 with {"error": {"message": ...}}
+ *   other methods on sessions -EOPNOTSUPP (405)
  *   GET  leases              (dhcp only) two fixed leases
  */
 #include <errno.h>
@@ -144,6 +146,8 @@ static int fake_api_call(void *state, const char *method, const char *sub, json_
         *ret = json_pack("{s:I}", "active_sessions", (json_int_t)f->sessions);
         return 200;
     }
+    if (!strcmp(sub, "sessions"))
+        return -EOPNOTSUPP;
     if (!strncmp(sub, "file/", 5) && !strcmp(method, "GET"))
         return get_file(f, sub + 5, ret);
     if (!strncmp(sub, "event/", 6) && !strcmp(method, "POST")) {
@@ -159,6 +163,10 @@ static int fake_api_call(void *state, const char *method, const char *sub, json_
     if (!strcmp(sub, "fail")) {
         *ret = json_pack("{s:s}", "message", "failing on purpose");
         return 503;
+    }
+    if (!strcmp(sub, "teapot")) {
+        *ret = json_pack("{s:{s:s}}", "error", "message", "short and stout");
+        return 418;
     }
     if (!strcmp(sub, "leases") && !strcmp(FAKE_NAME, "dhcp")) {
         *ret = json_pack("{s:[{s:s, s:s, s:I}, {s:s, s:s, s:I}]}", "leases", "mac",

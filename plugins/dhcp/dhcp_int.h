@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 #include <pxecore/plugin.h>
+#include <pxecore/ratelimit.h>
 
 #include "dhcp_lease.h"
 #include "dhcp_proto.h"
@@ -119,7 +120,7 @@ struct dhcp_state {
     int writer_result;
     char *wbuf;
     size_t wlen;
-    uint64_t last_warn_usec;
+    struct pxe_ratelimit warn_rl; /* dhcp_warn */
     int warned_no_http;
     uint8_t out[DHCP_MAX_REPLY + 28];
 };

@@ -138,17 +138,13 @@ int dhcp_bind(void *state)
     return 0;
 }
 
-/* Rate-limited warning: at most one per second. */
+/* Rate-limited warning about client traffic: at most one per second. */
 void dhcp_warn(struct dhcp_state *s, const char *fmt, ...)
 {
-    uint64_t now = s->core->now_usec();
     va_list ap;
 
-    if (s->last_warn_usec && now - s->last_warn_usec < 1000000)
-        return;
-    s->last_warn_usec = now;
     va_start(ap, fmt);
-    s->core->vlog(s->self, PXE_LOG_WARNING, fmt, ap);
+    pxe_vlog_limited(s->core, s->self, &s->warn_rl, PXE_LOG_WARNING, fmt, ap);
     va_end(ap);
 }
 

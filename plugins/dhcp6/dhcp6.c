@@ -26,32 +26,9 @@
 
 #include <jansson.h>
 #include <pxecore/plugin.h>
+#include <pxecore/ratelimit.h>
 
-#include "../dhcp/dhcp_ra.h"
-#include "dhcp6_proto.h"
-
-#define DHCP6_BATCH        64 /* datagrams read per wakeup */
-#define DHCP6_OFFER_HOLD   60 /* seconds an advertised address is held */
-#define DHCP6_DECLINE_HOLD 600
-#define DHCP6_RA_PER_SEC   10
-
-struct dhcp6_cfg {
-    char *interface;
-    char *range;
-    uint64_t lease_time;
-    char *server_address;
-    char **dns;
-    uint32_t pxe_only;
-    char *boot_efi64;
-    char *boot_efi32;
-    char *boot_arm64;
-    char *boot_arm32;
-    char *ipxe_script;
-    uint32_t ipxe_chain;
-    uint32_t ipv6_ra;
-    char *ra_flags;
-    uint64_t port;
-};
+#include "dhcp6_int.h"
 
 #define CFG(f) offsetof(struct dhcp6_cfg, f)
 static const struct pxe_config_item dhcp6_items[] = {
@@ -92,32 +69,13 @@ static const struct pxe_config_item dhcp6_items[] = {
      "(the on-link prefix only)",
      NULL, 0, 0},
     {"port", PXE_CFG_UINT, 0, "547", CFG(port), "server port", NULL, 1, 65535},
+    {"lease_file", PXE_CFG_PATH, 0, "${state_dir}/dhcp6.leases", CFG(lease_file),
+     "stateful mode: bindings kept across restarts (empty: in memory only)", NULL, 0, 0},
+    {"lease_flush", PXE_CFG_DURATION, 0, "1s", CFG(lease_flush),
+     "longest delay between a binding change and its write to lease_file", NULL, 1000, 60000000},
     {0},
 };
 #undef CFG
-
-struct dhcp6_state {
-    const struct pxe_core_api *core;
-    struct pxe_core *self;
-    struct dhcp6_cfg *cfg;
-    int idle;
-    char ifname[IF_NAMESIZE];
-    int ifindex;
-    uint8_t duid[10]; /* DUID-LL of the interface */
-    char server[INET6_ADDRSTRLEN];
-    struct in6_addr dns[DHCP6_MAX_DNS];
-    unsigned n_dns;
-    uint32_t lease_secs;
-    struct dhcp6_pool pool;
-    int stateful;
-    int fd, fdra;
-    struct pxe_source *src, *srcra;
-    uint64_t last_warn_usec;
-    struct dhcp_ra_rate ra_rate;
-    uint8_t ra_flags;
-    int ra_warned;
-    uint8_t out[DHCP6_MAX_MSG];
-};
 
 static int dhcp6_load(const struct pxe_core_api *core, struct pxe_core *self, void **ret_state)
 {
@@ -278,14 +236,10 @@ static void dhcp6_warn(struct dhcp6_state *s, const char *fmt, ...)
 /* Warnings about client traffic: at most one a second. */
 static void dhcp6_warn(struct dhcp6_state *s, const char *fmt, ...)
 {
-    uint64_t now = s->core->now_usec();
     va_list ap;
 
-    if (s->last_warn_usec && now - s->last_warn_usec < 1000000)
-        return;
-    s->last_warn_usec = now;
     va_start(ap, fmt);
-    s->core->vlog(s->self, PXE_LOG_WARNING, fmt, ap);
+    pxe_vlog_limited(s->core, s->self, &s->warn_rl, PXE_LOG_WARNING, fmt, ap);
     va_end(ap);
 }
 
@@ -325,6 +279,7 @@ static struct dhcp6_lease *dhcp6_binding(struct dhcp6_state *s, const struct dhc
     if (l && bind) {
         l->state = DHCP6_LEASE_BOUND;
         l->expires = now + s->lease_secs;
+        dhcp6_leases_changed(s);
     }
     return l;
 }
@@ -398,6 +353,8 @@ static void dhcp6_answer(struct dhcp6_state *s, const struct dhcp6_msg *m, const
                          : NULL;
         dhcp6_pool_release(&s->pool, l, m->type == DHCP6_DECLINE, (uint64_t)time(NULL),
                            DHCP6_DECLINE_HOLD);
+        if (l)
+            dhcp6_leases_changed(s);
         a.status = DHCP6_STATUS_SUCCESS;
         a.url = NULL;
     } else if (m->type != DHCP6_INFORMATION_REQUEST && m->has_ia_na) {
@@ -516,6 +473,7 @@ static int dhcp6_start(void *state)
                      "no interface configured: DHCPv6 stays idle (set dhcp6.interface)");
         return 0;
     }
+    dhcp6_leases_load(s);
     r = s->core->io_add(s->self, s->fd, PXE_IO_IN, dhcp6_readable, s, &s->src);
     if (r < 0)
         return r;
@@ -541,6 +499,9 @@ static void dhcp6_stop(void *state)
 
     if (s->srcra)
         s->core->service_register(s->self, "ipv6-ra", 0);
+    dhcp6_leases_flush(s);
+    s->core->source_free(s->lease_timer);
+    s->lease_timer = NULL;
     s->core->source_free(s->src);
     s->core->source_free(s->srcra);
     s->src = s->srcra = NULL;

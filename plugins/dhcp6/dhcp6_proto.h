@@ -194,4 +194,13 @@ void dhcp6_pool_release(struct dhcp6_pool *p, struct dhcp6_lease *l, int decline
 /* Bindings in state BOUND that have not expired. */
 uint32_t dhcp6_pool_bound(const struct dhcp6_pool *p, uint64_t now);
 
+/* dhcp6_leases.c: the BOUND bindings as lease file text (malloc'd in *ret).  0 or -ENOMEM. */
+int dhcp6_leases_format(const struct dhcp6_pool *p, uint64_t now, char **ret);
+/*
+ * Restores bindings from lease file text into an initialised pool; returns how
+ * many.  Lines that do not parse, fall outside the pool or clash with a binding
+ * already there are counted in *skipped; expired ones are dropped silently.
+ */
+int dhcp6_leases_parse(struct dhcp6_pool *p, const char *text, uint64_t now, unsigned *skipped);
+
 #endif

@@ -22,6 +22,7 @@ static int nfs_load(const struct pxe_core_api *core, struct pxe_core *self, void
     s->core = core;
     s->self = self;
     s->offer = 1;
+    s->priv_fd = -1;
     *ret_state = s;
     return 0;
 }
@@ -30,6 +31,8 @@ static int setup_exports(struct nfs_state *s)
 {
     uint32_t n = s->core->image_count(s->self);
 
+    if (s->exps)
+        return 0; /* bind() did it, as root */
     if (n > NFS_MAX_EXPORTS || s->cfg->export_id_base + n > 65535) {
         uint32_t cap = NFS_MAX_EXPORTS < 65535 - (uint32_t)s->cfg->export_id_base
                            ? NFS_MAX_EXPORTS
@@ -64,8 +67,9 @@ static int setup_exports(struct nfs_state *s)
             }
         } else if (geteuid() != 0) {
             snprintf(buf, sizeof(buf),
-                     "%s is an ISO file and NFS exports directories: run pxecore as root (it "
-                     "then loop-mounts the ISO read-only under %s), or mount it yourself "
+                     "%s is an ISO file and NFS exports directories: start pxecore as root, with "
+                     "nfs.helper=auto if it drops privileges (it then loop-mounts the ISO "
+                     "read-only under %s), or mount it yourself "
                      "(mount -o loop,ro %s DIR) and pass --image %s=DIR",
                      img->source, s->cfg->export_root, img->source, img->name);
             e->refused = strdup(buf);
@@ -141,6 +145,50 @@ static const char *missing_tool(struct nfs_state *s, char *buf, size_t size)
         tool = buf;
     }
     return access(tool, X_OK) == 0 ? NULL : tool;
+}
+
+/* As root: an exports file of ours that a previous run left under another name. */
+static void remove_stale_file(struct nfs_state *s)
+{
+    struct nfs_created old = {0};
+    char *txt;
+    size_t len;
+
+    if (nfs_read_small(s->cfg->state_file, &txt, &len))
+        return;
+    if (!nfs_state_decode(txt, len, &old) && old.file[0] && strcmp(old.file, s->file) &&
+        nfs_is_ours(old.file) && unlink(old.file) == 0)
+        s->core->log(s->self, PXE_LOG_NOTICE, "removed %s left by the previous run", old.file);
+    free(txt);
+    nfs_created_clear(&old);
+}
+
+/*
+ * Before the privilege drop: the image list (ISO loop mounts need root to be
+ * allowed), what a crash left in root-owned places, and the privileged helper.
+ */
+static int nfs_bind(void *state)
+{
+    struct nfs_state *s = state;
+    int r;
+
+    if (geteuid() != 0 || !strcmp(s->cfg->helper, "off"))
+        return 0;
+    if ((r = setup_exports(s)))
+        return r;
+    nfs_remove_temps(s->file);
+    remove_stale_file(s);
+    for (size_t i = 0; i < s->nexps; i++)
+        if (s->exps[i].mount_point && !s->exps[i].refused &&
+            (r = nfs_mkdir_p(s->cfg->export_root, 0))) {
+            s->core->log(s->self, PXE_LOG_ERR, "cannot create export_root %s: %s",
+                         s->cfg->export_root, strerror(-r));
+            return r;
+        }
+    if ((r = nfs_priv_start(s)))
+        s->core->log(s->self, PXE_LOG_ERR, "cannot start the privileged helper: %s",
+                     strerror(-r));
+    return r;
 }
 
 static int nfs_start(void *state)
@@ -226,6 +274,8 @@ static void nfs_unload(void *state)
     nfs_created_clear(&s->created);
     nfs_created_clear(&s->leftover);
     free(s->leftover_mount);
+    if (s->priv_fd >= 0) /* stop() did not run (a failed start) */
+        nfs_priv_stop(s);
     free(s);
 }
 
@@ -253,6 +303,8 @@ static int nfs_status(void *state, json_t **ret)
                                     : s->backend == NFS_GANESHA_DBUS ? "ganesha-dbus"
                                                                      : "ganesha-reload"));
     json_object_set_new(o, "file", json_string(s->file));
+    json_object_set_new(o, "privileged_helper",
+                        s->priv_fd >= 0 ? json_integer(s->priv_pid) : json_null());
     json_object_set_new(o, "live", json_boolean(s->live));
     json_object_set_new(o, "offered", json_boolean(s->live && s->offer && !s->draining));
     json_object_set_new(o, "draining", json_boolean(s->draining));
@@ -273,6 +325,7 @@ static struct pxe_plugin nfs_plugin = {
     .config_size = sizeof(struct nfs_cfg),
     .load = nfs_load,
     .config_complete = nfs_config_complete,
+    .bind = nfs_bind,
     .start = nfs_start,
     .stop = nfs_shutdown,
     .unload = nfs_unload,

@@ -65,6 +65,7 @@ struct nfs_cfg {
     uint64_t drain_idle;
     uint64_t drain_timeout;
     uint64_t export_id_base;
+    char *helper;
 };
 
 struct nfs_exp {
@@ -129,6 +130,14 @@ struct nfs_state {
     nfs_done_fn done;
     struct nfs_exp *done_exp;
     char what[160];
+
+    /* The privileged helper (nfs_priv.c), when pxecore started as root. */
+    int priv_fd; /* -1: none, operations are done directly */
+    pid_t priv_pid;
+    int priv_pending; /* an EXEC is in flight */
+    pxe_exit_cb priv_cb;
+    void *priv_cb_ud;
+    struct pxe_source *priv_io;
 };
 
 /* nfs_sys.c: files and processes; 0 or -errno unless stated. */
@@ -144,6 +153,8 @@ void nfs_created_del_mount(struct nfs_created *c, const char *m);
 int nfs_is_mount_point(const char *dir);
 int nfs_list_children(pid_t *out, int max);
 void nfs_wait_exit(pid_t pid, uint64_t usec);
+/* Splits cmd on blanks into argv (pointers into buf); the count or -errno. */
+int nfs_split_cmd(const char *cmd, char *buf, size_t size, const char **argv, int max);
 
 /* nfs_config.c */
 extern const struct pxe_config_item nfs_config_items[];
@@ -187,10 +198,21 @@ int nfs_run_cmd(struct nfs_state *s, const char *const *argv, nfs_done_fn done, 
                 const char *what);
 /* Fills argv with a dbus-send call of method on path; returns the next free index. */
 int nfs_dbus_argv(struct nfs_state *s, const char **argv, const char *path, const char *method);
-/* Splits cmd on blanks into argv (pointers into buf); the count or -errno. */
-int nfs_split_cmd(const char *cmd, char *buf, size_t size, const char **argv, int max);
 void nfs_retry_cb(void *ud);
 void nfs_check_cb(void *ud);
+
+/* nfs_priv.c: the privileged helper, and the operations routed through it when it runs. */
+int nfs_priv_start(struct nfs_state *s); /* bind(): forks it when root; 0 or -errno */
+void nfs_priv_stop(struct nfs_state *s);
+/* nfs_priv_helper.c: the helper's loop, in the forked child; never returns. */
+void nfs_priv_serve(struct nfs_state *s, int fd) __attribute__((noreturn));
+int nfs_priv_exec(struct nfs_state *s, const char *const *argv, pxe_exit_cb cb, void *ud);
+int nfs_priv_exec_sync(struct nfs_state *s, const char *const *argv, int *status);
+void nfs_priv_wait_pending(struct nfs_state *s, int timeout_ms);
+int nfs_op_write_file(struct nfs_state *s, int with_exports, const char *content);
+int nfs_op_remove_file(struct nfs_state *s);
+int nfs_op_mkdir(struct nfs_state *s, const char *path);
+void nfs_op_rmdir(struct nfs_state *s, const char *path);
 
 /* nfs_stop.c: drain and shutdown. */
 void nfs_drain_cb(void *ud);

@@ -54,6 +54,11 @@ const struct pxe_config_item nfs_config_items[] = {
      0, 0},
     {"drain_timeout", PXE_CFG_DURATION, 0, "1h", CFG(drain_timeout),
      "remove the exports after this long even if clients still have them mounted", NULL, 0, 0},
+    {"helper", PXE_CFG_STR, 0, "auto", CFG(helper),
+     "auto: when pxecore starts as root, a small helper keeps root for the exports file, "
+     "exportfs/ganesha calls and ISO loop mounts, so the daemon can drop privileges (core.user); "
+     "off: none",
+     NULL, 0, 0},
     {"export_id_base", PXE_CFG_UINT, 0, "4200", CFG(export_id_base),
      "ganesha Export_Id of the first image (the n-th image gets base + n)", NULL, 1, 65000},
     {0},
@@ -68,6 +73,10 @@ int nfs_config_complete(void *state, void *cfgp)
     size_t n;
 
     s->cfg = c;
+    if (strcmp(c->helper, "auto") && strcmp(c->helper, "off")) {
+        s->core->log(s->self, PXE_LOG_ERR, "helper: expected auto or off, not '%s'", c->helper);
+        return -EINVAL;
+    }
     if (!strcmp(c->backend, "kernel")) {
         s->backend = NFS_KERNEL;
         s->file = c->exports_file;

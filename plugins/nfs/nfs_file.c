@@ -47,8 +47,7 @@ int nfs_sync_file(struct nfs_state *s, int with_exports)
         return 0;
     }
     if (empty && s->backend == NFS_KERNEL) {
-        if (unlink(s->file) < 0 && errno != ENOENT) {
-            r = -errno;
+        if ((r = nfs_op_remove_file(s))) {
             nfs_set_error(s, "cannot remove %s: %s", s->file, strerror(-r));
             free(content);
             return r;
@@ -62,7 +61,7 @@ int nfs_sync_file(struct nfs_state *s, int with_exports)
                 return r;
             }
         }
-        r = s->core->write_atomic(s->self, s->file, content, strlen(content), 0644);
+        r = nfs_op_write_file(s, with_exports, content);
         if (r) {
             nfs_set_error(s, "cannot write %s: %s", s->file, strerror(-r));
             free(content);

@@ -42,6 +42,17 @@ int nfs_run_cmd(struct nfs_state *s, const char *const *argv, nfs_done_fn done, 
     s->busy = 1;
     s->core->metric_add(s->self, "commands_total", "commands run for NFS exports", 1);
     s->core->log(s->self, PXE_LOG_DEBUG, "running %s (%s)", argv[0], what);
+    if (s->priv_fd >= 0) {
+        /* The helper runs it as root; s->child stays 0 (stop waits for the reply). */
+        s->child = 0;
+        r = nfs_priv_exec(s, argv, on_exit_cb, s);
+        if (r < 0) {
+            s->busy = 0;
+            s->done = NULL;
+            nfs_set_error(s, "%s: cannot run %s: %s", what, argv[0], strerror(-r));
+        }
+        return r;
+    }
     nb = nfs_list_children(before, 256);
     r = s->core->spawn(s->self, argv, on_exit_cb, s);
     s->child = 0;
@@ -106,24 +117,6 @@ int nfs_dbus_argv(struct nfs_state *s, const char **argv, const char *objpath, c
     return n;
 }
 
-/* Splits cmd on blanks into argv (pointers into buf). */
-int nfs_split_cmd(const char *cmd, char *buf, size_t size, const char **argv, int max)
-{
-    int n = 0;
-    char *save = NULL, *t;
-
-    if (strlen(cmd) >= size)
-        return -E2BIG;
-    strcpy(buf, cmd);
-    for (t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
-        if (n >= max - 1)
-            return -E2BIG;
-        argv[n++] = t;
-    }
-    argv[n] = NULL;
-    return n ? n : -EINVAL;
-}
-
 /* A loop mount that fails refuses that image only; the other exports go on. */
 static void done_mount(struct nfs_state *s, struct nfs_exp *e, int status, const char *out,
                        size_t len)
@@ -138,7 +131,7 @@ static void done_mount(struct nfs_state *s, struct nfs_exp *e, int status, const
         free(e->refused);
         e->refused = strdup(msg);
         if (!nfs_is_mount_point(e->mount_point)) {
-            rmdir(e->mount_point);
+            nfs_op_rmdir(s, e->mount_point);
             nfs_created_del_mount(&s->created, e->mount_point);
             nfs_save_state(s);
         }
@@ -156,7 +149,7 @@ static void done_umount(struct nfs_state *s, struct nfs_exp *e, int status, cons
         return;
     }
     e->mounted = 0;
-    rmdir(e->mount_point);
+    nfs_op_rmdir(s, e->mount_point);
     nfs_created_del_mount(&s->created, e->mount_point);
     nfs_save_state(s);
     s->backoff = 0;
@@ -213,7 +206,7 @@ static void done_leftover(struct nfs_state *s, struct nfs_exp *e, int status, co
     if (s->leftover_mount) {
         /* Still mounted: it stays in the state file for the next start. */
         if (!nfs_is_mount_point(s->leftover_mount)) {
-            rmdir(s->leftover_mount);
+            nfs_op_rmdir(s, s->leftover_mount);
             nfs_created_del_mount(&s->created, s->leftover_mount);
             nfs_save_state(s);
         }
@@ -247,8 +240,14 @@ static int leftover_step(struct nfs_state *s)
     if (l->file[0]) {
         /* Our own file is rewritten below; an old one elsewhere is removed if it is ours. */
         if (strcmp(l->file, s->file) && nfs_is_ours(l->file)) {
-            s->core->log(s->self, PXE_LOG_NOTICE, "removing %s left by the previous run", l->file);
-            unlink(l->file);
+            if (s->priv_fd >= 0)
+                s->core->log(s->self, PXE_LOG_WARNING,
+                             "%s was left by a previous run with another exports file; the "
+                             "privileged helper only touches %s: remove it by hand",
+                             l->file, s->file);
+            else if (unlink(l->file) == 0)
+                s->core->log(s->self, PXE_LOG_NOTICE, "removed %s left by the previous run",
+                             l->file);
         }
         l->file[0] = '\0';
     }
@@ -268,7 +267,7 @@ static int leftover_step(struct nfs_state *s)
                 return 1;
             s->leftover_mount = NULL;
         }
-        rmdir(m);
+        nfs_op_rmdir(s, m);
         nfs_created_del_mount(&s->created, m);
         free(m);
     }
@@ -306,7 +305,7 @@ static int mount_next(struct nfs_state *s, const char **argv, char *what)
 {
     for (size_t i = 0; i < s->nexps; i++) {
         struct nfs_exp *e = &s->exps[i];
-        int n = 0;
+        int n = 0, r;
 
         if (e->refused || !e->mount_point || e->mounted)
             continue;
@@ -314,9 +313,9 @@ static int mount_next(struct nfs_state *s, const char **argv, char *what)
             e->mounted = 1; /* ours from a previous run that was never cleaned */
             continue;
         }
-        if (mkdir(e->mount_point, 0755) < 0 && errno != EEXIST) {
+        if ((r = nfs_op_mkdir(s, e->mount_point))) {
             nfs_set_error(s, "image %s: cannot create %s: %s", e->image->name, e->mount_point,
-                          strerror(errno));
+                          strerror(-r));
             fail_step(s, -1, "", 0);
             return 1;
         }

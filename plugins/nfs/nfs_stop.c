@@ -105,6 +105,11 @@ static int run_sync(struct nfs_state *s, const char *const *argv)
     int status = 0, r, pfd;
     uint64_t waited = 0;
 
+    if (s->priv_fd >= 0) {
+        if ((r = nfs_priv_exec_sync(s, argv, &status)))
+            return r;
+        goto done;
+    }
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
@@ -130,6 +135,7 @@ static int run_sync(struct nfs_state *s, const char *const *argv)
     }
     if (pfd >= 0)
         close(pfd);
+done:
     if (!nfs_ok_status(status)) {
         char st[48];
         nfs_describe_status(status, st, sizeof(st));
@@ -157,9 +163,11 @@ void nfs_shutdown(void *state)
     s->stopped = 1;
     if (s->inert)
         return;
-    if (s->busy && s->child > 0) {
+    if (s->busy && (s->child > 0 || s->priv_pending)) {
         s->core->log(s->self, PXE_LOG_INFO, "waiting for %s to finish", s->what);
-        nfs_wait_exit(s->child, NFS_STOP_CMD_USEC);
+        if (s->child > 0)
+            nfs_wait_exit(s->child, NFS_STOP_CMD_USEC);
+        nfs_priv_wait_pending(s, (int)(NFS_STOP_CMD_USEC / 1000));
     }
     s->core->source_free(s->retry_timer);
     s->core->source_free(s->check_timer);
@@ -182,10 +190,9 @@ void nfs_shutdown(void *state)
     if (s->created.file[0] || s->written) {
         char *content = NULL;
         if (s->backend == NFS_KERNEL) {
-            if (unlink(s->file) < 0 && errno != ENOENT)
-                bad = 1;
+            bad = nfs_op_remove_file(s) != 0;
         } else if (!nfs_render(s, 0, &content)) {
-            bad |= s->core->write_atomic(s->self, s->file, content, strlen(content), 0644) != 0;
+            bad |= nfs_op_write_file(s, 0, content) != 0;
         }
         free(content);
         if (!bad) {
@@ -214,10 +221,11 @@ void nfs_shutdown(void *state)
                 continue;
             }
         }
-        rmdir(m);
+        nfs_op_rmdir(s, m);
         nfs_created_del_mount(&s->created, m);
     }
     nfs_save_state(s);
     s->core->log(s->self, PXE_LOG_INFO, "exports removed%s",
                  s->created.file[0] || s->created.nmounts ? " (partly; see the state file)" : "");
+    nfs_priv_stop(s);
 }

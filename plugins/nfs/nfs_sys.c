@@ -213,3 +213,21 @@ void nfs_wait_exit(pid_t pid, uint64_t usec)
     poll(&p, 1, (int)(usec / 1000));
     close(pfd);
 }
+
+/* Splits cmd on blanks into argv (pointers into buf). */
+int nfs_split_cmd(const char *cmd, char *buf, size_t size, const char **argv, int max)
+{
+    int n = 0;
+    char *save = NULL, *t;
+
+    if (strlen(cmd) >= size)
+        return -E2BIG;
+    strcpy(buf, cmd);
+    for (t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+        if (n >= max - 1)
+            return -E2BIG;
+        argv[n++] = t;
+    }
+    argv[n] = NULL;
+    return n ? n : -EINVAL;
+}

@@ -53,20 +53,8 @@ static const struct pxe_config_item tftp_items[] = {
 /* Logs a refused request, at most once a second (a boot storm must not flood the log). */
 static void log_refusal(struct tftp_state *s, const char *ip, const char *why)
 {
-    uint64_t now = s->core->now_usec();
-
-    if (s->refused_logged_at && now - s->refused_logged_at < 1000000) {
-        s->refused_quiet++;
-        return;
-    }
-    if (s->refused_quiet)
-        s->core->log(s->self, PXE_LOG_WARNING,
-                     "refused request from %s: %s (and %llu more refusals not logged)", ip, why,
-                     (unsigned long long)s->refused_quiet);
-    else
-        s->core->log(s->self, PXE_LOG_WARNING, "refused request from %s: %s", ip, why);
-    s->refused_logged_at = now;
-    s->refused_quiet = 0;
+    pxe_log_limited(s->core, s->self, &s->refusal_rl, PXE_LOG_WARNING,
+                    "refused request from %s: %s", ip, why);
 }
 
 /* Whether a new request from peer may start; answers it with an error when not. */

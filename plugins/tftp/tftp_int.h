@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include <pxecore/plugin.h>
+#include <pxecore/ratelimit.h>
 
 #include "tftp_proto.h"
 
@@ -82,8 +83,7 @@ struct tftp_state {
     struct transfer *transfers;
     uint64_t active;
     uint64_t completed;
-    uint64_t refused_logged_at; /* now_usec of the last refusal logged */
-    uint64_t refused_quiet;     /* refusals not logged since */
+    struct pxe_ratelimit refusal_rl; /* log_refusal */
 };
 
 static inline void tftp_metric(struct tftp_state *s, const char *name, const char *help,

@@ -7,14 +7,15 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${PXE_E2E_CACHE:-$HERE/cache}
 R=$CACHE/results.log
-real=0 ok=0 other=0
+real=0 ok=0 other=0 hung=0
 if [ -f "$R" ]; then
-    real=$(grep -c ' client=real ' "$R" || true)
+    real=$(grep -v ' result=hang ' "$R" | grep -c ' client=real ' || true)
     ok=$(grep -c ' client=real result=ok ' "$R" || true)
-    other=$(grep -vc ' client=real ' "$R" || true)
+    other=$(grep -v ' result=hang ' "$R" | grep -vc ' client=real ' || true)
+    hung=$(grep -c ' result=hang ' "$R" || true)
 fi
 versions=$(grep -s '^E2E_CLIENT_VERSIONS=' "$CACHE/image.env" | cut -d= -f2- || true)
-echo "E2E-SUMMARY: $real archiso boots ran the real mkinitcpio/archiso hooks ($versions): $ok passed, $((real - ok)) failed; $other boots ran anything else"
+echo "E2E-SUMMARY: $real archiso boots ran the real mkinitcpio/archiso hooks ($versions): $ok passed, $((real - ok)) failed; $other boots ran anything else; $hung silent hangs booted again"
 if [ "$real" -eq 0 ]; then
     [ "${CI:-}" = true ] && { echo "FAIL: no archiso boot ran the real hooks in CI"; exit 1; }
     echo "SKIP: no archiso boot ran the real hooks (see the e2e tests' skip reasons)"

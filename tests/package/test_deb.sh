@@ -49,6 +49,8 @@ getent passwd pxecore >/dev/null || fail "no pxecore system user"
 for m in man8/pxecore.8 man5/pxecore.json.5 man3/pxecore-plugin.3; do
     [ -f "/usr/share/man/$m.gz" ] || fail "no manual page /usr/share/man/$m.gz"
 done
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["openapi"].startswith("3.1") else 1)' \
+    /usr/share/pxecore/openapi.json || fail "no OpenAPI document in /usr/share/pxecore"
 zcat /usr/share/man/man5/pxecore.json.5.gz | grep -q '^\.SS plugins\.nfs$' ||
     fail "pxecore.json(5) lacks the plugins' keys"
 if command -v systemd-analyze >/dev/null; then

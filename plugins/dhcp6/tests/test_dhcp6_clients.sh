@@ -116,7 +116,24 @@ while [ "$(metric malformed_total)" != "$((m0 + 4))" ]; do
 done
 dhc6 7 after
 expect_env after new_dhcp6_bootfile_url 'tftp://[2001:db8::1]/snponly.efi'
+after_addr=$(envval after new_ip6_address)
 stop_pxecore || fail "pxecore did not exit cleanly"
+
+# The bindings survive a restart (dhcp6.lease_file, written at stop at the latest): every
+# bound line is restored, a malformed line is skipped and counted, the client keeps its
+# address.
+LEASES=$T/state/dhcp6.leases
+grep -Eq "^[0-9]+ [0-9a-f]+ [0-9]+ $after_addr\$" "$LEASES" || fail "no binding for $after_addr in $LEASES"
+bound=$(wc -l <"$LEASES")
+echo "not a binding" >>"$LEASES"
+echo "1 0001 1 2001:db8::150" >>"$LEASES" # expired long ago: dropped without a word
+start_pxecore "${args[@]}" "${v4args[@]}" --set dhcp6.range=2001:db8::100,2001:db8::1ff
+wait_for "$LOG" "lease_file $LEASES: $bound binding\(s\) restored, some lines skipped"
+[ "$(metric lease_file_skipped_total)" = 1 ] || fail "lease_file_skipped_total is '$(metric lease_file_skipped_total)'"
+LF=after dhc6 7 after2
+expect_env after2 new_ip6_address "$after_addr"
+stop_pxecore || fail "pxecore did not exit cleanly"
+grep -q "not a binding" "$LEASES" && fail "the malformed line survived a rewrite"
 
 # Stateless (no range, beside a site server): Information-request gets the boot URL only.
 start_pxecore "${args[@]}"

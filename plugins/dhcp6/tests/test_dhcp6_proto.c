@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../dhcp/dhcp_ra.h"
@@ -461,6 +462,54 @@ TEST(ra_managed)
     EXPECT(memcmp(ra + 32, prefix, 16) == 0);
 }
 
+TEST(lease_file_text)
+{
+    const uint8_t d1[] = {0, 3, 0, 1, 0x52, 0x54, 0, 0x12, 0x34, 0x56};
+    const uint8_t d2[] = {0, 1, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    struct dhcp6_pool p, q;
+    struct dhcp6_lease *a, *b;
+    struct in6_addr x, y;
+    unsigned skipped;
+    char *text, bad[600];
+
+    EXPECT_EQ_INT(dhcp6_pool_init(&p, "2001:db8::100,2001:db8::1ff"), 0);
+    a = dhcp6_pool_get(&p, d1, sizeof(d1), 7, 1000, 60, 1);
+    b = dhcp6_pool_get(&p, d2, sizeof(d2), 1, 1000, 60, 1);
+    EXPECT(a && b);
+    a->state = DHCP6_LEASE_BOUND;
+    a->expires = 5000;
+    /* b stays OFFERED: not written */
+    EXPECT_EQ_INT(dhcp6_leases_format(&p, 1000, &text), 0);
+    EXPECT(strchr(text, '\n') == text + strlen(text) - 1);
+    EXPECT_EQ_INT(dhcp6_pool_init(&q, "2001:db8::100,2001:db8::1ff"), 0);
+    EXPECT_EQ_INT(dhcp6_leases_parse(&q, text, 1000, &skipped), 1);
+    EXPECT_EQ_INT((int)skipped, 0);
+    b = dhcp6_pool_get(&q, d1, sizeof(d1), 7, 1000, 0, 0);
+    EXPECT(b && b->state == DHCP6_LEASE_BOUND && b->expires == 5000);
+    dhcp6_pool_addr(&p, a, &x);
+    dhcp6_pool_addr(&q, b, &y);
+    EXPECT(memcmp(&x, &y, sizeof(x)) == 0);
+    /* the same text again clashes; expired lines vanish; junk and outside-range lines count */
+    EXPECT_EQ_INT(dhcp6_leases_parse(&q, text, 1000, &skipped), 0);
+    EXPECT_EQ_INT((int)skipped, 1);
+    EXPECT_EQ_INT(dhcp6_leases_parse(&q, "10 00030001 1 2001:db8::150\n", 1000, &skipped), 0);
+    EXPECT_EQ_INT((int)skipped, 0);
+    EXPECT_EQ_INT(dhcp6_leases_parse(&q,
+                                     "x\n9999 0003 1 2001:db8::2ff\n9999 000 1 2001:db8::150\n"
+                                     "9999 0003 1 2001:db8::150 extra\n9999 0003 99999999999 "
+                                     "2001:db8::150\n\n",
+                                     1000, &skipped),
+                  0);
+    EXPECT_EQ_INT((int)skipped, 5);
+    memset(bad, 'a', sizeof(bad) - 1);
+    bad[sizeof(bad) - 1] = '\0';
+    EXPECT_EQ_INT(dhcp6_leases_parse(&q, bad, 1000, &skipped), 0);
+    EXPECT_EQ_INT((int)skipped, 1);
+    free(text);
+    dhcp6_pool_done(&p);
+    dhcp6_pool_done(&q);
+}
+
 int main(void)
 {
     RUN(edk2_http_solicit);
@@ -472,5 +521,6 @@ int main(void)
     RUN(build_limits);
     RUN(pool);
     RUN(ra_managed);
+    RUN(lease_file_text);
     return tap_done();
 }

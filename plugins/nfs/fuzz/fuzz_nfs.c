@@ -3,13 +3,16 @@
  * libFuzzer target for nfs_exports.c: the first byte picks the entry point,
  * the rest is its text.  Besides not crashing, it checks that whatever the
  * validators accept renders to exactly one exports line per export (no
- * injected lines or options) and that the state codec round-trips.
+ * injected lines or options) and that the state codec round-trips.  First
+ * byte 0xF0: a privileged-helper request (nfs_priv_policy.c); whatever the
+ * policy lets through must start with one of the policy's own binaries.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../nfs_exports.h"
+#include "../nfs_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,6 +23,38 @@ static size_t lines(const char *s)
     for (; *s; s++)
         n += *s == '\n';
     return n;
+}
+
+static void priv_request(const uint8_t *data, size_t size)
+{
+    static const char *const isos[] = {"/srv/arch.iso"};
+    static const struct nfs_priv_policy pol = {.file = "/etc/exports.d/pxecore.exports",
+                                               .export_root = "/run/pxecore/nfs",
+                                               .exportfs = "/usr/sbin/exportfs",
+                                               .mount = "/usr/bin/mount",
+                                               .umount = "/usr/bin/umount",
+                                               .dbus_send = "/usr/bin/dbus-send",
+                                               .rpcinfo = "/usr/sbin/rpcinfo",
+                                               .ganesha_conf = "/etc/ganesha/pxecore.conf",
+                                               .isos = isos,
+                                               .nisos = 1};
+    static char buf[NFS_PRIV_MAX_MSG + 1];
+    const char *argv[NFS_PRIV_MAX_ARGS + 1], *d, *why;
+    size_t dlen;
+    uint32_t op;
+
+    if (size > NFS_PRIV_MAX_MSG)
+        return;
+    memcpy(buf, data, size);
+    if (nfs_priv_decode(buf, size, &op, argv, NFS_PRIV_MAX_ARGS + 1, &d, &dlen))
+        return;
+    if (argv[0] && nfs_priv_check_dir(&pol, argv[0], &why) == 0 &&
+        (strstr(argv[0] + strlen(pol.export_root) + 1, "/") || strstr(argv[0], "..")))
+        abort();
+    if (nfs_priv_check_exec(&pol, argv, &why) == 0 && strcmp(argv[0], pol.exportfs) &&
+        strcmp(argv[0], pol.mount) && strcmp(argv[0], pol.umount) &&
+        strcmp(argv[0], pol.dbus_send) && strcmp(argv[0], pol.rpcinfo))
+        abort();
 }
 
 static void render_checked(const struct nfs_export *ex, size_t n, const char *clients,
@@ -49,6 +84,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size < 1 || size > 65536)
         return 0;
+    if (data[0] == 0xF0) {
+        priv_request(data + 1, size - 1);
+        return 0;
+    }
     t = malloc(size);
     if (!t)
         return 0;

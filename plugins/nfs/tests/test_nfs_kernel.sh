@@ -142,7 +142,7 @@ common=(--set exportfs="$SRC/fake-exportfs" --set exports_file="$T/nobody/x.expo
 setpriv --reuid=65534 --regid=65534 --clear-groups env FAKE_NFS_DIR="$T/nobody" "$H" "${common[@]}" \
     --image release="$T/rel.iso" start run 0.5 status menu >"$out" 2>"$T/harness.err" ||
     { cat "$out" "$T/harness.err"; fail "harness as nobody"; }
-grep -q 'image release not exported over NFS: .*rel.iso is an ISO file and NFS exports directories: run pxecore as root' \
+grep -q 'image release not exported over NFS: .*rel.iso is an ISO file and NFS exports directories: start pxecore as root' \
     "$T/harness.err" || { cat "$T/harness.err"; fail "no clear refusal"; }
 grep -q '"refused":"' "$out" || fail "status does not show the refusal"
 grep -q '^menu-count: 0' "$out" || fail "refused image offered"
