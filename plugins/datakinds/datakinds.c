@@ -108,18 +108,21 @@ static int load_dir(struct dk_state *s, const char *dir, size_t first_of_dir)
     return r == -E2BIG ? -EINVAL : r;
 }
 
-/* The kinds directory beside this plugin's file (the build tree, or a bundle). */
+/* The kinds directory beside this plugin's file, symlinks resolved (the build tree, a bundle). */
 static void beside_me(char *out, size_t size)
 {
     Dl_info info;
     const char *slash;
+    char *real;
 
     out[0] = '\0';
     if (!dladdr((void *)dk_load, &info) || !info.dli_fname)
         return;
-    slash = strrchr(info.dli_fname, '/');
+    real = realpath(info.dli_fname, NULL);
+    slash = real ? strrchr(real, '/') : NULL;
     if (slash)
-        snprintf(out, size, "%.*s/kinds", (int)(slash - info.dli_fname), info.dli_fname);
+        snprintf(out, size, "%.*s/kinds", (int)(slash - real), real);
+    free(real);
 }
 
 static int dk_config_complete(void *state, void *cfgp)
@@ -143,6 +146,10 @@ static int dk_config_complete(void *state, void *cfgp)
     }
     if (r < 0)
         return -EINVAL;
+    if (s->n_kinds == 0)
+        s->core->log(s->self, PXE_LOG_WARNING, "no kind files (*.json) in %s%s%s%s%s", dirs[0],
+                     dirs[1] ? ", " : "", dirs[1] ? dirs[1] : "", dirs[1] && dirs[2] ? ", " : "",
+                     dirs[1] && dirs[2] ? dirs[2] : "");
     for (size_t i = 0; i < s->n_kinds; i++)
         s->core->log(s->self, PXE_LOG_INFO, "kind '%s' (%s) from %s", s->kinds[i].name,
                      s->kinds[i].title, s->kinds[i].file);

@@ -115,6 +115,8 @@ int dk_probe(void *state, const struct pxe_image *img, struct pxe_kind_probe *ou
         *out = pr;
     }
     if (!owner) {
+        if (s->n_kinds == 0)
+            s->core->buf_append(looked_for, "nothing: no data kinds loaded");
         for (size_t i = 0; i < s->n_kinds; i++)
             for (size_t j = 0; j < s->kinds[i].n_layouts; j++)
                 s->core->buf_append(looked_for, "%s%s",
