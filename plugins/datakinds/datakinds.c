@@ -150,6 +150,14 @@ static int dk_config_complete(void *state, void *cfgp)
         s->core->log(s->self, PXE_LOG_WARNING, "no kind files (*.json) in %s%s%s%s%s", dirs[0],
                      dirs[1] ? ", " : "", dirs[1] ? dirs[1] : "", dirs[1] && dirs[2] ? ", " : "",
                      dirs[1] && dirs[2] ? dirs[2] : "");
+    return 0;
+}
+
+/* Names the kinds in the log once the daemon runs (--check-config stays one line). */
+static int dk_start(void *state)
+{
+    struct dk_state *s = state;
+
     for (size_t i = 0; i < s->n_kinds; i++)
         s->core->log(s->self, PXE_LOG_INFO, "kind '%s' (%s) from %s", s->kinds[i].name,
                      s->kinds[i].title, s->kinds[i].file);
@@ -166,6 +174,7 @@ static struct pxe_plugin datakinds_plugin = {
     .config_size = sizeof(struct dk_config),
     .load = dk_load,
     .config_complete = dk_config_complete,
+    .start = dk_start,
     .unload = dk_unload,
     .kind_probe = dk_probe,
     .kind_entries = dk_entries,
