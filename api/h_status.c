@@ -57,5 +57,7 @@ int h_status(struct api_request *rq, json_t **ret)
                      "counts", "plugins", (int)plugins, "plugins_running", (int)running, "methods",
                      (int)methods, "images", (int)c->n_images, "hosts", (int)hosts,
                      "active_sessions", (json_int_t)sessions_total, "phase_events", phases);
+    if (*ret)
+        json_object_set_new(*ret, "secure_boot", sboot_status_json(c));
     return *ret ? 200 : api_fail(rq, 500, "internal", "out of memory");
 }

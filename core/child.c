@@ -91,6 +91,12 @@ static void on_exit_ready(void *ud, int fd, uint32_t events)
 int spawn_child(struct loop *l, void *owner, const char *const *argv, pxe_exit_cb on_exit,
                 void *ud)
 {
+    return spawn_child_stdin(l, owner, argv, -1, on_exit, ud);
+}
+
+int spawn_child_stdin(struct loop *l, void *owner, const char *const *argv, int stdin_fd,
+                      pxe_exit_cb on_exit, void *ud)
+{
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     sigset_t none;
@@ -110,7 +116,10 @@ int spawn_child(struct loop *l, void *owner, const char *const *argv, pxe_exit_c
         return r;
     }
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (stdin_fd >= 0)
+        posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
+    else
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
     posix_spawnattr_init(&attr);

@@ -13,6 +13,10 @@
 int spawn_child(struct loop *l, void *owner, const char *const *argv, pxe_exit_cb on_exit,
                 void *ud);
 
+/* The same with stdin_fd (-1: /dev/null) as the child's standard input. */
+int spawn_child_stdin(struct loop *l, void *owner, const char *const *argv, int stdin_fd,
+                      pxe_exit_cb on_exit, void *ud);
+
 /* Forgets owner's children (its plugin is being unloaded): their exit is no
  * longer reported, those already exited are reaped.  Returns how many. */
 unsigned spawn_forget_owner(void *owner);

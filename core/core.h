@@ -15,6 +15,7 @@
 
 #include "image.h"
 #include "plugin_loader.h"
+#include "sboot.h"
 
 #define CORE_MAX_SERVICES 16
 #define CORE_MAX_ROOTS 16
@@ -44,6 +45,9 @@ struct menu_settings {
     uint64_t sysappend;  /* pxelinux SYSAPPEND bits (1 ip=, 2 BOOTIF) */
     uint32_t kernel_http; /* load kernel and initrd over HTTP when the http service runs */
     uint32_t local_entry; /* add a "boot from local disk" entry */
+    uint32_t tree_entry;  /* add "<tree> (its own menu)" chaining a served tree's own menu */
+    char *pxelinux_dir;   /* the system's pxelinux loaders, served when no tree has them */
+    char *syslinux_dir;   /* the system's syslinux BIOS modules (ldlinux.c32, menu.c32...) */
 };
 
 struct service {
@@ -65,6 +69,8 @@ struct core {
     uint32_t n_roots;
     struct core_settings set;
     struct menu_settings menu;
+    struct sboot_settings sb; /* secure_boot section */
+    struct sboot *sboot;      /* the Secure Boot chain (sboot.c), or NULL */
     pthread_rwlock_t model_lock;
     struct service services[CORE_MAX_SERVICES];
     struct host *hosts;

@@ -279,6 +279,12 @@ static int api_write_atomic(struct pxe_core *self, const char *path, const void 
     return atomic_write_file(path, data, len, mode);
 }
 
+static int api_secure_boot_file(struct pxe_core *self, const char *mac, uint32_t arch, char *out,
+                                size_t out_size)
+{
+    return sboot_boot_file(self->ctx, mac, arch, out, out_size);
+}
+
 const struct pxe_core_api core_api = {
     ._abi_version = PXE_PLUGIN_ABI_VERSION,
     ._struct_size = sizeof(struct pxe_core_api),
@@ -309,6 +315,7 @@ const struct pxe_core_api core_api = {
     .metric_set = api_metric_set,
     .sanitize = log_sanitize,
     .write_atomic = api_write_atomic,
+    .secure_boot_file = api_secure_boot_file,
     .image_list = api_image_list,
     .image_fact_set = api_image_fact_set,
 };

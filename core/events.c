@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,18 @@ static const char *mac_for_ip(const char *ip)
         if (ipmap[i].ip[0] && strcmp(ipmap[i].ip, ip) == 0)
             return ipmap[i].mac;
     return NULL;
+}
+
+int events_mac_for_ip(const char *ip, char out[18])
+{
+    const char *m;
+
+    pthread_mutex_lock(&ev_lock);
+    m = ip ? mac_for_ip(ip) : NULL;
+    if (m)
+        snprintf(out, 18, "%s", m);
+    pthread_mutex_unlock(&ev_lock);
+    return m ? 0 : -ENOENT;
 }
 
 static void remember_ip(const char *ip, const char *mac)

@@ -22,6 +22,8 @@ uint64_t events_add(const char *source, const char *kind, const char *mac, const
     __attribute__((format(printf, 6, 0)));
 uint64_t events_addf(const char *source, const char *kind, const char *mac, const char *ip,
                      uint32_t phase, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* The MAC that last got ip from DHCP (a TFTP client's identity), into out. 0 or -ENOENT. */
+int events_mac_for_ip(const char *ip, char out[18]);
 /* Events with id > since, oldest first, at most limit (new reference). */
 json_t *events_since(uint64_t since, uint32_t limit);
 /* One MAC's events and the highest phase reached (new reference), or NULL if none. */

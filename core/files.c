@@ -6,10 +6,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "files.h"
 #include "log.h"
 #include "loop.h"
 #include "menu.h"
+#include "sboot.h"
+#include "syslinux.h"
+#include "tree.h"
 
 #define RENDER_WAIT_SEC 5
 
@@ -79,6 +83,15 @@ const char *files_generated_format(const char *path, char ret_mac[18])
     return NULL;
 }
 
+/* A generated file's text: a menu, or the Secure Boot chain's grub.cfg. Loop thread. */
+static int render_text(struct core *c, const char *format, const char *path, const char *server_ip,
+                       const char *mac, char **ret)
+{
+    if (strcmp(format, SBOOT_FORMAT) == 0)
+        return sboot_menu_render(c, server_ip, mac, ret);
+    return menu_render_at(c, format, path, server_ip, mac, ret);
+}
+
 /* A render request handed from a worker thread to the loop. */
 struct render_job {
     pthread_mutex_t lock;
@@ -86,6 +99,7 @@ struct render_job {
     int refs, done, result;
     struct core *core;
     char format[16];
+    char path[FILES_PATH_MAX];
     char server_ip[64];
     char mac[18];
     char *text;
@@ -111,7 +125,7 @@ static void job_run(void *ud)
     struct render_job *j = ud;
     char *text = NULL;
     int r = j->core->quitting ? -ESHUTDOWN
-                              : menu_render(j->core, j->format, j->server_ip,
+                              : render_text(j->core, j->format, j->path, j->server_ip,
                                             j->mac[0] ? j->mac : NULL, &text);
 
     pthread_mutex_lock(&j->lock);
@@ -123,15 +137,15 @@ static void job_run(void *ud)
     job_unref(j);
 }
 
-static int render(struct core *c, const char *format, const char *server_ip, const char *mac,
-                  char **ret)
+static int render(struct core *c, const char *format, const char *path, const char *server_ip,
+                  const char *mac, char **ret)
 {
     struct render_job *j;
     struct timespec deadline;
     int r;
 
     if (!loop_thread_set || pthread_equal(pthread_self(), loop_thread))
-        return menu_render(c, format, server_ip, mac, ret);
+        return render_text(c, format, path, server_ip, mac, ret);
     if (c->quitting)
         return -ESHUTDOWN;
     j = calloc(1, sizeof(*j));
@@ -142,6 +156,7 @@ static int render(struct core *c, const char *format, const char *server_ip, con
     j->refs = 2;
     j->core = c;
     snprintf(j->format, sizeof(j->format), "%s", format);
+    snprintf(j->path, sizeof(j->path), "%s", path);
     snprintf(j->server_ip, sizeof(j->server_ip), "%s", server_ip);
     snprintf(j->mac, sizeof(j->mac), "%s", mac ? mac : "");
     r = loop_post(c->loop, job_run, j);
@@ -165,8 +180,8 @@ static int render(struct core *c, const char *format, const char *server_ip, con
     return r;
 }
 
-static int open_generated(struct core *c, struct file_impl *f, const char *format,
-                          const char *mac, const struct pxe_client *cl)
+static int open_generated(struct core *c, struct file_impl *f, const char *format, const char *mac,
+                          const struct pxe_client *cl)
 {
     const char *server = cl && cl->local_ip ? cl->local_ip : c->set.address;
     char qmac[18] = "";
@@ -188,7 +203,7 @@ static int open_generated(struct core *c, struct file_impl *f, const char *forma
         mac = qmac;
     if (!server)
         server = "0.0.0.0";
-    r = render(c, format, server, mac[0] ? mac : NULL, &text);
+    r = render(c, format, f->path, server, mac[0] ? mac : NULL, &text);
     if (r < 0)
         return r;
     f->data = text;
@@ -204,28 +219,12 @@ static int open_generated(struct core *c, struct file_impl *f, const char *forma
     return 0;
 }
 
-static int open_in_image(const struct image *img, struct file_impl *f, const char *rel)
-{
-    int fd;
-    uint64_t off, size;
-    int64_t mtime;
-    int r = image_open_file(img, rel, &fd, &off, &size, &mtime, &f->realpath);
-
-    if (r < 0)
-        return r;
-    f->pub.fd = fd;
-    f->pub.offset = off;
-    f->pub.size = size;
-    f->pub.mtime = mtime;
-    return 0;
-}
-
 int files_open(struct core *c, const char *path, const struct pxe_client *client,
                struct pxe_file **ret)
 {
     struct file_impl *f;
     const char *format;
-    char mac[18];
+    char mac[18], why[512] = "";
     int r;
 
     if (!path || !ret)
@@ -239,34 +238,33 @@ int files_open(struct core *c, const char *path, const struct pxe_client *client
     r = files_normalize(path, f->path);
     if (r < 0)
         goto fail;
+    r = sboot_lookup(c, f->path, client, &f->pub.fd, &f->pub.size, &f->pub.mtime, &f->realpath);
+    if (r != -ENOENT) { /* the Secure Boot chain's files and grub.cfg (sboot.c) */
+        mac[0] = '\0';
+        if (r == 1 && client && client->peer_ip && !client->mac &&
+            events_mac_for_ip(client->peer_ip, mac) < 0)
+            mac[0] = '\0'; /* TFTP: the MAC that got this address from DHCP, if any */
+        if (r == 1)
+            r = open_generated(c, f, SBOOT_FORMAT, mac, client);
+        goto done;
+    }
+    /* a served tree's file before pxecore's own: pxecore never shadows it (tree.h) */
+    r = tree_open(c, f->path, &f->pub.fd, &f->pub.offset, &f->pub.size, &f->pub.mtime,
+                  &f->realpath);
+    if (r != -ENOENT)
+        goto done;
     format = files_generated_format(f->path, mac);
     if (format) {
         r = open_generated(c, f, format, mac, client);
         goto done;
     }
-    r = -ENOENT;
-    if (strncmp(f->path, "images/", 7) == 0) {
-        const char *name = f->path + 7;
-        size_t nlen = strcspn(name, "/");
+    r = syslinux_open(c, f->path, &f->pub.fd, &f->pub.size, &f->pub.mtime, &f->realpath, why,
+                      sizeof(why));
+    if (r < 0 && why[0] && log_max_level() >= 7) {
+        char s[1024];
 
-        for (uint32_t i = 0; i < c->n_images; i++) {
-            const struct image *img = c->images[i];
-
-            if (strlen(img->pub.name) == nlen && strncmp(img->pub.name, name, nlen) == 0) {
-                r = name[nlen] ? open_in_image(img, f, name + nlen + 1) : -EISDIR;
-                goto done;
-            }
-        }
-    }
-    if (c->n_images > 0)
-        r = open_in_image(c->images[0], f, f->path);
-    for (uint32_t i = 0; r == -ENOENT && i < c->n_roots; i++) {
-        int fd;
-
-        r = dir_open_file(c->root_fds[i], c->set.roots[i], f->path, &fd, &f->pub.size,
-                          &f->pub.mtime, &f->realpath);
-        if (r == 0)
-            f->pub.fd = fd;
+        log_sanitize(why, strlen(why), s, sizeof(s)); /* names the client's path */
+        log_debug("not served from the system's syslinux: %s", s);
     }
 done:
     if (r < 0)

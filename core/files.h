@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The file namespace plugins serve: generated files (menus), then
- * "images/<name>/...", then the default image, then the extra roots.
+ * The file namespace plugins serve: "images/<name>/...", else the default
+ * image, then the extra roots (tree.h: a served tree's file always wins);
+ * only a path none of them has is a generated file (the menus), else one of
+ * the system's syslinux files (syslinux.h).
  * files_open is thread-safe: generated files are rendered on the loop thread
  * (other threads wait for it, bounded).
  */

@@ -4,7 +4,9 @@
  * adds time and unit), or syslog.  Each line is written with one write(2) so
  * lines from worker threads never interleave.
  */
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -15,7 +17,7 @@
 static int log_use_syslog;
 static int log_level = LOG_INFO;
 
-static const char *const level_names[] = {"emerg", "alert", "crit",  "error",
+static const char *const level_names[] = {"emerg",   "alert",  "crit", "error",
                                           "warning", "notice", "info", "debug"};
 
 void log_setup(int use_syslog, int max_level)
@@ -70,6 +72,31 @@ void log_msg(const char *prefix, int level, const char *fmt, ...)
     va_start(ap, fmt);
     log_vmsg(prefix, level, fmt, ap);
     va_end(ap);
+}
+
+void log_msg_once(const char *prefix, int level, const char *fmt, ...)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static uint64_t seen[64];
+    static size_t next;
+    char text[2048];
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    int dup = 0;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    for (const char *q = text; *q; q++)
+        h = (h ^ (unsigned char)*q) * 1099511628211ull;
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < sizeof(seen) / sizeof(seen[0]) && !dup; i++)
+        dup = seen[i] == h;
+    if (!dup)
+        seen[next++ % (sizeof(seen) / sizeof(seen[0]))] = h;
+    pthread_mutex_unlock(&lock);
+    if (!dup)
+        log_msg(prefix, level, "%s", text);
 }
 
 size_t log_sanitize(const char *in, size_t len, char *out, size_t out_size)

@@ -13,6 +13,13 @@ void log_vmsg(const char *prefix, int level, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 void log_msg(const char *prefix, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/*
+ * log_msg, but a text already logged (one of the last 64 distinct ones) is
+ * dropped: for conditions met on every request, such as a menu rendered again.
+ * Thread-safe.
+ */
+void log_msg_once(const char *prefix, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Printable ASCII copy of in[0..len), others as \xNN; always NUL-terminated. Returns length. */
 size_t log_sanitize(const char *in, size_t len, char *out, size_t out_size);
 

@@ -39,6 +39,7 @@ struct pxe_menu {
      * with the M method: WHY"; rendered as comments, logged once. */
     char *refused[MENU_MAX_REFUSED];
     size_t n_refused;
+    int no_http; /* the loader has no HTTP client: GRUB gets kernel and initrd over TFTP */
 };
 
 int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e);
@@ -52,6 +53,17 @@ int menu_has_param(const char *cmdline, const char *key);
  */
 int menu_render(struct core *c, const char *format, const char *server_ip, const char *mac,
                 char **ret);
+/*
+ * The same for a request of the namespace path (normalised): a pxelinux menu
+ * names its UI module only where it is served (syslinux.h), and -ENOENT when
+ * a served tree's own pxelinux config must answer instead (tree.h).
+ */
+int menu_render_at(struct core *c, const char *format, const char *path, const char *server_ip,
+                   const char *mac, char **ret);
+
+/* Renders an already collected (and possibly filtered) menu m, as menu_render does. */
+int menu_render_menu(struct core *c, const char *format, const char *server_ip,
+                     const struct pxe_menu *m, char **ret);
 
 /*
  * Collects every entry (for the API and tests) of every image for every enabled

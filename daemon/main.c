@@ -63,6 +63,7 @@ static void on_signal(void *ud, int fd, uint32_t events)
             log_notice("SIGHUP: reloading plugins");
             report_notify("RELOADING=1\nSTATUS=reloading plugins");
             startup_reload_images(c); /* first: plugins may look at them */
+            sboot_sig_check_images(c);
             for (struct pxe_core *p = c->plugins; p; p = p->next)
                 if (p->started && p->desc.reload && p->desc.reload(p->state) < 0)
                     log_msg(p->desc.name, 4, "reload failed, ignoring");
@@ -108,6 +109,11 @@ static int prepare(struct core *c)
         log_err("core.state_dir: cannot create '%s': %s", c->set.state_dir, strerror(-r));
         return EXIT_FILE;
     }
+    r = sboot_open(c, err, sizeof(err));
+    if (r < 0) {
+        log_err("%s", err);
+        return r == -ENOMEM ? EXIT_OOM : EXIT_CONFIG;
+    }
     if (startup_load_plugins(c, NULL, NULL, &ex) < 0)
         return ex;
     r = kinds_probe_images(c, err, sizeof(err));
@@ -139,6 +145,7 @@ static int serve(struct core *c, struct options *o, const sigset_t *mask, int *s
     c->start_time = time(NULL);
     if (startup_bind_start(c, &ex) < 0)
         return ex;
+    sboot_sig_check_images(c);
     log_notice("pxecore %s ready: %u image(s)", PXE_VERSION_STRING, c->n_images);
     for (struct pxe_core *p = c->plugins; p; p = p->next)
         log_info("plugin %s %s %s", p->desc.name, p->desc.version,

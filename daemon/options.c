@@ -298,14 +298,15 @@ static int apply_config_file(struct core *c, struct options *o, json_t *root, st
     }
     json_object_foreach(root, key, v)
     {
-        if (!strcmp(key, "core") || !strcmp(key, "menu") || !strcmp(key, "api")) {
+        if (!strcmp(key, "core") || !strcmp(key, "menu") || !strcmp(key, "api") ||
+            !strcmp(key, "secure_boot")) {
             struct section *s = section_find(secs, n, key, strlen(key));
 
             r = applied(o, config_apply_json(s->items, s->base, key, v, err, rep, o));
         } else if (!strcmp(key, "plugins")) {
             r = apply_plugins_json(c, o, v, err);
         } else {
-            snprintf(err, CONFIG_ERR_MAX, "%s: unknown section (core, menu, api, plugins)", key);
+            snprintf(err, CONFIG_ERR_MAX, "%s: unknown section (core, menu, api, secure_boot, plugins)", key);
             r = bad(o, err);
         }
         if (r < 0)
@@ -418,8 +419,10 @@ int options_configure(struct core *c, struct options *o, int argc, char **argv,
     secs[n++] = (struct section){"core", core_settings_items, &c->set, "core"};
     secs[n++] = (struct section){"menu", menu_settings_items, &c->menu, "menu"};
     secs[n++] = (struct section){"api", api_settings_items, &o->api, "api"};
+    secs[n++] = (struct section){"secure_boot", sboot_settings_items, &c->sb, "secure_boot"};
     if (config_defaults(core_settings_items, &c->set, "core", err) < 0 ||
         config_defaults(menu_settings_items, &c->menu, "menu", err) < 0 ||
+        config_defaults(sboot_settings_items, &c->sb, "secure_boot", err) < 0 ||
         config_defaults(api_settings_items, &o->api, "api", err) < 0)
         goto config_error;
     if (plugins_alloc_config(c, err) < 0)

@@ -230,6 +230,9 @@ void startup_free(struct core *c)
     core_hosts_free(c);
     config_free(core_settings_items, &c->set);
     config_free(menu_settings_items, &c->menu);
+    sboot_sig_free();
+    sboot_free(c);
+    config_free(sboot_settings_items, &c->sb);
     loop_free(c->loop);
     pthread_rwlock_destroy(&c->model_lock);
 }

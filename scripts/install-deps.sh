@@ -18,6 +18,8 @@ $SUDO apt-get install -y -q --no-install-recommends \
     python3-prometheus-client \
     libgnutls28-dev openssl \
     ipxe \
+    pxelinux syslinux-common debian-installer-12-netboot-amd64 \
     debhelper dpkg-dev lintian fakeroot systemd \
     qemu-system-arm qemu-efi-aarch64 groff-base \
-    python3-jsonschema chromium chromium-driver python3-selenium
+    python3-jsonschema chromium chromium-driver python3-selenium \
+    shim-signed shim-helpers-amd64-signed grub-efi-amd64-signed sbsigntool

@@ -347,6 +347,15 @@ struct pxe_core_api {
     int (*write_atomic)(struct pxe_core *self, const char *path, const void *data, size_t len,
                         uint32_t mode);
 
+    /*
+     * UEFI Secure Boot chain (docs/secure-boot.md): the boot file a UEFI client
+     * of architecture arch (option 93) with MAC mac (NULL when unknown) gets
+     * instead of its architecture's usual loader -- the signed shim -- copied
+     * into out.  -ENOENT when it gets the usual loader.  Loop thread.
+     */
+    int (*secure_boot_file)(struct pxe_core *self, const char *mac, uint32_t arch, char *out,
+                            size_t out_size);
+
     /* ---- ABI 2 ---- */
     /*
      * Lists directory rel (no leading '/', "" for the root) of image, whatever

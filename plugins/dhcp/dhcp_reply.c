@@ -16,10 +16,22 @@ int dhcp_boot_for(struct dhcp_state *s, const struct dhcp_msg *m, const char *ma
                   struct dhcp_boot *boot)
 {
     const struct pxe_host *h = s->core->host_lookup ? s->core->host_lookup(s->self, mac) : NULL;
+    const struct dhcp_boot_cfg *cfg = &s->boot;
+    struct dhcp_boot_cfg sb_cfg;
+    char sb_file[256];
     int r;
 
     s->boot.http_port = s->core->service_port ? s->core->service_port(s->self, "http") : 0;
-    r = dhcp_boot_decide(m, &s->boot, mac, boot);
+    /* Secure Boot: the core's signed chain replaces the UEFI x64 loader for this client */
+    if (m->has_arch && PXE_CORE_HAS(s->core, secure_boot_file) &&
+        s->core->secure_boot_file(s->self, mac, m->arch, sb_file, sizeof(sb_file)) == 0) {
+        sb_cfg = s->boot;
+        sb_cfg.file[DHCP_ARCH_EFI64] = sb_file;
+        if (m->arch < 64)
+            sb_cfg.override[m->arch] = NULL;
+        cfg = &sb_cfg;
+    }
+    r = dhcp_boot_decide(m, cfg, mac, boot);
     if (r < 0)
         return r;
     if (h && h->local_boot) {

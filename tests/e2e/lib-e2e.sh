@@ -114,7 +114,8 @@ e2e_init() {
     trap _e2e_cleanup EXIT
     trap 'exit 1' INT TERM
     ip link set lo up
-    e2e_image
+    # E2E_NO_ARCHISO=1: a test that boots something else (the Debian installer)
+    [ "${E2E_NO_ARCHISO:-0}" = 1 ] || e2e_image
     e2e_topology
 }
 
@@ -209,11 +210,18 @@ e2e_capture_start() {
 # up (mkinitcpio's launch_interactive_shell and its callers' messages).
 E2E_GUEST_FAIL='Kernel panic|Falling back to interactive prompt|Bailing out, you are on your own|dropped into an emergency shell|ERROR: Device .* not found|No device containing the file|ERROR: one or more files are corrupted|ERROR: no root file system image found|ERROR: Downloading|\[rootfs [^]]*\]#'
 
-# e2e_boot MODE [MARKER_TIMEOUT]: boots a QEMU guest (MODE bios or uefi) in the
-# client namespace and waits for PXECORE-E2E-OK/FAIL on its serial console.
-# Sets E2E_T0 (QEMU start, epoch), E2E_T_MARKER (seconds to the marker) and
-# E2E_MARKER (the marker line). Fails the test on FAIL, exit or timeout, and
-# at once when the console shows E2E_FAIL_PATTERN (E2E_FAIL_REASON says why).
+# e2e_boot MODE [MARKER_TIMEOUT]: boots a QEMU guest (MODE bios, uefi, or
+# uefi-sb: OVMF's Secure Boot build with Microsoft's keys enrolled, q35 with
+# SMM) in the client namespace and waits for PXECORE-E2E-OK/FAIL on its serial
+# console. Sets E2E_T0 (QEMU start, epoch), E2E_T_MARKER (seconds to the
+# marker) and E2E_MARKER (the marker line). Fails the test on FAIL, exit or
+# timeout, and at once when the console shows E2E_FAIL_PATTERN
+# (E2E_FAIL_REASON says why). Optional: E2E_OK_PATTERN (grep -E on the
+# console that ends the boot as passed), E2E_BOOT_HOOK (a function called
+# every 0.1 s while waiting), E2E_QEMU_STDIN (QEMU's standard input: the
+# serial console's keyboard; default /dev/null), E2E_QEMU_ARGS (an array of
+# extra QEMU arguments), E2E_QEMU_MEM (MiB, default 512). A hook may set
+# E2E_MARKER itself (a guest with no marker of ours: tests/e2e/lib-di.sh).
 # A silent hang (no marker, no failure on the console, QEMU still running at
 # the limit: seen on loaded TCG hosts) is shown, then booted once more when
 # E2E_HANG_RETRIES (default 1) allows; results.log and the summary count it.
@@ -225,7 +233,7 @@ e2e_boot() {
         e2e_log "guest hung without a marker after ${E2E_T_MARKER}s; last console lines:"
         e2e_console_text "$E/serial.log" | tail -n 30 | sed 's/^/    | /'
         mv "$E/serial.log" "$E/serial-hang$n.log"
-        echo "$E2E_NAME client=$E2E_CLIENT result=hang t=$E2E_T_MARKER" >>"$E2E_CACHE/results.log"
+        echo "$E2E_NAME client=${E2E_RESULT_CLIENT:-$E2E_CLIENT} result=hang t=$E2E_T_MARKER" >>"$E2E_CACHE/results.log"
         e2e_log "booting once more (attempt $((n + 1)) of $tries)"
         n=$((n + 1))
     done
@@ -235,7 +243,7 @@ e2e_boot() {
 _e2e_boot_once() {
     local mode=$1 limit=${2:-$E2E_TIMEOUT}
     E2E_BOOT_LIMIT=$limit
-    local args=(-accel tcg -m 512 -smp 1 -nographic -no-reboot -no-user-config
+    local args=(-accel tcg -m "${E2E_QEMU_MEM:-512}" -smp 1 -nographic -no-reboot -no-user-config
         -netdev tap,id=n0,ifname=tap0,script=no,downscript=no
         -device "virtio-net-pci,netdev=n0,mac=$E2E_MAC" -boot n)
     case $mode in
@@ -250,14 +258,25 @@ _e2e_boot_once() {
             -drive "if=pflash,format=raw,file=$E/ovmf-vars.fd" "${args[@]}")
         args=("${args[@]/#virtio-net-pci,netdev=n0,/virtio-net-pci,romfile=,netdev=n0,}")
         ;;
+    uefi-sb)
+        local code=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd vars=/usr/share/OVMF/OVMF_VARS_4M.ms.fd
+        [ -f "$code" ] && [ -f "$vars" ] || e2e_skip "no $code or $vars (apt-get install ovmf)"
+        cp "$vars" "$E/ovmf-vars.fd"
+        # The Secure Boot build keeps its variables in SMM: q35 with SMM and a secure pflash.
+        args=(-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on
+            -drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
+            -drive "if=pflash,format=raw,unit=1,file=$E/ovmf-vars.fd" "${args[@]}")
+        args=("${args[@]/#virtio-net-pci,netdev=n0,/virtio-net-pci,romfile=,netdev=n0,}")
+        ;;
     *) e2e_fail "e2e_boot: unknown mode $mode" ;;
     esac
+    [ -z "${E2E_QEMU_ARGS+x}" ] || args+=("${E2E_QEMU_ARGS[@]}")
     : >"$E/serial.log"
     E2E_T0=$(e2e_now)
     # nsenter execs QEMU: $! is QEMU's own PID (a backgrounded shell function
     # would leave QEMU orphaned when killed).
     nsenter -n -t "$E2E_CLI_PID" qemu-system-x86_64 "${args[@]}" \
-        </dev/null >"$E/serial.log" 2>"$E/qemu-stderr.log" &
+        <"${E2E_QEMU_STDIN:-/dev/null}" >"$E/serial.log" 2>"$E/qemu-stderr.log" &
     local qpid=$! tpid="" line
     E2E_PIDS+=("$qpid")
     e2e_log "QEMU ($mode) started, pid $qpid, limit ${limit}s"
@@ -279,6 +298,12 @@ _e2e_boot_once() {
             E2E_MARKER=$(grep -a -o 'PXECORE-E2E-\(OK\|FAIL\) .* END' "$E/serial.log" | head -n1) || E2E_MARKER=""
             break
         fi
+        if [ -n "${E2E_OK_PATTERN:-}" ] && line=$(grep -a -o -m1 -E -- "$E2E_OK_PATTERN" "$E/serial.log"); then
+            E2E_MARKER="PXECORE-E2E-OK pattern=$(printf '%s' "$line" | tr -d '\r' | tr ' ' '_') END"
+            break
+        fi
+        [ -z "${E2E_BOOT_HOOK:-}" ] || "$E2E_BOOT_HOOK"
+        [ -z "$E2E_MARKER" ] || break
         if [ -n "${E2E_FAIL_PATTERN:-}" ] && grep -a -q -- "$E2E_FAIL_PATTERN" "$E/serial.log"; then
             E2E_MARKER="PXECORE-E2E-FAIL reason=firmware: ${E2E_FAIL_REASON:-$E2E_FAIL_PATTERN} END"
             break
@@ -308,7 +333,7 @@ _e2e_boot_once() {
 _e2e_boot_verdict() {
     local result=fail limit=$E2E_BOOT_LIMIT
     case "$E2E_MARKER" in PXECORE-E2E-OK*) result=ok ;; esac
-    echo "$E2E_NAME client=$E2E_CLIENT result=$result t=$E2E_T_MARKER" >>"$E2E_CACHE/results.log"
+    echo "$E2E_NAME client=${E2E_RESULT_CLIENT:-$E2E_CLIENT} result=$result t=$E2E_T_MARKER" >>"$E2E_CACHE/results.log"
     case "$E2E_MARKER" in
     PXECORE-E2E-OK*)
         e2e_log "marker after ${E2E_T_MARKER}s: $E2E_MARKER"
@@ -383,8 +408,8 @@ e2e_phases() {
             if (line ~ /RRQ|GET /) {
                 if (line ~ /(lpxelinux|pxelinux\.0|snponly|ipxe\.efi|undionly|grubx64|shim)/) mark("NBP request")
                 if (line ~ /(pxelinux\.cfg|boot\.ipxe|grub\.cfg|archiso_pxe[a-z_]*\.cfg)/) mark("menu request")
-                if (line ~ /vmlinuz/) mark("kernel request")
-                if (line ~ /initramfs/) { mark("initrd request"); seen["initrd"] = ts }
+                if (line ~ /vmlinuz|installer\/amd64\/linux"/) mark("kernel request")
+                if (line ~ /initramfs|initrd\.gz/) { mark("initrd request"); seen["initrd"] = ts }
                 if (line ~ /airootfs\.sfs/) mark("rootfs: HTTP GET")
             }
         }

@@ -12,6 +12,7 @@
 #include "core.h"
 #include "files.h"
 #include "image.h"
+#include "syslinux.h"
 #include "tap.h"
 
 static char out[FILES_PATH_MAX];
@@ -127,6 +128,26 @@ TEST(atomic_write)
     EXPECT_EQ_INT(system(cmd), 0);
 }
 
+/* The syslinux release as its binaries print it (core/syslinux.c). */
+TEST(syslinux_banner)
+{
+    static const unsigned char pxe[] = "\x7f\0junk\0PXELINUX 6.04 PXE 20200816 \0Copyright";
+    static const unsigned char lwip[] = "PXELINUX 6.04 lwIP 20200816 ";
+    static const unsigned char dump[] = "\0\0SYSDUMP 6.04 20200816\nmore";
+    static const unsigned char none[] = "xPXELINUX 6.04 PXE\0 NOLINUX 604 Aa PXELINUX x.y";
+    char rel[64];
+
+    EXPECT_EQ_INT(syslinux_banner(pxe, sizeof(pxe) - 1, rel, sizeof(rel)), 0);
+    EXPECT_EQ_STR(rel, "6.04 20200816");
+    EXPECT_EQ_INT(syslinux_banner(lwip, sizeof(lwip) - 1, rel, sizeof(rel)), 0);
+    EXPECT_EQ_STR(rel, "6.04 20200816");
+    EXPECT_EQ_INT(syslinux_banner(dump, sizeof(dump) - 1, rel, sizeof(rel)), 0);
+    EXPECT_EQ_STR(rel, "6.04 20200816");
+    /* a capital word glued to a lower-case letter, no dot, no version: none */
+    EXPECT_EQ_INT(syslinux_banner(none, sizeof(none) - 1, rel, sizeof(rel)), -ENOENT);
+    EXPECT_EQ_INT(syslinux_banner((const unsigned char *)"", 0, rel, sizeof(rel)), -ENOENT);
+}
+
 int main(void)
 {
     RUN(normalize);
@@ -134,5 +155,6 @@ int main(void)
     RUN(generated_names);
     RUN(confined_open);
     RUN(atomic_write);
+    RUN(syslinux_banner);
     return tap_done();
 }
