@@ -26,6 +26,7 @@ OUT=${FUZZ_OUT:-$B/fuzz-out}
 # target name, seed corpus folder, max_len
 TARGETS=(
     "fuzz_dhcp plugins/dhcp/fuzz/corpus 1500"
+    "fuzz_dhcp6 plugins/dhcp6/fuzz/corpus 1500"
     "fuzz_tftp plugins/tftp/fuzz/corpus 1500"
     "fuzz_http plugins/http/fuzz/corpus 4096"
     "fuzz_nbd plugins/nbd/fuzz/corpus 8192"
