@@ -62,7 +62,7 @@ enum MHD_Result api_send_error(struct MHD_Connection *conn, const struct api_err
 /* Shared JSON pieces. */
 json_t *json_plugin_summary(struct pxe_core *p);
 json_t *json_method(struct pxe_core *p);
-json_t *json_image(const struct pxe_image *img, int is_default);
+json_t *json_image(const struct image *img, int is_default);
 
 int h_index(struct api_request *rq, json_t **ret);
 int h_status(struct api_request *rq, json_t **ret);

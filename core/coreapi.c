@@ -15,6 +15,7 @@
 #include "core.h"
 #include "events.h"
 #include "files.h"
+#include "kinds.h"
 #include "log.h"
 #include "loop.h"
 #include "menu.h"
@@ -94,6 +95,21 @@ static const struct pxe_image *api_image_find(struct pxe_core *self, const char 
         if (strcmp(self->ctx->images[i]->pub.name, name) == 0)
             return &self->ctx->images[i]->pub;
     return NULL;
+}
+
+static int api_image_list(struct pxe_core *self, const struct pxe_image *image, const char *rel,
+                          int (*cb)(void *ud, const char *name, uint32_t type), void *ud)
+{
+    for (uint32_t i = 0; image && cb && rel && i < self->ctx->n_images; i++)
+        if (&self->ctx->images[i]->pub == image)
+            return image_list(self->ctx->images[i], rel, cb, ud);
+    return -EINVAL;
+}
+
+static int api_image_fact_set(struct pxe_core *self, const struct pxe_image *image,
+                              const char *key, const char *value)
+{
+    return kinds_fact_set(self->ctx, image, key, value);
 }
 
 static const struct pxe_host *api_host_lookup(struct pxe_core *self, const char *mac)
@@ -300,4 +316,6 @@ const struct pxe_core_api core_api = {
     .sanitize = log_sanitize,
     .write_atomic = api_write_atomic,
     .secure_boot_file = api_secure_boot_file,
+    .image_list = api_image_list,
+    .image_fact_set = api_image_fact_set,
 };

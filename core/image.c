@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,241 +76,6 @@ int dir_open_file(int root, const char *root_path, const char *rel, int *ret_fd,
     return 0;
 }
 
-/* Type of rel in the image, symlinks followed inside it: 1 regular file, 2 directory, 0 absent. */
-static int img_kind(const struct image *img, const char *rel)
-{
-    if (img->iso) {
-        struct iso_stat st;
-
-        if (iso_lookup(img->iso, rel, 1, &st) < 0)
-            return 0;
-        return st.type == ISO_REG ? 1 : st.type == ISO_DIR ? 2 : 0;
-    } else {
-        struct open_how how = {
-            .flags = O_PATH | O_CLOEXEC,
-            .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-        };
-        struct stat st;
-        int fd = (int)syscall(SYS_openat2, img->dirfd, rel, &how, sizeof(how)), r = 0;
-
-        if (fd < 0)
-            return 0;
-        if (fstat(fd, &st) == 0)
-            r = S_ISREG(st.st_mode) ? 1 : S_ISDIR(st.st_mode) ? 2 : 0;
-        close(fd);
-        return r;
-    }
-}
-
-/* Names in directory rel of the image, sorted, at most LAYOUT_MAX_LIST of them. */
-#define LAYOUT_MAX_LIST 256
-
-struct name_list {
-    char *v[LAYOUT_MAX_LIST];
-    size_t n;
-};
-
-static int list_add(void *ud, const char *name, const struct iso_stat *st)
-{
-    struct name_list *l = ud;
-
-    (void)st;
-    if (l->n < LAYOUT_MAX_LIST && (l->v[l->n] = strdup(name)))
-        l->n++;
-    return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void img_list(const struct image *img, const char *rel, struct name_list *l)
-{
-    l->n = 0;
-    if (img->iso) {
-        iso_list(img->iso, rel, list_add, l);
-    } else {
-        struct open_how how = {
-            .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-            .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-        };
-        int fd = (int)syscall(SYS_openat2, img->dirfd, *rel ? rel : ".", &how, sizeof(how));
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        struct dirent *de;
-
-        if (!d) {
-            if (fd >= 0)
-                close(fd);
-            return;
-        }
-        while ((de = readdir(d)) && l->n < LAYOUT_MAX_LIST)
-            if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-                list_add(l, de->d_name, NULL);
-        closedir(d);
-    }
-    qsort(l->v, l->n, sizeof(l->v[0]), cmp_str);
-}
-
-static void list_free(struct name_list *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    l->n = 0;
-}
-
-static char *path_if(const struct image *img, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static char *path_if(const struct image *img, const char *fmt, ...)
-{
-    char p[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(p, sizeof(p), fmt, ap);
-    va_end(ap);
-    return img_kind(img, p) == 1 ? strdup(p) : NULL;
-}
-
-/*
- * archiso layouts, newest first: <basedir>/boot/<arch>/vmlinuz-<kernel> with
- * initramfs-<kernel>.img (2020-), vmlinuz with archiso.img (2017-2020), and
- * <basedir>/<arch>/airootfs.{sfs,erofs} or root-image.fs.sfs (before 2015).
- * basedir is "arch" unless only another top-level directory has the layout.
- */
-static int detect_in(struct image *img, const char *b, const char *a)
-{
-    struct pxe_image *p = &img->pub;
-    struct name_list l;
-    char dir[256];
-    char *kernel = NULL, *initrd = NULL, *rootfs = NULL;
-
-    snprintf(dir, sizeof(dir), "%s/boot/%s", b, a);
-    if (img_kind(img, dir) != 2)
-        return 0;
-    kernel = path_if(img, "%s/boot/%s/vmlinuz-%s", b, a, "linux");
-    if (kernel) {
-        initrd = path_if(img, "%s/boot/%s/initramfs-%s.img", b, a, "linux");
-    } else {
-        img_list(img, dir, &l);
-        for (size_t i = 0; i < l.n && !kernel; i++)
-            if (strncmp(l.v[i], "vmlinuz-", 8) == 0 &&
-                (kernel = path_if(img, "%s/boot/%s/%s", b, a, l.v[i])))
-                initrd = path_if(img, "%s/boot/%s/initramfs-%s.img", b, a, l.v[i] + 8);
-        list_free(&l);
-    }
-    if (!kernel && (kernel = path_if(img, "%s/boot/%s/%s", b, a, "vmlinuz")))
-        initrd = path_if(img, "%s/boot/%s/%s", b, a, "archiso.img");
-    if (!kernel)
-        return 0;
-    if (!initrd)
-        initrd = path_if(img, "%s/boot/%s/%s", b, a, "initramfs-linux.img");
-    if (!(rootfs = path_if(img, "%s/%s/%s", b, a, "airootfs.sfs")) &&
-        !(rootfs = path_if(img, "%s/%s/%s", b, a, "airootfs.erofs")))
-        rootfs = path_if(img, "%s/%s/%s", b, a, "root-image.fs.sfs");
-    free((char *)p->basedir);
-    free((char *)p->arch);
-    p->basedir = strdup(b);
-    p->arch = strdup(a);
-    p->kernel = kernel;
-    p->initrd = initrd;
-    p->rootfs = rootfs;
-    return 1;
-}
-
-static void detect_layout(struct image *img)
-{
-    static const char *const arches[] = {"x86_64", "i686", "aarch64", NULL};
-    struct name_list top;
-
-    for (int a = 0; arches[a]; a++)
-        if (detect_in(img, "arch", arches[a]))
-            return;
-    img_list(img, "", &top);
-    for (size_t i = 0; i < top.n; i++) {
-        if (strcmp(top.v[i], "arch") == 0 || strcmp(top.v[i], "boot") == 0 ||
-            strcmp(top.v[i], "EFI") == 0 || strcmp(top.v[i], "loader") == 0)
-            continue;
-        for (int a = 0; arches[a]; a++)
-            if (detect_in(img, top.v[i], arches[a]))
-                goto out;
-    }
-out:
-    list_free(&top);
-}
-
-/* archiso's search UUID: the name of boot/<uuid>.uuid, the file archisosearchuuid= makes the
- * archiso hook look for (hooks/archiso: archisosearchfilename). A tree without it gets none. */
-static void detect_uuid(struct image *img)
-{
-    struct name_list l;
-
-    img_list(img, "boot", &l);
-    for (size_t i = 0; i < l.n && !img->pub.uuid; i++) {
-        size_t n = strlen(l.v[i]);
-        char rel[300];
-
-        if (n < 6 || n > 64 || strcmp(l.v[i] + n - 5, ".uuid") != 0 ||
-            strspn(l.v[i], "0123456789abcdefABCDEF-") != n - 5)
-            continue;
-        snprintf(rel, sizeof(rel), "boot/%s", l.v[i]);
-        if (img_kind(img, rel) == 1)
-            img->pub.uuid = strndup(l.v[i], n - 5);
-    }
-    list_free(&l);
-}
-
-/* The rootfs integrity files the archiso hook can check: airootfs.sha512 beside the
- * root filesystem (checksum=y) and <rootfs>.cms.sig (cms_verify=y). */
-static void detect_rootfs_checks(struct image *img)
-{
-    const char *rootfs = img->pub.rootfs;
-    const char *slash = rootfs ? strrchr(rootfs, '/') : NULL;
-    char rel[512];
-
-    if (!slash)
-        return;
-    snprintf(rel, sizeof(rel), "%.*sairootfs.sha512", (int)(slash - rootfs + 1), rootfs);
-    img->has_sha512 = img_kind(img, rel) == 1;
-    snprintf(rel, sizeof(rel), "%s.cms.sig", rootfs);
-    img->has_cms_sig = img_kind(img, rel) == 1;
-}
-
-/* A directory image's label: archisolabel= in one of archiso's boot loader configs. */
-static void detect_dir_label(struct image *img)
-{
-    static const char *const cfgs[] = {"boot/syslinux/archiso_sys-linux.cfg",
-                                       "boot/syslinux/archiso_sys.cfg",
-                                       "boot/syslinux/archiso_pxe-linux.cfg",
-                                       "loader/entries/01-archiso-x86_64-linux.conf",
-                                       "boot/grub/grub.cfg",
-                                       NULL};
-
-    for (int i = 0; cfgs[i] && !img->pub.label; i++) {
-        char buf[16384], *k;
-        uint64_t size;
-        int64_t mtime;
-        ssize_t n;
-        int fd;
-
-        if (dir_open_file(img->dirfd, "", cfgs[i], &fd, &size, &mtime, NULL) < 0)
-            continue;
-        n = pread(fd, buf, sizeof(buf) - 1, 0);
-        close(fd);
-        if (n <= 0)
-            continue;
-        buf[n] = '\0';
-        k = strstr(buf, "archisolabel=");
-        if (k) {
-            size_t len = strspn(k + 13, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                        "0123456789_-.");
-
-            if (len > 0 && len <= 32)
-                img->pub.label = strndup(k + 13, len);
-        }
-    }
-}
-
 /* A zeroed image with no descriptors and its lock; NULL on OOM. */
 static struct image *image_new(void)
 {
@@ -354,12 +118,9 @@ int image_open(const char *spec, const char *default_name, struct image **ret, c
         return -ENOMEM;
     img->pub.name = strndup(eq ? spec : default_name, nlen);
     img->pub.source = realpath(path, NULL);
-    img->pub.basedir = strdup("arch");
-    img->pub.arch = strdup("x86_64");
     snprintf(prefix, sizeof(prefix), "images/%.*s/", (int)nlen, eq ? spec : default_name);
     img->pub.prefix = strdup(prefix);
-    if (!img->pub.name || !img->pub.source || !img->pub.basedir || !img->pub.arch ||
-        !img->pub.prefix)
+    if (!img->pub.name || !img->pub.source || !img->pub.prefix)
         goto oom;
     if (S_ISDIR(st.st_mode)) {
         img->dirfd = open(img->pub.source, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -372,7 +133,6 @@ int image_open(const char *spec, const char *default_name, struct image **ret, c
         img->pub.dir = strdup(img->pub.source);
         if (!img->pub.dir)
             goto oom;
-        detect_layout(img);
     } else {
         img->pub.is_iso = 1;
         img->pub.size = (uint64_t)st.st_size;
@@ -389,14 +149,9 @@ int image_open(const char *spec, const char *default_name, struct image **ret, c
             image_free(img);
             return r;
         }
-        if (iso_label(img->iso)[0] && !(img->pub.label = strdup(iso_label(img->iso))))
+        if (iso_label(img->iso)[0] && !(img->pub.volume_id = strdup(iso_label(img->iso))))
             goto oom;
-        detect_layout(img);
     }
-    detect_uuid(img);
-    detect_rootfs_checks(img);
-    if (!img->iso)
-        detect_dir_label(img);
     *ret = img;
     return 0;
 oom:
@@ -479,14 +234,18 @@ void image_free(struct image *img)
     free((char *)p->name);
     free((char *)p->source);
     free((char *)p->dir);
-    free((char *)p->label);
-    free((char *)p->uuid);
-    free((char *)p->basedir);
+    free((char *)p->volume_id);
+    free((char *)p->kind);
+    free((char *)p->title);
     free((char *)p->arch);
     free((char *)p->kernel);
     free((char *)p->initrd);
     free((char *)p->rootfs);
     free((char *)p->prefix);
+    for (size_t i = 0; i < img->n_facts; i++) {
+        free(img->facts[i].key);
+        free(img->facts[i].value);
+    }
     pthread_rwlock_destroy(&img->lock);
     free(img);
 }
@@ -528,4 +287,101 @@ int image_reload(struct image *img, char *err, size_t errlen)
     if (old_fd >= 0)
         close(old_fd);
     return 1;
+}
+
+/* ---- directory listing for image kinds ---- */
+
+struct list_ctx {
+    const struct image *img;
+    const char *dir;
+    int (*cb)(void *ud, const char *name, uint32_t type);
+    void *ud;
+    size_t n;
+};
+
+/* An ISO entry's type with symlinks followed inside the image. */
+static uint32_t iso_entry_type(struct list_ctx *l, const char *name, const struct iso_stat *st)
+{
+    struct iso_stat fst;
+    char path[1024];
+
+    if (st->type == ISO_REG)
+        return 1;
+    if (st->type == ISO_DIR)
+        return 2;
+    snprintf(path, sizeof(path), "%s%s%s", l->dir, *l->dir ? "/" : "", name);
+    if (iso_lookup(l->img->iso, path, 1, &fst) < 0)
+        return 0;
+    return fst.type == ISO_REG ? 1 : fst.type == ISO_DIR ? 2 : 0;
+}
+
+static int iso_list_one(void *ud, const char *name, const struct iso_stat *st)
+{
+    struct list_ctx *l = ud;
+
+    if (l->n++ >= IMAGE_LIST_MAX)
+        return 1;
+    return l->cb(l->ud, name, iso_entry_type(l, name, st));
+}
+
+/* A directory entry's type, symlinks followed beneath the root. */
+static uint32_t dir_entry_type(int dfd, const char *name)
+{
+    struct open_how how = {
+        .flags = O_PATH | O_CLOEXEC,
+        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+    };
+    struct stat st;
+    int fd = (int)syscall(SYS_openat2, dfd, name, &how, sizeof(how));
+    uint32_t t = 0;
+
+    if (fd < 0)
+        return 0;
+    if (fstat(fd, &st) == 0)
+        t = S_ISREG(st.st_mode) ? 1 : S_ISDIR(st.st_mode) ? 2 : 0;
+    close(fd);
+    return t;
+}
+
+static int dir_list(const struct image *img, const char *rel,
+                    int (*cb)(void *ud, const char *name, uint32_t type), void *ud)
+{
+    struct open_how how = {
+        .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+    };
+    int fd = (int)syscall(SYS_openat2, img->dirfd, *rel ? rel : ".", &how, sizeof(how));
+    struct dirent *de;
+    size_t n = 0;
+    DIR *d;
+
+    if (fd < 0)
+        return errno == ENOTDIR ? -ENOTDIR : -ENOENT;
+    d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return -ENOMEM;
+    }
+    while ((de = readdir(d)) && n++ < IMAGE_LIST_MAX) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        if (cb(ud, de->d_name, dir_entry_type(dirfd(d), de->d_name)))
+            break;
+    }
+    closedir(d);
+    return 0;
+}
+
+int image_list(const struct image *img, const char *rel,
+               int (*cb)(void *ud, const char *name, uint32_t type), void *ud)
+{
+    struct list_ctx l = {img, rel, cb, ud, 0};
+    int r;
+
+    if (img->dirfd >= 0)
+        return dir_list(img, rel, cb, ud);
+    pthread_rwlock_rdlock((pthread_rwlock_t *)&img->lock);
+    r = img->iso ? iso_list(img->iso, rel, iso_list_one, &l) : -ENOENT;
+    pthread_rwlock_unlock((pthread_rwlock_t *)&img->lock);
+    return r < 0 ? r : 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "kinds.h"
 #include "log.h"
 #include "menu.h"
 
@@ -49,6 +50,7 @@ int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e)
     memset(it, 0, sizeof(*it));
     snprintf(path, sizeof(path), "%s-%s", img ? img->name : "x", e->id);
     it->id = strdup(path);
+    it->raw_id = strdup(e->id);
     if (m->tag_image && img && !strstr(e->title, img->name)) {
         snprintf(path, sizeof(path), "%s [%s]", e->title, img->name);
         it->title = strdup(path);
@@ -70,10 +72,11 @@ int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e)
         it->initrd = strdup(path);
     }
     it->help = dup_or_null(e->help);
-    if (!it->id || !it->title || !it->kernel) {
+    if (!it->id || !it->raw_id || !it->title || !it->kernel) {
         int r = it->kernel ? -ENOMEM : -EINVAL;
 
         free(it->id);
+        free(it->raw_id);
         free(it->title);
         free(it->kernel);
         free(it->initrd);
@@ -109,6 +112,27 @@ static int add_param(struct pxe_buf *b, const char *key, const char *value)
 
 #define MENU_MAX_SEGS 10
 
+/*
+ * Where a run of entries came from: an image kind over a boot method's
+ * transport (kind_entry, tr set), an image kind alone (kind_entry, tr NULL:
+ * kernel and initrd only), or a boot method's own menu_entries (version-1
+ * style: method set, kind_entry 0).  kind is the image's kind, or NULL.
+ */
+struct entry_src {
+    struct pxe_core *method;
+    struct pxe_core *kind;
+    const struct pxe_transport *tr;
+    int kind_entry;
+};
+
+/* The name conflicts and refusals are reported against: the method, else the kind. */
+static const char *src_name(const struct entry_src *s)
+{
+    if (s->tr)
+        return s->tr->method;
+    return s->method ? s->method->desc.name : s->kind->desc.name;
+}
+
 /* The assembled command line and which side contributed each part of it. */
 struct cmdline_parts {
     struct pxe_buf b;
@@ -132,41 +156,72 @@ static void part_end(struct cmdline_parts *cp, const char *fmt, ...)
 }
 
 /*
- * Builds the loader-neutral command line of one entry: the method's part,
- * then the image parameters it did not give (archisobasedir=; cms_verify=y when the
- * rootfs has its .cms.sig, else checksum=y when it has airootfs.sha512; ip=dhcp
- * unless pxelinux appends ip= itself), then the
+ * Adds the image kind's own parameters (kind_cmdline with no transport) one
+ * by one, each only when its key is not there yet.
+ */
+static int add_image_params(const struct entry_src *src, const struct pxe_boot_ctx *entry_ctx,
+                            struct pxe_buf *b)
+{
+    struct pxe_boot_ctx ctx = *entry_ctx;
+    struct pxe_buf own;
+    char *tok, *save = NULL, *copy;
+    int r;
+
+    if (!src->kind)
+        return 0;
+    ctx.entry_id = NULL; /* the image's own parameters */
+    buf_init(&own, 4096);
+    r = src->kind->desc.kind_cmdline(src->kind->state, &ctx, NULL, &own);
+    copy = r == 0 ? strdup(buf_str(&own)) : NULL;
+    buf_done(&own);
+    if (r < 0)
+        return r;
+    if (!copy)
+        return -ENOMEM;
+    for (tok = strtok_r(copy, " ", &save); tok && r == 0; tok = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(tok, '=');
+
+        if (eq)
+            *eq = '\0';
+        r = add_param(b, tok, eq ? eq + 1 : NULL);
+    }
+    free(copy);
+    return r;
+}
+
+/*
+ * Builds the loader-neutral command line of one entry: the transport's part
+ * (the kind's kernel parameters for the method's transport, or a method's own
+ * cmdline), then the image kind's own parameters it did not give, then the
  * global menu settings, then the host's extras.  An entry with its own kernel
  * (memtest, a rescue image) gets only the method's part and the host's extras.
  */
-static int build_cmdline(struct core *c, struct pxe_core *p, const struct pxe_boot_ctx *ctx,
-                         const struct menu_item *it, struct cmdline_parts *cp)
+static int build_cmdline(struct core *c, const struct entry_src *src,
+                         const struct pxe_boot_ctx *ctx, const struct menu_item *it,
+                         struct cmdline_parts *cp)
 {
     const struct menu_settings *ms = &c->menu;
     const struct pxe_image *img = ctx->image;
-    const struct image *im = (const struct image *)img; /* pub is its first member */
-    int pxelinux = strcmp(ctx->menu_format, "pxelinux") == 0;
     int r = 0;
 
-    if (p->desc.cmdline)
-        r = p->desc.cmdline(p->state, ctx, &cp->b);
-    part_end(cp, "the %s method", p->desc.name);
+    if (src->kind_entry)
+        r = src->kind->desc.kind_cmdline(src->kind->state, ctx, src->tr, &cp->b);
+    else if (src->method->desc.cmdline)
+        r = src->method->desc.cmdline(src->method->state, ctx, &cp->b);
+    if (src->tr || !src->kind_entry)
+        part_end(cp, "the %s method", src_name(src));
+    else
+        part_end(cp, "entry '%s' of the %s kind", it->raw_id, src_name(src));
     if (r == 0 && !it->image_kernel)
-        goto extras; /* not the image's kernel: archiso parameters and globals do not apply */
+        goto extras; /* not the image's kernel: the kind's parameters and globals do not apply */
     if (r == 0)
-        r = add_param(&cp->b, "archisobasedir", img->basedir);
-    if (r == 0 && im->has_cms_sig)
-        r = add_param(&cp->b, "cms_verify", "y");
-    else if (r == 0 && im->has_sha512)
-        r = add_param(&cp->b, "checksum", "y");
-    if (r == 0 && (!pxelinux || !(ms->sysappend & 1)))
-        r = add_param(&cp->b, "ip", "dhcp");
+        r = add_image_params(src, ctx, &cp->b);
     part_end(cp, "the parameters of image '%s'", img->name);
     if (r == 0 && ms->ifnames0) {
         r = add_param(&cp->b, "net.ifnames", "0");
         part_end(cp, "menu.ifnames0 (net.ifnames=0)");
     }
-    if (r == 0 && ms->copytoram && *ms->copytoram) {
+    if (r == 0 && ms->copytoram && *ms->copytoram && !(img->flags & PXE_IMAGE_NO_ROOTFS)) {
         r = add_param(&cp->b, "copytoram", ms->copytoram);
         part_end(cp, "menu.copytoram=%s", ms->copytoram);
     }
@@ -187,9 +242,17 @@ extras:
     return r;
 }
 
-/* Runs p's cmdline_check on the first len bytes of cmd. <0: refused, reason in why. */
-static int check_prefix(struct pxe_core *p, const struct pxe_boot_ctx *ctx, const char *cmd,
-                        size_t len, struct pxe_buf *why)
+/* Whether src has a check for the entries' command lines. */
+static int src_has_check(const struct entry_src *src)
+{
+    if (src->kind_entry)
+        return src->kind->desc.kind_cmdline_check != NULL;
+    return src->method->desc.cmdline_check != NULL;
+}
+
+/* Runs src's check on the first len bytes of cmd. <0: refused, reason in why. */
+static int check_prefix(const struct entry_src *src, const struct pxe_boot_ctx *ctx,
+                        const char *cmd, size_t len, struct pxe_buf *why)
 {
     char *s = strndup(cmd, len);
     int r;
@@ -199,7 +262,10 @@ static int check_prefix(struct pxe_core *p, const struct pxe_boot_ctx *ctx, cons
     why->len = 0;
     if (why->data)
         why->data[0] = '\0';
-    r = p->desc.cmdline_check(p->state, ctx, s, why);
+    if (src->kind_entry)
+        r = src->kind->desc.kind_cmdline_check(src->kind->state, ctx, src->tr, s, why);
+    else
+        r = src->method->desc.cmdline_check(src->method->state, ctx, s, why);
     free(s);
     return r < 0 ? r : 0;
 }
@@ -209,7 +275,7 @@ static int check_prefix(struct pxe_core *p, const struct pxe_boot_ctx *ctx, cons
  * addition makes it refuse (at most MENU_MAX_SEGS more checks) and names both
  * sides: "menu.copytoram=n conflicts with the http method: <why>".
  */
-static void explain_refusal(struct pxe_core *p, const struct pxe_boot_ctx *ctx,
+static void explain_refusal(const struct entry_src *src, const struct pxe_boot_ctx *ctx,
                             const struct cmdline_parts *cp, const char *id, char *out,
                             size_t outlen)
 {
@@ -219,20 +285,22 @@ static void explain_refusal(struct pxe_core *p, const struct pxe_boot_ctx *ctx,
 
     buf_init(&why, 512);
     for (size_t i = 0; i < cp->n; i++)
-        if (check_prefix(p, ctx, cmd, cp->end[i], &why) < 0) {
+        if (check_prefix(src, ctx, cmd, cp->end[i], &why) < 0) {
             k = i;
             break;
         }
     if (k == cp->n - 1 || cp->n == 0)
-        check_prefix(p, ctx, cmd, strlen(cmd), &why);
+        check_prefix(src, ctx, cmd, strlen(cmd), &why);
     if (k == 0)
         snprintf(out, outlen,
-                 "menu entry '%s' refused: the %s method rejects its own command "
+                 "menu entry '%s' refused: the %s %s rejects its own command "
                  "line: %s",
-                 id, p->desc.name, why.len ? buf_str(&why) : "no reason given");
+                 id, src_name(src), src->tr || !src->kind_entry ? "method" : "kind",
+                 why.len ? buf_str(&why) : "no reason given");
     else
-        snprintf(out, outlen, "menu entry '%s' refused: %s conflicts with the %s method: %s", id,
-                 cp->label[k], p->desc.name, why.len ? buf_str(&why) : "no reason given");
+        snprintf(out, outlen, "menu entry '%s' refused: %s conflicts with the %s %s: %s", id,
+                 cp->label[k], src_name(src), src->tr || !src->kind_entry ? "method" : "kind",
+                 why.len ? buf_str(&why) : "no reason given");
     buf_done(&why);
 }
 
@@ -255,6 +323,7 @@ static void log_refusal_once(const char *method, const char *msg)
 static void item_free(struct menu_item *it)
 {
     free(it->id);
+    free(it->raw_id);
     free(it->title);
     free(it->kernel);
     free(it->initrd);
@@ -264,14 +333,15 @@ static void item_free(struct menu_item *it)
     memset(it, 0, sizeof(*it));
 }
 
-/* Builds and checks the command line of the entries one method added. */
-static int finish_entries(struct core *c, struct pxe_core *p, const struct pxe_boot_ctx *ctx,
-                          struct pxe_menu *m, size_t first)
+/* Builds and checks the command line of the entries one source added. */
+static int finish_entries(struct core *c, const struct entry_src *src,
+                          const struct pxe_boot_ctx *image_ctx, struct pxe_menu *m, size_t first)
 {
     size_t keep = first;
 
     for (size_t i = first; i < m->n; i++) {
         struct menu_item *it = &m->items[i];
+        struct pxe_boot_ctx entry_ctx = *image_ctx, *ctx = &entry_ctx;
         struct cmdline_parts *cp = calloc(1, sizeof(*cp));
         char msg[1024] = "";
         int r;
@@ -281,16 +351,17 @@ static int finish_entries(struct core *c, struct pxe_core *p, const struct pxe_b
             continue;
         }
         buf_init(&cp->b, 4096);
-        r = build_cmdline(c, p, ctx, it, cp);
+        entry_ctx.entry_id = src->kind_entry ? it->raw_id : NULL;
+        r = build_cmdline(c, src, ctx, it, cp);
         if (r < 0)
             snprintf(msg, sizeof(msg), "menu entry '%s' dropped: command line: %s", it->id,
                      strerror(-r));
-        if (r == 0 && p->desc.cmdline_check) {
+        if (r == 0 && src_has_check(src)) {
             struct pxe_buf why;
 
             buf_init(&why, 512);
-            if (check_prefix(p, ctx, buf_str(&cp->b), cp->b.len, &why) < 0) {
-                explain_refusal(p, ctx, cp, it->id, msg, sizeof(msg));
+            if (check_prefix(src, ctx, buf_str(&cp->b), cp->b.len, &why) < 0) {
+                explain_refusal(src, ctx, cp, it->id, msg, sizeof(msg));
                 r = -EINVAL;
             }
             buf_done(&why);
@@ -306,7 +377,7 @@ static int finish_entries(struct core *c, struct pxe_core *p, const struct pxe_b
         }
         if (r == 0) {
             it->cmdline = buf_steal(&cp->b);
-            it->method = strdup(p->desc.name);
+            it->method = strdup(src->tr || !src->kind_entry ? src_name(src) : "none");
             if (!it->cmdline || !it->method)
                 r = -ENOMEM;
         }
@@ -314,7 +385,7 @@ static int finish_entries(struct core *c, struct pxe_core *p, const struct pxe_b
         free(cp);
         if (r < 0) {
             if (msg[0]) {
-                log_refusal_once(p->desc.name, msg);
+                log_refusal_once(src_name(src), msg);
                 if (m->n_refused < MENU_MAX_REFUSED)
                     m->refused[m->n_refused] = strdup(msg);
                 if (m->n_refused < MENU_MAX_REFUSED && m->refused[m->n_refused])
@@ -343,10 +414,48 @@ void menu_free_items(struct pxe_menu *m)
     m->n_refused = 0;
 }
 
+/* The entries of one image over one boot method: the kind's over its transport, or its own. */
+static void collect_method(struct core *c, struct pxe_core *p, struct pxe_core *kind,
+                           const struct pxe_boot_ctx *ctx, struct pxe_menu *m)
+{
+    size_t first = m->n;
+    int r;
+
+    if ((p->desc.caps & PXE_CAP_TRANSPORT) && kind) {
+        struct pxe_transport tr = {._struct_size = sizeof(tr)};
+        struct entry_src src = {p, kind, &tr, 1};
+        struct pxe_buf why;
+
+        snprintf(tr.method, sizeof(tr.method), "%s", p->desc.name);
+        buf_init(&why, 512);
+        r = p->desc.transport(p->state, ctx, &tr, &why);
+        buf_done(&why);
+        if (r == 0) {
+            tr.method[sizeof(tr.method) - 1] = '\0';
+            r = kind->desc.kind_entries(kind->state, ctx, &tr, m);
+            if (r < 0)
+                log_msg(kind->desc.name, 4, "entries for image '%s' over %s failed: %s",
+                        ctx->image->name, p->desc.name, strerror(-r));
+            finish_entries(c, &src, ctx, m, first);
+        }
+    }
+    if (p->desc.caps & PXE_CAP_MENU) {
+        struct entry_src src = {p, kind, NULL, 0};
+
+        first = m->n;
+        r = p->desc.menu_entries(p->state, ctx, m);
+        if (r < 0)
+            log_msg(p->desc.name, 4, "menu entries for image '%s' failed: %s, skipping",
+                    ctx->image->name, strerror(-r));
+        finish_entries(c, &src, ctx, m, first);
+    }
+}
+
 int menu_collect(struct core *c, const char *format, const char *server_ip, const char *mac,
                  struct pxe_menu *m)
 {
     const struct pxe_host *host = mac ? core_host_lookup(c, mac) : NULL;
+    int pxelinux = strcmp(format, "pxelinux") == 0;
 
     memset(m, 0, sizeof(*m));
     if (host && host->local_boot)
@@ -354,6 +463,7 @@ int menu_collect(struct core *c, const char *format, const char *server_ip, cons
     m->tag_image = c->n_images > 1 && !(host && host->image);
     for (uint32_t i = 0; i < c->n_images; i++) {
         const struct pxe_image *img = &c->images[i]->pub;
+        struct pxe_core *kind = kinds_of(c, img);
         struct pxe_boot_ctx ctx = {
             ._struct_size = sizeof(ctx),
             .image = img,
@@ -361,24 +471,26 @@ int menu_collect(struct core *c, const char *format, const char *server_ip, cons
             .server_ip = server_ip,
             .client_mac = mac,
             .menu_format = format,
+            .loader_sets_ip = pxelinux && (c->menu.sysappend & 1),
         };
 
         if (host && host->image && strcmp(host->image, img->name) != 0)
             continue;
-        for (struct pxe_core *p = c->plugins; p; p = p->next) {
+        m->image = img;
+        if (kind) { /* entries that need no transport; a host's method does not narrow them */
+            struct entry_src src = {NULL, kind, NULL, 1};
             size_t first = m->n;
-            int r;
 
+            if (kind->desc.kind_entries(kind->state, &ctx, NULL, m) < 0)
+                log_msg(kind->desc.name, 4, "entries for image '%s' failed", img->name);
+            finish_entries(c, &src, &ctx, m, first);
+        }
+        for (struct pxe_core *p = c->plugins; p; p = p->next) {
             if (!p->started || !plugin_is_method(p) || !p->method_enabled)
                 continue;
             if (host && host->method && strcmp(host->method, p->desc.name) != 0)
                 continue;
-            m->image = img;
-            r = p->desc.menu_entries(p->state, &ctx, m);
-            if (r < 0)
-                log_msg(p->desc.name, 4, "menu entries for image '%s' failed: %s, skipping",
-                        img->name, strerror(-r));
-            finish_entries(c, p, &ctx, m, first);
+            collect_method(c, p, kind, &ctx, m);
         }
     }
     return 0;

@@ -19,7 +19,8 @@
 #define MENU_MAX_REFUSED 32
 
 struct menu_item {
-    char *id;
+    char *id;     /* "<image>-<entry id>" */
+    char *raw_id; /* the entry id the plugin gave */
     char *title;
     char *kernel; /* namespace path */
     char *initrd; /* namespace path, or NULL */

@@ -40,7 +40,12 @@ static int valid_name(const char *n)
 
 int plugin_is_method(const struct pxe_core *p)
 {
-    return (p->desc.caps & PXE_CAP_MENU) != 0;
+    return (p->desc.caps & (PXE_CAP_MENU | PXE_CAP_TRANSPORT)) != 0;
+}
+
+int plugin_is_kind(const struct pxe_core *p)
+{
+    return (p->desc.caps & PXE_CAP_KIND) != 0;
 }
 
 /* Each capability and the callback it requires. */
@@ -56,11 +61,17 @@ static int check_caps(const struct pxe_core *p, char *err)
         {PXE_CAP_ROOTFS, "ROOTFS", "rootfs_prepare", offsetof(struct pxe_plugin, rootfs_prepare)},
         {PXE_CAP_MENU, "MENU", "menu_entries", offsetof(struct pxe_plugin, menu_entries)},
         {PXE_CAP_CMDLINE, "CMDLINE", "cmdline", offsetof(struct pxe_plugin, cmdline)},
+        {PXE_CAP_TRANSPORT, "TRANSPORT", "transport", offsetof(struct pxe_plugin, transport)},
+        {PXE_CAP_KIND, "KIND", "kind_probe", offsetof(struct pxe_plugin, kind_probe)},
+        {PXE_CAP_KIND, "KIND", "kind_entries", offsetof(struct pxe_plugin, kind_entries)},
+        {PXE_CAP_KIND, "KIND", "kind_cmdline", offsetof(struct pxe_plugin, kind_cmdline)},
     };
-    const uint32_t known = PXE_CAP_SERVICE | PXE_CAP_ROOTFS | PXE_CAP_MENU | PXE_CAP_CMDLINE;
+    /* the capabilities each ABI version defines */
+    const uint32_t known = p->desc._abi_version >= 2 ? 0x3fu : 0x0fu;
 
     if (p->desc.caps & ~known)
-        return refuse(err, p->file, "unknown capability bits 0x%x", p->desc.caps & ~known);
+        return refuse(err, p->file, "unknown capability bits 0x%x for plugin ABI version %u",
+                      p->desc.caps & ~known, p->desc._abi_version);
     for (size_t i = 0; i < sizeof(req) / sizeof(req[0]); i++) {
         void *fn;
 
@@ -81,10 +92,10 @@ static int validate(struct pxe_core *p, const struct pxe_plugin *d, int check_fi
 {
     int r;
 
-    if (d->_abi_version != PXE_PLUGIN_ABI_VERSION)
+    if (d->_abi_version < PXE_PLUGIN_ABI_MIN || d->_abi_version > PXE_PLUGIN_ABI_VERSION)
         return refuse(err, p->file,
                       "plugin ABI version %u, but this pxecore supports ABI version %u..%u",
-                      d->_abi_version, PXE_PLUGIN_ABI_VERSION, PXE_PLUGIN_ABI_VERSION);
+                      d->_abi_version, PXE_PLUGIN_ABI_MIN, PXE_PLUGIN_ABI_VERSION);
     if (d->_struct_size < PLUGIN_MIN_SIZE)
         return refuse(err, p->file, "descriptor too small (%u bytes, at least %zu needed)",
                       d->_struct_size, (size_t)PLUGIN_MIN_SIZE);
@@ -218,9 +229,11 @@ void plugin_dump(const struct pxe_core *p)
         CB(stop),           CB(unload),          CB(reload),        CB(rootfs_prepare),
         CB(rootfs_release), CB(menu_entries),    CB(cmdline),       CB(cmdline_check),
         CB(method_set),     CB(active_sessions), CB(status),        CB(api_call),
+        CB(transport),      CB(kind_probe),      CB(kind_entries),  CB(kind_cmdline),
+        CB(kind_cmdline_check),
 #undef CB
     };
-    static const char *const caps[] = {"service", "rootfs", "menu", "cmdline"};
+    static const char *const caps[] = {"service", "rootfs", "menu", "cmdline", "transport", "kind"};
 
     printf("path=%s\n", p->path);
     printf("name=%s\n", p->desc.name);
@@ -230,7 +243,7 @@ void plugin_dump(const struct pxe_core *p)
     printf("struct_size=%u\n", p->desc_size);
     printf("thread_model=%s\n", p->desc.thread_model == PXE_THREAD_OWN ? "own" : "loop");
     printf("caps=");
-    for (unsigned i = 0, first = 1; i < 4; i++)
+    for (unsigned i = 0, first = 1; i < 6; i++)
         if (p->desc.caps & (1u << i)) {
             printf("%s%s", first ? "" : ",", caps[i]);
             first = 0;

@@ -46,6 +46,9 @@ int plugin_open_dir(const char *dir, struct pxe_core **ret_list, char *err);
 void plugin_dump(const struct pxe_core *p);
 /* Frees config and closes the library (after unload). Accepts NULL. */
 void plugin_close(struct pxe_core *p);
+/* A boot method: PXE_CAP_MENU (entries of its own) or PXE_CAP_TRANSPORT (carries kinds' roots). */
 int plugin_is_method(const struct pxe_core *p);
+/* An image-kind plugin (PXE_CAP_KIND). */
+int plugin_is_kind(const struct pxe_core *p);
 
 #endif

@@ -15,9 +15,10 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "kinds.h"
 #include "log.h"
 
-/* core.images (each opened and closed again) and core.roots. */
+/* core.images (each opened, then offered to the image kinds loaded) and core.roots. */
 static void check_images(struct core *c, struct options *o)
 {
     char err[CONFIG_ERR_MAX];
@@ -32,8 +33,13 @@ static void check_images(struct core *c, struct options *o)
             options_report_error(err, o);
             continue;
         }
-        image_free(img);
+        if (c->n_images < CORE_MAX_IMAGES)
+            c->images[c->n_images++] = img; /* freed with the core */
+        else
+            image_free(img);
     }
+    if (kinds_probe_images(c, err, sizeof(err)) < 0)
+        options_report_error(err, o);
     for (char **s = c->set.roots; s && *s; s++) {
         int fd = open(*s, O_PATH | O_DIRECTORY | O_CLOEXEC);
 

@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "events.h"
 #include "files.h"
+#include "kinds.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
@@ -115,6 +116,11 @@ static int prepare(struct core *c)
     }
     if (startup_load_plugins(c, NULL, NULL, &ex) < 0)
         return ex;
+    r = kinds_probe_images(c, err, sizeof(err));
+    if (r < 0) {
+        log_err("%s", err);
+        return r == -ENOMEM ? EXIT_OOM : EXIT_CONFIG;
+    }
     r = state_load(c, err, sizeof(err));
     if (r < 0) {
         log_err("%s", err);

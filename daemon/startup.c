@@ -39,12 +39,7 @@ int startup_open_images(struct core *c, char *err)
                 image_free(c->images[c->n_images]);
                 return -EINVAL;
             }
-        log_info("image '%s': %s %s%s%s", c->images[c->n_images]->pub.name,
-                 c->images[c->n_images]->pub.is_iso ? "ISO file" : "directory",
-                 c->images[c->n_images]->pub.source,
-                 c->images[c->n_images]->pub.kernel ? ", kernel " : "",
-                 c->images[c->n_images]->pub.kernel ? c->images[c->n_images]->pub.kernel : "");
-        c->n_images++;
+        c->n_images++; /* logged with its kind once the kinds have probed it (core/kinds.c) */
     }
     for (char **s = c->set.roots; s && *s; s++) {
         int fd;

@@ -52,17 +52,17 @@ req GET /api/v1; expect 200 index
 jcheck "len(d['routes'])==20 and d['routes'][0]['path']=='/api/v1'" "route index"
 req GET /api/v1/status; expect 200 status
 jcheck "d['images']==['archiso','second'] and sorted(d['enabled_methods'])==['http','nbd']" status
-jcheck "d['counts']['plugins']==3 and d['counts']['methods']==2 and d['abi']==1" "status counts"
+jcheck "d['counts']['plugins']==4 and d['counts']['methods']==2 and d['abi']==2" "status counts"
 req HEAD /api/v1/status; expect 200 "HEAD status"
 req GET /api/v1/plugins; expect 200 plugins
-jcheck "[p['name'] for p in d['plugins']]==['dhcp','http','nbd']" "plugin list"
+jcheck "[p['name'] for p in d['plugins']]==['archiso','dhcp','http','nbd']" "plugin list"
 jcheck "[p for p in d['plugins'] if p['name']=='http'][0]['capabilities']==['service','menu','cmdline']" caps
 req GET /api/v1/plugins/http; expect 200 plugin
 jcheck "d['method'] and d['running'] and d['endpoints'] and isinstance(d['config_schema'],list) and d['status']['method_set_calls']==0" "plugin detail"
 req GET /api/v1/plugins/nope; expect_error 404 not_found "unknown plugin"
 req GET /api/v1/plugins/NOPE; expect_error 404 not_found "plugin name with capitals"
 req GET /api/v1/images; expect 200 images
-jcheck "d['images'][0]['kernel']=='arch/boot/x86_64/vmlinuz-linux' and d['images'][0]['initrd']=='arch/boot/x86_64/initramfs-linux.img' and d['images'][0]['rootfs']=='arch/x86_64/airootfs.sfs' and d['images'][0]['is_iso'] is False and d['images'][0]['default'] and 'label' in d['images'][0] and 'uuid' in d['images'][0]" "image detection"
+jcheck "d['images'][0]['kernel']=='arch/boot/x86_64/vmlinuz-linux' and d['images'][0]['initrd']=='arch/boot/x86_64/initramfs-linux.img' and d['images'][0]['rootfs']=='arch/x86_64/airootfs.sfs' and d['images'][0]['is_iso'] is False and d['images'][0]['default'] and d['images'][0]['kind']=='archiso' and d['images'][0]['facts']['basedir']=='arch'" "image detection"
 req GET /api/v1/images/second; expect 200 "one image"; jcheck "d['name']=='second' and not d['default']" "image second"
 req GET /api/v1/images/nope; expect_error 404 not_found "unknown image"
 
@@ -253,7 +253,7 @@ grep -qi '^content-type: text/plain; version=0.0.4' "$T/hdr" || fail "metrics co
 PROM_PY=python3
 /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null && PROM_PY=/usr/bin/python3
 $PROM_PY "$PXECORE_SRC/api/tests/promparse.py" <"$T/out" >"$T/samples" || fail "metrics do not parse"
-for s in 'pxecore_methods_enabled 2.0' 'pxecore_images 2.0' 'pxecore_plugins 3.0' \
+for s in 'pxecore_methods_enabled 2.0' 'pxecore_images 2.0' 'pxecore_plugins 4.0' \
     'pxecore_boot_phase_events_total{phase="kernel"} 2.0' 'pxecore_hosts 1.0' \
     'pxecore_clients_reached{phase="kernel"} 2.0' 'pxecore_clients_reached{phase="initrd"} 0.0'; do
     grep -qxF "$s" "$T/samples" || fail "metrics lack '$s'"

@@ -166,7 +166,7 @@ async function switchMethod(name, box) {
 }
 
 function imageKind(img) {
-  return img.kind || (img.kernel ? "archiso" : "unknown");
+  return img.kind || "none (files only)";
 }
 
 function renderImages(images) {
@@ -174,7 +174,7 @@ function renderImages(images) {
     el("td", {}, i.name, i.default ? el("span", { class: "tag" }, "default") : ""),
     el("td", { class: "kind" }, imageKind(i)),
     el("td", {}, (i.is_iso ? "ISO " : "directory ") + i.source),
-    el("td", {}, i.arch || "—"), el("td", {}, i.label || "—"),
+    el("td", {}, i.arch || "—"), el("td", {}, i.volume_id || (i.facts && i.facts.label) || "—"),
     el("td", {}, i.kernel || "—"), el("td", {}, i.rootfs || "—")));
 }
 

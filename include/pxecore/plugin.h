@@ -27,8 +27,15 @@
 extern "C" {
 #endif
 
-/* Bumped only on incompatible changes; compatible growth appends fields. */
-#define PXE_PLUGIN_ABI_VERSION 1
+/*
+ * Bumped only on incompatible changes; compatible growth appends fields.
+ * 2: struct pxe_image no longer carries archiso's label, uuid and basedir (they
+ * are _reserved_*, always NULL; the archiso image kind owns them); image kinds
+ * (PXE_CAP_KIND) and transports (PXE_CAP_TRANSPORT) added.  The core loads
+ * plugins of version 1 and 2 (docs/plugin-api.md, "ABI guarantee").
+ */
+#define PXE_PLUGIN_ABI_VERSION 2
+#define PXE_PLUGIN_ABI_MIN 1
 
 /* Returned by a callback whose work completes later (see request_done). */
 #define PXE_PENDING 1
@@ -49,7 +56,9 @@ extern "C" {
 #define PXE_CAP_ROOTFS (1u << 1)  /* a rootfs transport: requires rootfs_prepare */
 #define PXE_CAP_MENU (1u << 2)    /* boot menu entries: requires menu_entries */
 #define PXE_CAP_CMDLINE (1u << 3) /* kernel parameters: requires cmdline */
-/* A plugin with PXE_CAP_MENU is a boot method named after the plugin. */
+#define PXE_CAP_TRANSPORT (1u << 4) /* ABI 2: carries image kinds' root filesystems: requires transport */
+#define PXE_CAP_KIND (1u << 5)      /* ABI 2: image kinds: requires kind_probe, kind_entries, kind_cmdline */
+/* A plugin with PXE_CAP_MENU or PXE_CAP_TRANSPORT is a boot method named after the plugin. */
 
 /* I/O readiness bits (same values as EPOLLIN/EPOLLOUT/EPOLLERR/EPOLLHUP). */
 #define PXE_IO_IN 0x001u
@@ -105,22 +114,34 @@ struct pxe_config_item {
     int64_t max;
 };
 
-/* A boot image known to the core. Read-only; valid until the plugin is stopped. */
+/* struct pxe_image.flags */
+#define PXE_IMAGE_NO_ROOTFS (1u << 0) /* the kind boots kernel + initrd only (an installer) */
+
+/*
+ * A boot image known to the core: a directory tree or an ISO file, opaque to
+ * the core.  The image kind that recognised it (kind_probe) named its kernel,
+ * initrd and root filesystem.  Read-only; valid until the plugin is stopped.
+ */
 struct pxe_image {
     uint32_t _struct_size;
-    uint32_t is_iso;     /* 1: an ISO 9660 file read directly; 0: a directory tree */
-    const char *name;    /* [a-z0-9._-]+, used in menus, URLs and export names */
-    const char *source;  /* the directory, or the ISO file */
-    const char *dir;     /* a directory holding the tree (source, or a mount), or NULL */
-    const char *label;   /* volume label (archisolabel=), or NULL */
-    const char *uuid;    /* archiso search UUID (archisosearchuuid=), or NULL */
-    const char *basedir; /* archisobasedir, "arch" by default */
-    const char *arch;    /* "x86_64" */
-    const char *kernel;  /* path inside the image, e.g. "arch/boot/x86_64/vmlinuz-linux", or NULL */
-    const char *initrd;  /* path inside the image, or NULL */
-    const char *rootfs;  /* path inside the image of airootfs.sfs/.erofs, or NULL */
-    const char *prefix;  /* where the image appears in the file namespace: "images/<name>/" */
-    uint64_t size;       /* ISO file size in bytes; 0 for directories */
+    uint32_t is_iso;         /* 1: an ISO 9660 file read directly; 0: a directory tree */
+    const char *name;        /* [a-z0-9._-]+, used in menus, URLs and export names */
+    const char *source;      /* the directory, or the ISO file */
+    const char *dir;         /* a directory holding the tree (source, or a mount), or NULL */
+    const char *_reserved_1; /* ABI 1: archiso label; NULL since ABI 2 */
+    const char *_reserved_2; /* ABI 1: archiso search UUID; NULL since ABI 2 */
+    const char *_reserved_3; /* ABI 1: archisobasedir; NULL since ABI 2 */
+    const char *arch;        /* the kind's architecture name ("x86_64", "amd64"), or NULL */
+    const char *kernel;      /* path inside the image, e.g. "arch/boot/x86_64/vmlinuz-linux", or NULL */
+    const char *initrd;      /* path inside the image, or NULL */
+    const char *rootfs;      /* path inside the image of the root filesystem file, or NULL */
+    const char *prefix;      /* where the image appears in the file namespace: "images/<name>/" */
+    uint64_t size;           /* ISO file size in bytes; 0 for directories */
+    /* ABI 2 */
+    const char *kind;      /* the image kind that recognised it ("archiso"), or NULL: none did */
+    const char *title;     /* the kind's name for it in menus: "Arch Linux x86_64" */
+    const char *volume_id; /* ISO 9660 volume identifier, or NULL (directories) */
+    uint32_t flags;        /* PXE_IMAGE_* */
 };
 
 /* A per-machine profile set through the API. Read-only, loop thread only. */
@@ -142,9 +163,48 @@ struct pxe_boot_ctx {
     const char *server_ip;       /* our address as the client reaches it, dotted quad */
     const char *client_mac;      /* "aa:bb:cc:dd:ee:ff", or NULL */
     const char *menu_format;     /* "pxelinux", "ipxe" or "grub" */
+    /* ABI 2 */
+    uint32_t loader_sets_ip; /* 1: the boot loader appends ip= itself (pxelinux SYSAPPEND 1) */
+    const char *entry_id;    /* kind_cmdline/kind_cmdline_check: the id the kind gave the entry
+                                (as passed to menu_add), or NULL (see kind_cmdline) */
 };
 
-/* One boot menu entry; copied by menu_add. */
+/*
+ * ABI 2.  How a boot method carries an image's root filesystem to the client,
+ * filled by the method's transport(); the image kind turns it into its
+ * distribution's kernel parameters.  The core zeroes it and sets method.
+ */
+struct pxe_transport {
+    uint32_t _struct_size;
+    uint32_t whole_image; /* 1: the ISO file as one block device (NBD); 0: the image's files */
+    uint32_t external;    /* 1: the files are served from elsewhere (a mirror): not checkable here */
+    uint32_t port;        /* the service's TCP port */
+    char method[32];      /* the boot method's name (set by the core) */
+    char scheme[16];      /* "http", "nbd", "nfs" */
+    char label[16];       /* for menu titles: "HTTP", "NBD", "NFS" */
+    char server[64];      /* our address as the client reaches it (no brackets) */
+    char url[512];        /* http: URL of the image's root, ending in '/'; nbd: nbd://server[:port]/export;
+                             nfs: server:/export/path */
+    char export_name[256]; /* nbd: the export's name; nfs: the exported directory */
+    char options[128];     /* nfs: mount options for the client ("v3,tcp"), else "" */
+};
+
+/*
+ * ABI 2.  What an image kind found in an image (kind_probe): paths inside the
+ * image, copied by the core.  Zeroed by the core.
+ */
+struct pxe_kind_probe {
+    uint32_t _struct_size;
+    uint32_t flags;     /* PXE_IMAGE_* */
+    char kind[32];      /* the kind's name, [a-z0-9-]; the plugin's name when left empty */
+    char title[96];     /* the distribution's name for menus: "Arch Linux x86_64" */
+    char arch[32];      /* "x86_64", "amd64" */
+    char kernel[256];   /* required */
+    char initrd[256];   /* "" for none */
+    char rootfs[256];   /* "" for none */
+};
+
+/* One boot menu entry; copied by menu_add. An image kind's entry leaves kernel and initrd NULL. */
 struct pxe_menu_entry {
     uint32_t _struct_size;
     const char *id;     /* short token unique within the menu, [a-z0-9_-] */
@@ -192,7 +252,7 @@ typedef void (*pxe_exit_cb)(void *ud, int status, const char *output, size_t out
  * Core functions handed to a plugin in load().  The table is append-only; a
  * plugin calls a function added after ABI 1 only after PXE_CORE_HAS() is true.
  * Thread-safe: log, vlog, post, now_usec, file_open, file_close, image_count,
- * image_get, image_find (images are fixed while the daemon runs), event,
+ * image_get, image_find, image_list (images are fixed while the daemon runs), event,
  * metric_add, metric_set, sanitize, write_atomic.  Everything else runs on the loop thread
  * only.
  */
@@ -295,6 +355,23 @@ struct pxe_core_api {
      */
     int (*secure_boot_file)(struct pxe_core *self, const char *mac, uint32_t arch, char *out,
                             size_t out_size);
+
+    /* ---- ABI 2 ---- */
+    /*
+     * Lists directory rel (no leading '/', "" for the root) of image, whatever
+     * it is stored as (a tree or an ISO file): cb(ud, name, type) with type 1
+     * for a regular file, 2 for a directory, 0 otherwise; at most 4096 names;
+     * cb returning non-zero stops.  0, -ENOENT, -ENOTDIR. Thread-safe.
+     */
+    int (*image_list)(struct pxe_core *self, const struct pxe_image *image, const char *rel,
+                      int (*cb)(void *ud, const char *name, uint32_t type), void *ud);
+    /*
+     * Attaches a fact about image (key [a-z0-9_]{1,31}, value printable, at
+     * most 255 bytes) shown by GET /api/v1/images under "facts"; replaces the
+     * same key.  Loop thread (kind_probe runs there). 0 or -errno.
+     */
+    int (*image_fact_set)(struct pxe_core *self, const struct pxe_image *image, const char *key,
+                          const char *value);
 };
 
 /* True when the core table has function fn (for functions newer than the plugin's minimum). */
@@ -351,6 +428,55 @@ struct pxe_plugin {
      */
     int (*api_call)(void *state, const char *method, const char *subpath, struct json_t *body,
                     struct json_t **ret_json);
+
+    /* ---- ABI 2 ---- */
+    /*
+     * Transport (PXE_CAP_TRANSPORT): how this method carries ctx->image's root
+     * filesystem to ctx's client, into *out.  0, or -errno with a reason in why
+     * (through buf_append) when it cannot now: not exported, not live, no
+     * usable address.  Loop thread.
+     */
+    int (*transport)(void *state, const struct pxe_boot_ctx *ctx, struct pxe_transport *out,
+                     struct pxe_buf *why);
+
+    /*
+     * Image kinds (PXE_CAP_KIND).  kind_probe runs once per image at start
+     * (loop thread, before bind), reading the image only through file_open
+     * (image->prefix + path) and image_list: 1 and *out filled when the image
+     * is of this kind, 0 with what was looked for in looked_for ("arch/boot/<arch>/
+     * vmlinuz-*") when not, -errno on failure (logged, the image is offered to
+     * the other kinds).  -EEXIST with a reason in looked_for: two kinds of this
+     * plugin claim it, a config error.  The core refuses an image two kinds
+     * claim.
+     */
+    int (*kind_probe)(void *state, const struct pxe_image *image, struct pxe_kind_probe *out,
+                      struct pxe_buf *looked_for);
+    /*
+     * Entries for ctx->image (of this kind) over transport tr, through
+     * menu_add (kernel and initrd NULL: the image's).  tr NULL asks for the
+     * entries that need no transport (an installer: kernel and initrd only);
+     * adding nothing means the kind does not boot over tr.
+     */
+    int (*kind_entries)(void *state, const struct pxe_boot_ctx *ctx,
+                        const struct pxe_transport *tr, struct pxe_menu *menu);
+    /*
+     * Kernel parameters in the distribution's vocabulary, through buf_append.
+     * ctx->entry_id set: that entry's parameters over tr, what makes the
+     * initramfs use it ("archiso_http_srv=..."); tr NULL for an entry that
+     * needs no transport.  ctx->entry_id NULL: the image's own parameters
+     * ("archisobasedir=arch"); the core adds each one whose key the entry's
+     * part did not give, before the menu settings and a host's extras (and to
+     * a version-1 method's own entries that boot the image's kernel).
+     */
+    int (*kind_cmdline)(void *state, const struct pxe_boot_ctx *ctx,
+                        const struct pxe_transport *tr, struct pxe_buf *out);
+    /*
+     * Optional: validates the whole command line of an entry over tr (NULL:
+     * no transport); -EINVAL with a reason in why drops the entry.
+     */
+    int (*kind_cmdline_check)(void *state, const struct pxe_boot_ctx *ctx,
+                              const struct pxe_transport *tr, const char *cmdline,
+                              struct pxe_buf *why);
 };
 
 #if defined(__GNUC__)

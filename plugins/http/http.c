@@ -2,9 +2,10 @@
 /*
  * pxecore-http: serves the core's file namespace (boot loaders, kernels,
  * initramfs, generated menus and iPXE scripts, the root filesystem) over HTTP,
- * as darkhttpd does on the Arch wiki PXE page, and is the "http" boot method
- * (archiso_pxe_http: archiso_http_srv=).  This file holds the descriptor,
- * config table, lifecycle and boot-method callbacks; http_serve.c the server.
+ * as darkhttpd does on the Arch wiki PXE page, and is the "http" boot method:
+ * its transport is the URL of an image's tree, which the image's kind turns
+ * into its own parameter (archiso: archiso_http_srv=).  This file holds the
+ * descriptor, config table, lifecycle and transport; http_serve.c the server.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,7 +39,7 @@ static const struct pxe_config_item http_config_items[] = {
     {"timeout", PXE_CFG_DURATION, 0, "60s", offsetof(struct http_config, timeout),
      "idle connection timeout", NULL, 1000000, 3600000000LL},
     {"base_url", PXE_CFG_STR, 0, NULL, offsetof(struct http_config, base_url),
-     "external archiso_http_srv (mirror or cache) for the HTTP boot method", NULL, 0, 0},
+     "external base URL of the images' trees (mirror or cache) for the HTTP boot method", NULL, 0, 0},
     {"access_log", PXE_CFG_BOOL, 0, "true", offsetof(struct http_config, access_log),
      "log each request at info level in darkhttpd's access log form", NULL, 0, 0},
     {"max_connections_per_ip", PXE_CFG_UINT, 0, "0",
@@ -328,9 +329,14 @@ static int image_has(struct http_state *s, const struct pxe_image *img, const ch
     return 1;
 }
 
-/* 0 when the root filesystem archiso will fetch is here (or served from base_url). */
+/*
+ * 0 when the image's root filesystem is here (or served from base_url);
+ * -EOPNOTSUPP for an image no kind recognised or one that needs none.
+ */
 static int rootfs_check(struct http_state *s, const struct pxe_image *img)
 {
+    if (!img->kind || (img->flags & PXE_IMAGE_NO_ROOTFS))
+        return -EOPNOTSUPP;
     if (s->cfg->base_url)
         return 0;
     if (!img->rootfs)
@@ -347,87 +353,36 @@ static void http_rootfs_release(void *state, const struct pxe_image *image)
 {
 }
 
-static int http_menu_entries(void *state, const struct pxe_boot_ctx *ctx, struct pxe_menu *menu)
+/*
+ * The HTTP transport: the URL of the image's tree (or http.base_url, a mirror),
+ * which an image kind turns into its fetch parameter.
+ */
+static int http_transport(void *state, const struct pxe_boot_ctx *ctx, struct pxe_transport *tr,
+                          struct pxe_buf *why)
 {
     struct http_state *s = state;
     const struct pxe_image *img = ctx->image;
-    struct pxe_menu_entry e = {
-        sizeof(e), "http", NULL, NULL, NULL, "root filesystem fetched over HTTP and copied to RAM"};
-    char title[128];
-
-    if (!img || rootfs_check(s, img) < 0)
-        return 0;
-    if (img == s->core->image_get(s->self, 0))
-        snprintf(title, sizeof(title), "Arch Linux %s (HTTP)", img->arch ? img->arch : "x86_64");
-    else
-        snprintf(title, sizeof(title), "Arch Linux %s (HTTP, %s)", img->arch ? img->arch : "x86_64",
-                 img->name);
-    e.title = title;
-    return s->core->menu_add(menu, &e);
-}
-
-static int http_cmdline(void *state, const struct pxe_boot_ctx *ctx, struct pxe_buf *out)
-{
-    struct http_state *s = state;
-    const struct pxe_image *img = ctx->image;
-    char url[512];
     int r;
 
     if (!img)
         return -EINVAL;
     /* The core's fallback when it does not know our address: no usable URL. */
-    if (!s->cfg->base_url && ctx->server_ip &&
-        (strcmp(ctx->server_ip, "0.0.0.0") == 0 || strcmp(ctx->server_ip, "::") == 0))
+    if (!s->cfg->base_url && (!ctx->server_ip || strcmp(ctx->server_ip, "0.0.0.0") == 0 ||
+                              strcmp(ctx->server_ip, "::") == 0)) {
+        s->core->buf_append(why, "no address of ours the client can reach");
         return -EADDRNOTAVAIL;
-    r = http_srv_url(url, sizeof(url), s->cfg->base_url, ctx->server_ip, s->port, img->prefix);
-    if (r < 0)
+    }
+    r = http_srv_url(tr->url, sizeof(tr->url), s->cfg->base_url, ctx->server_ip, s->port,
+                     img->prefix);
+    if (r < 0) {
+        s->core->buf_append(why, "URL too long");
         return r;
-    return s->core->buf_append(out, "archisobasedir=%s archiso_http_srv=%s",
-                               img->basedir ? img->basedir : "arch", url);
-}
-
-/* The directory part of path, with its trailing '/', into buf. */
-static void dir_of(const char *path, char *buf, size_t size)
-{
-    const char *slash = strrchr(path, '/');
-    size_t n = slash ? (size_t)(slash - path + 1) : 0;
-
-    snprintf(buf, size, "%.*s", (int)n, path);
-}
-
-static int http_cmdline_check(void *state, const struct pxe_boot_ctx *ctx, const char *cmdline,
-                              struct pxe_buf *why)
-{
-    struct http_state *s = state;
-    const struct pxe_image *img = ctx->image;
-    size_t len;
-    char dir[HTTP_PATH_MAX];
-
-    if (!http_cmdline_get(cmdline, "archiso_http_srv", &len))
-        return 0; /* not an HTTP boot entry */
-    if (http_cmdline_is(cmdline, "copytoram", "n")) {
-        s->core->buf_append(why, "copytoram=n cannot be used with the HTTP boot method: archiso "
-                                 "fetches the root filesystem over HTTP into RAM (copytoram=y is "
-                                 "forced); drop copytoram=n or boot with NBD or NFS");
-        return -EINVAL;
     }
-    if (!img || s->cfg->base_url || !img->rootfs)
-        return 0;
-    dir_of(img->rootfs, dir, sizeof(dir));
-    if (http_cmdline_is(cmdline, "checksum", "y") && !image_has(s, img, dir, "airootfs.sha512")) {
-        s->core->buf_append(why, "checksum=y but %s%sairootfs.sha512 is missing", img->prefix, dir);
-        return -EINVAL;
-    }
-    if (http_cmdline_is(cmdline, "verify", "y") && !image_has(s, img, img->rootfs, ".sig")) {
-        s->core->buf_append(why, "verify=y but %s%s.sig is missing", img->prefix, img->rootfs);
-        return -EINVAL;
-    }
-    if (http_cmdline_is(cmdline, "cms_verify", "y") &&
-        !image_has(s, img, img->rootfs, ".cms.sig")) {
-        s->core->buf_append(why, "cms_verify=y but %s%s.cms.sig is missing", img->prefix,
-                            img->rootfs);
-        return -EINVAL;
-    }
+    snprintf(tr->scheme, sizeof(tr->scheme), "http");
+    snprintf(tr->label, sizeof(tr->label), "HTTP");
+    snprintf(tr->server, sizeof(tr->server), "%s", ctx->server_ip ? ctx->server_ip : "");
+    tr->port = s->port;
+    tr->external = s->cfg->base_url != NULL;
     return 0;
 }
 
@@ -470,7 +425,7 @@ static int http_status(void *state, json_t **ret_json)
 
 static struct pxe_plugin http_plugin = {
     .thread_model = PXE_THREAD_OWN,
-    .caps = PXE_CAP_SERVICE | PXE_CAP_MENU | PXE_CAP_CMDLINE | PXE_CAP_ROOTFS,
+    .caps = PXE_CAP_SERVICE | PXE_CAP_TRANSPORT | PXE_CAP_ROOTFS,
     .name = "http",
     .version = "1.0.0",
     .description = "HTTP server for boot files and the HTTP rootfs boot method",
@@ -484,12 +439,10 @@ static struct pxe_plugin http_plugin = {
     .unload = http_unload,
     .rootfs_prepare = http_rootfs_prepare,
     .rootfs_release = http_rootfs_release,
-    .menu_entries = http_menu_entries,
-    .cmdline = http_cmdline,
-    .cmdline_check = http_cmdline_check,
     .method_set = http_method_set,
     .active_sessions = http_active_sessions,
     .status = http_status,
+    .transport = http_transport,
 };
 
 PXE_PLUGIN_REGISTER(http_plugin)

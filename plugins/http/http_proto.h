@@ -115,13 +115,4 @@ size_t http_log_format(char *buf, size_t size, const struct http_log_entry *e, u
 int http_srv_url(char *buf, size_t size, const char *base_url, const char *server_ip, unsigned port,
                  const char *prefix);
 
-/*
- * The value of the last "key=value" parameter of a kernel command line
- * (archiso reads parameters in order, the last wins), with its length in
- * *ret_len; NULL when key does not appear.  "key" alone gives "".
- */
-const char *http_cmdline_get(const char *cmdline, const char *key, size_t *ret_len);
-/* 1 when the last key= value equals value exactly, else 0. */
-int http_cmdline_is(const char *cmdline, const char *key, const char *value);
-
 #endif

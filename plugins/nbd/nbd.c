@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * NBD server and the NBD rootfs boot method (archiso_nbd_srv=).
+ * NBD server and the NBD rootfs boot method (its transport: an image's ISO as an export).
  *
  * Exports every ISO image (the whole file, read-only, under the image name)
  * plus the files of the "exports" config key.  The listening socket is
@@ -409,44 +409,29 @@ static void nbd_rootfs_release(void *state, const struct pxe_image *image)
 {
 }
 
-static int nbd_menu_entries(void *state, const struct pxe_boot_ctx *ctx, struct pxe_menu *menu)
-{
-    struct nbd_state *s = state;
-    char title[96];
-    struct pxe_menu_entry e = {
-        ._struct_size = sizeof(e),
-        .id = "nbd",
-        .title = title,
-        .help = "Root filesystem: the ISO image over NBD (archiso_nbd_srv)",
-    };
-
-    if (nbd_find_image_export(s, ctx->image) < 0)
-        return 0;
-    snprintf(title, sizeof(title), "Arch Linux %s (NBD)",
-             ctx->image->arch ? ctx->image->arch : "x86_64");
-    return s->core->menu_add(menu, &e);
-}
-
-static int nbd_cmdline(void *state, const struct pxe_boot_ctx *ctx, struct pxe_buf *out)
+/* The NBD transport: the image's ISO file as one read-only block device, export = its name. */
+static int nbd_transport(void *state, const struct pxe_boot_ctx *ctx, struct pxe_transport *tr,
+                         struct pxe_buf *why)
 {
     struct nbd_state *s = state;
     const struct pxe_image *im = ctx->image;
-    int r;
+    const char *server = ctx->server_ip ? ctx->server_ip : "${pxeserver}";
+    int v6 = strchr(server, ':') != NULL;
 
-    if (nbd_find_image_export(s, im) < 0)
+    if (nbd_find_image_export(s, im) < 0) {
+        s->core->buf_append(why, "image %s is not an ISO file: NBD exports ISO files only",
+                            im ? im->name : "?");
         return -ENOENT;
-    r = s->core->buf_append(out, "archisobasedir=%s archiso_nbd_srv=%s",
-                            im->basedir ? im->basedir : "arch",
-                            ctx->server_ip ? ctx->server_ip : "${pxeserver}");
-    if (r == 0 && strcmp(im->name, "archiso") != 0)
-        r = s->core->buf_append(out, " archiso_nbd_name=%s", im->name);
-    /* Only NBD hands the hook a block device to find (hooks/archiso:
-     * _search_for_archisodevice); over HTTP and NFS the medium is already mounted. */
-    if (r == 0 && im->uuid)
-        r = s->core->buf_append(out, " archisosearchuuid=%s", im->uuid);
-    else if (r == 0 && im->label)
-        r = s->core->buf_append(out, " archisolabel=%s", im->label);
-    return r;
+    }
+    tr->whole_image = 1;
+    tr->port = s->port;
+    snprintf(tr->scheme, sizeof(tr->scheme), "nbd");
+    snprintf(tr->label, sizeof(tr->label), "NBD");
+    snprintf(tr->server, sizeof(tr->server), "%s", server);
+    snprintf(tr->export_name, sizeof(tr->export_name), "%s", im->name);
+    snprintf(tr->url, sizeof(tr->url), "nbd://%s%s%s:%u/%s", v6 ? "[" : "", server,
+             v6 ? "]" : "", s->port, im->name);
+    return 0;
 }
 
 static int nbd_method_set(void *state, uint32_t enabled)
@@ -510,7 +495,7 @@ fail:
 
 static struct pxe_plugin nbd_plugin = {
     .thread_model = PXE_THREAD_OWN,
-    .caps = PXE_CAP_SERVICE | PXE_CAP_ROOTFS | PXE_CAP_MENU | PXE_CAP_CMDLINE,
+    .caps = PXE_CAP_SERVICE | PXE_CAP_ROOTFS | PXE_CAP_TRANSPORT,
     .name = "nbd",
     .version = "0.1.0",
     .description = "NBD server (read-only ISO exports) and the NBD rootfs boot method",
@@ -524,11 +509,10 @@ static struct pxe_plugin nbd_plugin = {
     .unload = nbd_unload,
     .rootfs_prepare = nbd_rootfs_prepare,
     .rootfs_release = nbd_rootfs_release,
-    .menu_entries = nbd_menu_entries,
-    .cmdline = nbd_cmdline,
     .method_set = nbd_method_set,
     .active_sessions = nbd_active_sessions,
     .status = nbd_status,
+    .transport = nbd_transport,
 };
 
 PXE_PLUGIN_REGISTER(nbd_plugin)

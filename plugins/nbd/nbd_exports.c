@@ -111,7 +111,8 @@ void nbd_exports_free(struct nbd_state *s)
     s->default_export = -1;
 }
 
-/* Every ISO image, then the config's exports; the default export is "archiso", else the first. */
+/* Every ISO image, then the config's exports; the default export is the image named "archiso"
+ * (the core's default image name), else the first. */
 int nbd_exports_build(struct nbd_state *s)
 {
     uint32_t i, n = s->core->image_count(s->self);
@@ -125,8 +126,8 @@ int nbd_exports_build(struct nbd_state *s)
 
         if (!im || !im->is_iso || !im->source || !im->name)
             continue;
-        snprintf(desc, sizeof(desc), "%s%s", im->label ? "archiso " : "archiso image ",
-                 im->label ? im->label : im->name);
+        snprintf(desc, sizeof(desc), "image %s%s%s", im->name, im->volume_id ? ", volume " : "",
+                 im->volume_id ? im->volume_id : "");
         r = nbd_export_add(s, im->name, im->source, desc, 1);
         if (r < 0)
             return r;

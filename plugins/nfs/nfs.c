@@ -317,7 +317,7 @@ static int nfs_status(void *state, json_t **ret)
 
 static struct pxe_plugin nfs_plugin = {
     .thread_model = PXE_THREAD_LOOP,
-    .caps = PXE_CAP_SERVICE | PXE_CAP_ROOTFS | PXE_CAP_MENU | PXE_CAP_CMDLINE,
+    .caps = PXE_CAP_SERVICE | PXE_CAP_ROOTFS | PXE_CAP_TRANSPORT,
     .name = "nfs",
     .version = "0.2.0",
     .description = "NFS export manager (kernel nfsd or nfs-ganesha) and the NFS boot method",
@@ -331,9 +331,7 @@ static struct pxe_plugin nfs_plugin = {
     .unload = nfs_unload,
     .rootfs_prepare = nfs_rootfs_prepare,
     .rootfs_release = nfs_rootfs_release,
-    .menu_entries = nfs_menu_entries,
-    .cmdline = nfs_cmdline,
-    .cmdline_check = nfs_cmdline_check,
+    .transport = nfs_transport,
     .method_set = nfs_method_set,
     .active_sessions = nfs_active_sessions,
     .status = nfs_status,

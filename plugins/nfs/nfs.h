@@ -163,10 +163,8 @@ int nfs_config_complete(void *state, void *cfg);
 /* nfs_method.c: the boot method callbacks of struct pxe_plugin (loop thread). */
 int nfs_rootfs_prepare(void *state, const struct pxe_image *image, struct pxe_request *req);
 void nfs_rootfs_release(void *state, const struct pxe_image *image);
-int nfs_menu_entries(void *state, const struct pxe_boot_ctx *ctx, struct pxe_menu *menu);
-int nfs_cmdline(void *state, const struct pxe_boot_ctx *ctx, struct pxe_buf *out);
-int nfs_cmdline_check(void *state, const struct pxe_boot_ctx *ctx, const char *cmdline,
-                      struct pxe_buf *why);
+int nfs_transport(void *state, const struct pxe_boot_ctx *ctx, struct pxe_transport *tr,
+                  struct pxe_buf *why);
 int nfs_method_set(void *state, uint32_t enabled);
 uint64_t nfs_active_sessions(void *state);
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The NFS boot method: rootfs_prepare answered when the exports are live,
- * menu entries and archiso_nfs_srv= command lines for exported images, the
- * check that refuses a command line while the export is not live, and the
- * method switch that drains before removing the exports.
+ * the transport (an exported directory) image kinds build their command
+ * lines from while the export is live, and the method switch that drains
+ * before removing the exports.
  */
 #include "nfs.h"
 
@@ -44,72 +44,40 @@ void nfs_rootfs_release(void *state, const struct pxe_image *image)
     s->npending = 0;
 }
 
-int nfs_menu_entries(void *state, const struct pxe_boot_ctx *ctx, struct pxe_menu *menu)
-{
-    struct nfs_state *s = state;
-    struct nfs_exp *e = exp_for(s, ctx->image);
-    char title[128], help[NFS_MAX_PATH + 64];
-
-    if (!e || e->refused || !s->live || !s->offer || s->draining)
-        return 0;
-    snprintf(title, sizeof(title), "Arch Linux %s (NFS)",
-             ctx->image->arch ? ctx->image->arch : "x86_64");
-    snprintf(help, sizeof(help), "Root filesystem over NFSv3 from %s:%s",
-             ctx->server_ip ? ctx->server_ip : "?", e->path);
-    return s->core->menu_add(menu, &(struct pxe_menu_entry){
-                                       ._struct_size = sizeof(struct pxe_menu_entry),
-                                       .id = "nfs",
-                                       .title = title,
-                                       .help = help,
-                                   });
-}
-
-int nfs_cmdline(void *state, const struct pxe_boot_ctx *ctx, struct pxe_buf *out)
+/*
+ * The NFS transport: the image's exported directory (a tree, or the ISO's
+ * mount) and the mount options clients should use.  Only while the exports
+ * are live and the method is offered.
+ */
+int nfs_transport(void *state, const struct pxe_boot_ctx *ctx, struct pxe_transport *tr,
+                  struct pxe_buf *why)
 {
     struct nfs_state *s = state;
     struct nfs_exp *e = exp_for(s, ctx->image);
     const char *opt = s->cfg->archiso_nfs_opt;
-    int r;
+    const char *server = ctx->server_ip ? ctx->server_ip : "${pxeserver}";
 
-    if (!e || e->refused)
-        return -ENOENT;
-    r = s->core->buf_append(out, "archisobasedir=%s archiso_nfs_srv=%s:%s",
-                            ctx->image->basedir ? ctx->image->basedir : "arch",
-                            ctx->server_ip ? ctx->server_ip : "${pxeserver}", e->path);
-    if (!r && opt && *opt)
-        r = s->core->buf_append(out, " archiso_nfs_opt=%s", opt);
-    return r;
-}
-
-int nfs_cmdline_check(void *state, const struct pxe_boot_ctx *ctx, const char *cmdline,
-                      struct pxe_buf *why)
-{
-    struct nfs_state *s = state;
-    struct nfs_exp *e;
-    struct in_addr a;
-
-    if (!cmdline || !strstr(cmdline, "archiso_nfs_srv="))
-        return 0;
-    e = exp_for(s, ctx->image);
     if (!e) {
         s->core->buf_append(why, "no NFS export for this image");
-        return -EINVAL;
+        return -ENOENT;
     }
     if (e->refused) {
         s->core->buf_append(why, "image %s is not exported over NFS: %s", e->image->name,
                             e->refused);
-        return -EINVAL;
+        return -EOPNOTSUPP;
     }
-    if (!s->live) {
+    if (!s->live || !s->offer || s->draining) {
         s->core->buf_append(why, "the NFS export %s is not live%s%s", e->path,
                             s->last_error ? ": " : "", s->last_error ? s->last_error : "");
-        return -EINVAL;
+        return -ENODEV;
     }
-    if (ctx->server_ip && inet_aton(ctx->server_ip, &a) == 0) {
-        s->core->buf_append(why, "archiso's nfsmount needs an IPv4 server address, not %s",
-                            ctx->server_ip);
-        return -EINVAL;
-    }
+    snprintf(tr->scheme, sizeof(tr->scheme), "nfs");
+    snprintf(tr->label, sizeof(tr->label), "NFS");
+    snprintf(tr->server, sizeof(tr->server), "%s", server);
+    snprintf(tr->export_name, sizeof(tr->export_name), "%s", e->path);
+    snprintf(tr->url, sizeof(tr->url), "%s:%s", server, e->path);
+    snprintf(tr->options, sizeof(tr->options), "%s", opt ? opt : "");
+    tr->port = 2049;
     return 0;
 }
 

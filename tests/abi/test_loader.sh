@@ -16,10 +16,12 @@ refused() {
 }
 set -e
 
-refused wrong_abi "pxecore-wrongabi.so: plugin ABI version 99, but this pxecore supports ABI version 1..1"
+refused wrong_abi "pxecore-wrongabi.so: plugin ABI version 99, but this pxecore supports ABI version 1..2"
 refused no_symbol "pxecore-nosymbol.so: missing entry symbol 'pxe_plugin_init'"
 refused bad_name "pxecore-badname.so: invalid plugin name 'Bad_Name'"
 refused missing_cb "pxecore-nomenu.so: missing required callback 'menu_entries' for caps MENU"
+refused bad_kind "pxecore-badkind.so: missing required callback 'kind_entries' for caps KIND"
+refused bad_kind_v1 "pxecore-badkind.so: unknown capability bits 0x20 for plugin ABI version 1"
 refused bad_config "pxecore-badconfig.so: bad config table: port: offset 64 outside the config struct"
 refused dup_name "pxecore-dup-b.so: duplicate plugin name 'dup' (already loaded from pxecore-dup-a.so)"
 set +e
@@ -64,7 +66,7 @@ for so in "$PXECORE_PLUGINS"/pxecore-*.so; do
     "$PXECORE_BIN" --dump-plugin "$so" >"$T/dump.txt" || fail "dump $so"
     name=$(basename "$so" .so); name=${name#pxecore-}
     grep -qx "name=$name" "$T/dump.txt" || fail "$so: no name=$name"
-    grep -qx "abi_version=1" "$T/dump.txt" || fail "$so: no abi_version=1"
+    grep -qx "abi_version=2" "$T/dump.txt" || fail "$so: no abi_version=2"
     grep -qx "version=.*" "$T/dump.txt" || fail "$so: no version="
     grep -qx "has_load=1" "$T/dump.txt" || fail "$so: no has_load=1"
     n=$((n + 1))

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Installs pxecore to a temporary prefix, builds examples/plugins/memtest out of
-# tree with nothing but that prefix's pkg-config data, and loads it.
+# Installs pxecore to a temporary prefix, builds examples/plugins/memtest (a boot
+# method) and examples/plugins/tinycore (an image kind) out of tree with nothing
+# but that prefix's pkg-config data, and loads them.
 . "$PXECORE_SRC/tests/integration/lib.sh"
 need make pkg-config cc
 set -e
@@ -31,4 +32,23 @@ PXECORE_PLUGINS=$T/only
 start_pxecore --no-api --image "$T/img" --root "$T/boot" --memtest-file memtest86+x64.bin
 grep -q "plugin memtest 1.0 running" "$T/pxecore.log" || fail "memtest plugin not listed as running"
 stop_pxecore || fail "stop"
-echo "example plugin built with the installed SDK and loaded"
+
+# The example image kind: built the same way, it recognises a Tiny Core tree through the
+# core's file API and names its kernel; an Arch tree is not its kind and the log says what
+# it looked for.
+cp -r "$PXECORE_SRC/examples/plugins/tinycore" "$T/kind"
+make -C "$T/kind" >"$T/make-kind.log" 2>&1 || { cat "$T/make-kind.log"; fail "example kind build"; }
+"$PXECORE_BIN" --dump-plugin "$T/kind/pxecore-tinycore.so" >"$T/dump-kind.txt"
+grep -qx "caps=kind" "$T/dump-kind.txt" && grep -qx "abi_version=2" "$T/dump-kind.txt" ||
+    fail "dump: $(cat "$T/dump-kind.txt")"
+cp "$T/kind/pxecore-tinycore.so" "$T/only/"
+mkdir -p "$T/tc/boot"
+echo kernel >"$T/tc/boot/vmlinuz64"
+echo initrd >"$T/tc/boot/corepure64.gz"
+start_pxecore --no-api --image "tc=$T/tc" --image "arch=$T/img"
+grep -q "image 'tc': directory $T/tc, kind tinycore (Tiny Core Linux x86_64), kernel boot/vmlinuz64" \
+    "$T/pxecore.log" || fail "Tiny Core tree not recognised: $(cat "$T/pxecore.log")"
+grep -q "image 'arch' .*no image kind recognised it.*tinycore looked for boot/vmlinuz64" \
+    "$T/pxecore.log" || fail "no line saying what the kind looked for"
+stop_pxecore || fail "stop"
+echo "example plugins (a boot method, an image kind) built with the installed SDK and loaded"

@@ -75,4 +75,20 @@ set +e
 out=$(pxe --check-config "$T/ok.json" --set plugins.core.user=x); rc=$?
 set -e
 [ "$rc" -eq 1 ] && echo "$out" | grep -qF "SECTION core, menu, api or plugins.NAME" || fail "plugins.core: $out"
+echo "## image kinds: a kind file naming file and key; two kinds claiming one image"
+mkdir -p "$T/kimg/arch/boot/x86_64" "$T/kinds"
+echo kernel >"$T/kimg/arch/boot/x86_64/vmlinuz-linux"
+echo '{"kind": "twin", "title": "Twin", "match": [{"kernel": "arch/boot/x86_64/vmlinuz-linux"}],
+       "entries": [{"id": "t", "title": "Twin"}]}' >"$T/kinds/twin.json"
+set +e
+out=$(pxe --check-config "$T/ok.json" --image "k=$T/kimg" --kinds-dir "$T/kinds" 2>&1); rc=$?
+set -e
+[ "$rc" -eq 1 ] && echo "$out" | grep -qF "image 'k' ($T/kimg): claimed by two image kinds, archiso (plugin archiso) and twin (plugin datakinds)" ||
+    fail "two kinds: rc=$rc $out"
+echo '{"kind": "bad", "title": 3}' >"$T/kinds/bad.json"
+set +e
+out=$(pxe --check-config "$T/ok.json" --kinds-dir "$T/kinds" 2>&1); rc=$?
+set -e
+[ "$rc" -eq 1 ] && echo "$out" | grep -qF "$T/kinds/bad.json: title: must be a string" ||
+    fail "bad kind file: rc=$rc $out"
 echo "all check-config checks passed"

@@ -7,7 +7,7 @@
 # without NOTIFY_SOCKET or with a socket nobody listens on.
 . "$PXECORE_SRC/tests/integration/lib.sh"
 need python3
-use_plugins http
+use_plugins http # and the image kinds, which lib.sh always adds: 3 plugins
 
 # listen ADDR OUT: collects datagrams on ADDR into OUT (one per line, \n as |)
 # until it has seen STOPPING=1 (at most 60 s).
@@ -52,7 +52,7 @@ for addr in "$T/notify.sock" "@pxecore-test-notify-$$"; do
     out=$T/notify.$RANDOM
     listen "$addr" "$out"
     NOTIFY_SOCKET=$addr start_pxecore --no-api --http-port "$(free_port)"
-    wait_for "$out" '^READY=1|STATUS=serving 0 image(s) with 1 plugin(s)$'
+    wait_for "$out" '^READY=1|STATUS=serving 0 image(s) with 3 plugin(s)$'
     kill -HUP "$PXE_PID"
     wait_for "$out" '^RELOADING=1'
     stop_pxecore || fail "pxecore exit status $? ($addr)"

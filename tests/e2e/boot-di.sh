@@ -14,6 +14,10 @@
 #                  chains the tree's pxelinux.0 with options 209/210
 #   uefi-grub      OVMF loads the tree's bootnetx64.efi (shim), which loads its
 #                  grubx64.efi, which reads the tree's grub/grub.cfg
+#   bios-image     --image TREE (not --root): the debian-installer image kind
+#                  recognises the tree; pxecore's own boot.ipxe offers "Debian
+#                  installer" with menu.console on its line, iPXE loads kernel
+#                  and initrd over HTTP; no keystrokes
 #   bios-menu      a host profile: pxecore's own pxelinux menu (pxelinux.cfg/01-<mac>)
 #                  with "UI menu.c32", run by lpxelinux.0; neither is in the tree,
 #                  both come from the system's pxelinux and syslinux-common
@@ -40,6 +44,7 @@ uefi-grub)
     # GRUB's entry editor: setparams, a blank line, set background_color, linux
     DI_OPEN_KEYS=e DI_MOVE_KEYS="down down down end" DI_BOOT_KEYS=f10
     ;;
+bios-image) DI_FIRST_STATE=dialog ;;
 bios-menu)
     [ -f /usr/lib/PXELINUX/lpxelinux.0 ] && [ -f /usr/lib/syslinux/modules/bios/menu.c32 ] ||
         e2e_skip "no /usr/lib/PXELINUX/lpxelinux.0 or /usr/lib/syslinux/modules/bios/menu.c32 (apt-get install pxelinux syslinux-common)"
@@ -53,11 +58,28 @@ esac
 
 e2e_init "$@"
 di_init
-e2e_pxecore_start --address "$E2E_SRV_IP" --root "$DI_TREE" --disable-plugin nfs \
+if [ "$scenario" = bios-image ]; then
+    e2e_need_plugin datakinds
+    args+=(--image "debian=$DI_TREE" --set "menu.console=${DI_CONSOLE#console=}" --menu-timeout 1s)
+else
+    args+=(--root "$DI_TREE")
+fi
+e2e_pxecore_start --address "$E2E_SRV_IP" --disable-plugin nfs \
     --set "dhcp.interface=srv0" --set "dhcp.lease_file=$E/dhcp.leases" \
     --set "dhcp.range=192.0.2.100,192.0.2.150,1h" "${args[@]}"
 
+if [ "$scenario" = bios-image ]; then
+    grep -q "image 'debian': directory $DI_TREE, kind debian-installer" "$E/pxecore.log" ||
+        e2e_fail "the tree was not recognised as a Debian installer image (pxecore.log)"
+    curl -fsS -m 5 -o "$E/menu-ipxe.log" "http://$E2E_SRV_IP/boot.ipxe?mac=$E2E_MAC" ||
+        e2e_fail "cannot fetch boot.ipxe"
+    grep -q "^item debian-install Debian installer\$" "$E/menu-ipxe.log" &&
+        grep -q "^kernel http://[^ ]*/images/debian/debian-installer/amd64/linux .*$DI_CONSOLE" "$E/menu-ipxe.log" ||
+        e2e_fail "boot.ipxe lacks the Debian installer entry: $(cat "$E/menu-ipxe.log")"
+    e2e_log "the debian-installer kind recognised the tree; boot.ipxe offers it"
+fi
 # The tree's files are the tree's: its pxelinux.cfg/default byte for byte.
+if [ "$scenario" != bios-image ]; then
 curl -fsS -m 5 -o "$E/served-default.cfg" "http://$E2E_SRV_IP/pxelinux.cfg/default" ||
     e2e_fail "cannot fetch pxelinux.cfg/default"
 cmp -s "$E/served-default.cfg" "$DI_TREE/pxelinux.cfg/default" ||
@@ -78,6 +100,7 @@ if [ "$scenario" = bios-menu ]; then
         e2e_fail "the generated pxelinux menu lacks UI menu.c32 or the CONFIG entry: $(cat "$E/menu-pxelinux.log")"
 fi
 e2e_log "the tree's pxelinux.cfg/default is served as it is; boot.ipxe chains the tree's loader"
+fi
 
 e2e_ra_start
 e2e_capture_start
@@ -114,7 +137,11 @@ bios-menu)
     done
     e2e_log "lpxelinux.0 and menu.c32 came from the system's pxelinux and syslinux-common"
     ;;
+bios-image)
+    grep -aq 'GET /images/debian/debian-installer/amd64/initrd.gz' "$E/tcpdump.log" ||
+        e2e_fail "iPXE never fetched the installer's initrd over HTTP (tcpdump.log)"
+    ;;
 esac
-rrq debian-installer/amd64/initrd.gz
+[ "$scenario" = bios-image ] || rrq debian-installer/amd64/initrd.gz
 e2e_report
 e2e_timeline

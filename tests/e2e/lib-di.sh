@@ -42,6 +42,8 @@ di_init() {
 #   DI_OPEN_KEYS  keys that open the entry's editor (vesamenu: tab; GRUB: e)
 #   DI_MOVE_KEYS  keys to the end of the kernel line once it is open
 #   DI_BOOT_KEYS  keys that boot the edited entry (ret; GRUB: f10)
+#   DI_FIRST_STATE  "dialog" when pxecore's own menu boots the installer with
+#                 console= already on its line (no keys), else the menu
 DI_STATE=menu
 DI_NEXT=0
 DI_SHOT=0
@@ -57,7 +59,7 @@ di_fail() { E2E_MARKER="PXECORE-E2E-FAIL reason=$1 END"; }
 di_drive() {
     local now
     if [ "${DI_T0:-}" != "$E2E_T0" ]; then # a new boot (e2e_boot boots a hung guest again)
-        DI_T0=$E2E_T0 DI_STATE=menu DI_NEXT=0
+        DI_T0=$E2E_T0 DI_STATE=${DI_FIRST_STATE:-menu} DI_NEXT=0
     fi
     now=$(date +%s)
     [ "$now" -ge "$DI_NEXT" ] || return 0

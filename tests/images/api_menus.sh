@@ -22,7 +22,8 @@ ISO=$T/archlinux.iso
 xorriso -report_about SORRY -as mkisofs -r -J -V ARCH_202411 -o "$ISO" "$S" >/dev/null 2>&1 || fail xorriso
 
 mkdir -p "$T/plugins"
-ln -s "$PXECORE_PLUGINS/pxecore-http.so" "$FIX/pxecore-rescue.so" "$T/plugins/"
+ln -s "$PXECORE_PLUGINS/pxecore-http.so" "$PXECORE_PLUGINS/pxecore-archiso.so" \
+    "$FIX/pxecore-rescue.so" "$T/plugins/"
 PXECORE_PLUGINS=$T/plugins
 HP=$(free_port); AP=$(free_port)
 start_pxecore --image "$ISO" --set http.port="$HP" --set http.address=127.0.0.1 \
@@ -33,11 +34,18 @@ api "http://127.0.0.1:$AP/api/v1/images" >"$T/images.json" || fail "GET /api/v1/
 python3 - "$T/images.json" "$ISO" <<'PY' || fail "images: $(cat "$T/images.json")"
 import json, sys
 img = json.load(open(sys.argv[1]))["images"][0]
-want = {"name": "archiso", "is_iso": True, "source": sys.argv[2], "label": "ARCH_202411",
-        "uuid": "2024-11-01-10-20-30-00", "basedir": "arch", "arch": "x86_64",
+want = {"name": "archiso", "is_iso": True, "source": sys.argv[2], "kind": "archiso",
+        "volume_id": "ARCH_202411", "title": "Arch Linux x86_64", "arch": "x86_64",
+        "facts": {"basedir": "arch", "label": "ARCH_202411", "uuid": "2024-11-01-10-20-30-00"},
         "kernel": "arch/boot/x86_64/vmlinuz-linux",
         "initrd": "arch/boot/x86_64/initramfs-linux.img", "rootfs": "arch/x86_64/airootfs.erofs"}
 bad = {k: img.get(k) for k, v in want.items() if img.get(k) != v}
+# which methods can serve it, and for the others why not
+methods = {m["method"]: m for m in img.get("methods", [])}
+if not methods.get("http", {}).get("serves"):
+    bad["methods.http"] = methods.get("http")
+if methods.get("rescue", {}).get("serves", True) or "entries of its own" not in methods["rescue"]["why_not"]:
+    bad["methods.rescue"] = methods.get("rescue")
 sys.exit("unexpected: %s" % bad if bad else 0)
 PY
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Test driver for the image interface (core/image.c over core/iso.c):
- *   iso_tool info IMAGE        key=value lines of struct pxe_image
+ *   iso_tool info IMAGE        key=value lines of struct pxe_image and its facts, after the
+ *                              image kinds in $PXECORE_PLUGINS (pxecore-archiso.so) probed it
  *   iso_tool cat IMAGE PATH    the file's bytes, read with pread(fd, offset + pos)
  *   iso_tool ls IMAGE          every regular file of an ISO image, one path a line
  * Exit 0 on success; 1 when the image is refused (message on stderr); 2 when
@@ -13,8 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core.h"
 #include "image.h"
 #include "iso.h"
+#include "kinds.h"
 
 static int walk(const struct iso *iso, const char *dir, int depth);
 
@@ -54,6 +57,33 @@ static void kv(const char *k, const char *v)
     printf("%s=%s\n", k, v ? v : "");
 }
 
+/* Runs the real archiso kind on img, through a core of this one image. 0 or -errno. */
+static int probe(struct image *img)
+{
+    static struct core c;
+    const char *dir = getenv("PXECORE_PLUGINS");
+    char path[4096], err[PLUGIN_ERR_MAX];
+    struct pxe_core *p = NULL;
+    int r;
+
+    snprintf(path, sizeof(path), "%s/pxecore-archiso.so", dir ? dir : ".");
+    r = plugin_open(path, 1, &p, err);
+    if (r < 0) {
+        fprintf(stderr, "%s\n", err);
+        return r;
+    }
+    c.images[0] = img;
+    c.n_images = 1;
+    c.plugins = p;
+    p->ctx = &c;
+    r = p->desc.load(&core_api, p, &p->state);
+    if (r < 0)
+        return r;
+    p->loaded = 1;
+    r = kinds_probe_images(&c, err, sizeof(err));
+    return r;
+}
+
 int main(int argc, char **argv)
 {
     struct image *img;
@@ -72,11 +102,14 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "info") == 0) {
         const struct pxe_image *p = &img->pub;
 
+        if (probe(img) < 0)
+            return 1;
         printf("is_iso=%u\n", p->is_iso);
         kv("name", p->name);
-        kv("label", p->label);
-        kv("uuid", p->uuid);
-        kv("basedir", p->basedir);
+        kv("kind", p->kind);
+        kv("volume_id", p->volume_id);
+        for (size_t i = 0; i < img->n_facts; i++)
+            kv(img->facts[i].key, img->facts[i].value);
         kv("arch", p->arch);
         kv("kernel", p->kernel);
         kv("initrd", p->initrd);

@@ -2,8 +2,10 @@
 /*
  * Golden tests of the generated menus (core/menu.c): pxelinux, iPXE and GRUB
  * for several combinations of boot methods, images, host profiles and menu
- * settings.  The methods are fake plugin records shaped like the real http,
- * nbd and nfs plugins (titles, cmdline, cmdline_check), driven through the
+ * settings.  The http, nbd and nfs methods are fake transport records, the
+ * images' kind a fake image-kind record shaped like the archiso plugin
+ * (titles, parameters per transport, checks), and zz-rescue and memtest
+ * version-1 style methods with entries of their own; all driven through the
  * core's own menu_collect/menu_render.
  *
  * Goldens: tests/images/golden/<case>.<format>.  PXE_UPDATE_GOLDEN=1 rewrites
@@ -58,17 +60,30 @@ static int fake_entries(void *state, const struct pxe_boot_ctx *ctx, struct pxe_
 }
 
 static struct fake nbd;
+static struct image img_iso, img_old;
+
+/* What the archiso kind would have found in each image. */
+struct facts {
+    const char *label, *uuid;
+    int cms_sig;
+};
+static struct facts facts_iso, facts_old;
+
+static const struct facts *facts_of(const struct pxe_image *img)
+{
+    return img == &img_iso.pub ? &facts_iso : &facts_old;
+}
 
 static int fake_cmdline(void *state, const struct pxe_boot_ctx *ctx, struct pxe_buf *out)
 {
     const struct fake *f = state;
+    const struct facts *fa = facts_of(ctx->image);
     char cmd[512];
 
     subst(f->cmd, ctx->image->name, cmd, sizeof(cmd));
-    if (f == &nbd) /* as plugins/nbd: the block device to search for */
-        return buf_append(out, "%s %s=%s", cmd,
-                          ctx->image->uuid ? "archisosearchuuid" : "archisolabel",
-                          ctx->image->uuid ? ctx->image->uuid : ctx->image->label);
+    if (f == &nbd) /* as the archiso kind over NBD: the block device to search for */
+        return buf_append(out, "%s %s=%s", cmd, fa->uuid ? "archisosearchuuid" : "archisolabel",
+                          fa->uuid ? fa->uuid : fa->label);
     return buf_append(out, "%s", cmd);
 }
 
@@ -113,18 +128,66 @@ static struct fake thirdparty = {
 static struct fake memtest = {"memtest", "Memory test (memtest86+)", "", NULL,
                               NULL,      "boot/memtest86+x64.bin",   ""};
 
-static struct pxe_core plugins[5];
-static struct image img_iso, img_old;
+static struct pxe_core plugins[5], kind;
 static struct core core;
+
+/* ---- the fake transports and the fake image kind ---- */
+
+static struct fake *fake_of(const struct pxe_transport *tr)
+{
+    struct pxe_core *p = core_plugin_find(&core, tr->method);
+
+    return p ? p->state : NULL;
+}
+
+static int fake_transport(void *state, const struct pxe_boot_ctx *ctx, struct pxe_transport *tr,
+                          struct pxe_buf *why)
+{
+    const struct fake *f = state;
+
+    snprintf(tr->scheme, sizeof(tr->scheme), "%s", f->name);
+    snprintf(tr->server, sizeof(tr->server), "%s", ctx->server_ip);
+    return 0;
+}
+
+static int kind_entries(void *state, const struct pxe_boot_ctx *ctx,
+                        const struct pxe_transport *tr, struct pxe_menu *menu)
+{
+    return tr ? fake_entries(fake_of(tr), ctx, menu) : 0;
+}
+
+static int kind_cmdline(void *state, const struct pxe_boot_ctx *ctx,
+                        const struct pxe_transport *tr, struct pxe_buf *out)
+{
+    if (tr)
+        return fake_cmdline(fake_of(tr), ctx, out);
+    if (ctx->entry_id)
+        return 0;
+    /* as the archiso kind: archisobasedir, cms_verify=y or checksum=y, ip=dhcp */
+    return buf_append(out, "archisobasedir=arch %s%s",
+                      facts_of(ctx->image)->cms_sig ? "cms_verify=y" : "checksum=y",
+                      ctx->loader_sets_ip ? "" : " ip=dhcp");
+}
+
+static int kind_check(void *state, const struct pxe_boot_ctx *ctx, const struct pxe_transport *tr,
+                      const char *cmdline, struct pxe_buf *why)
+{
+    return tr ? fake_check(fake_of(tr), ctx, cmdline, why) : 0;
+}
 
 static void setup_plugin(struct pxe_core *p, struct fake *f, int enabled, struct pxe_core *next)
 {
     memset(p, 0, sizeof(*p));
     p->desc.name = f->name;
-    p->desc.caps = PXE_CAP_MENU | PXE_CAP_CMDLINE;
-    p->desc.menu_entries = fake_entries;
-    p->desc.cmdline = fake_cmdline;
-    p->desc.cmdline_check = fake_check;
+    if (f->kernel || f == &thirdparty) { /* entries of its own */
+        p->desc.caps = PXE_CAP_MENU | PXE_CAP_CMDLINE;
+        p->desc.menu_entries = fake_entries;
+        p->desc.cmdline = fake_cmdline;
+        p->desc.cmdline_check = fake_check;
+    } else {
+        p->desc.caps = PXE_CAP_TRANSPORT;
+        p->desc.transport = fake_transport;
+    }
     p->state = f;
     p->enabled = p->loaded = p->started = 1;
     p->method_enabled = enabled;
@@ -135,6 +198,7 @@ static void setup_plugin(struct pxe_core *p, struct fake *f, int enabled, struct
 static void setup_image(struct image *img, const char *name, const char *label, const char *uuid,
                         const char *kernel, const char *initrd)
 {
+    struct facts *fa = img == &img_iso ? &facts_iso : &facts_old;
     static char prefixes[2][64];
     char *prefix = prefixes[img == &img_old];
 
@@ -142,23 +206,31 @@ static void setup_image(struct image *img, const char *name, const char *label, 
     img->dirfd = img->isofd = -1;
     img->pub._struct_size = sizeof(img->pub);
     img->pub.name = name;
-    img->pub.label = label;
-    img->pub.uuid = uuid;
-    img->pub.basedir = "arch";
+    img->pub.kind = "archiso";
     img->pub.arch = "x86_64";
+    img->kind_plugin = &kind;
+    fa->label = label;
+    fa->uuid = uuid;
     img->pub.kernel = kernel;
     img->pub.initrd = initrd;
     snprintf(prefix, 64, "images/%s/", name);
     img->pub.prefix = prefix;
     /* as a current ISO has them: cms_verify=y; the old one only checksum=y */
-    img->has_cms_sig = img == &img_iso;
-    img->has_sha512 = 1;
+    fa->cms_sig = img == &img_iso;
 }
 
 /* Methods on (a string of letters h n f t), settings reset to the core's defaults. */
 static void reset(const char *methods)
 {
     memset(&core, 0, sizeof(core));
+    memset(&kind, 0, sizeof(kind));
+    kind.desc.name = "archiso";
+    kind.desc.caps = PXE_CAP_KIND;
+    kind.desc.kind_entries = kind_entries;
+    kind.desc.kind_cmdline = kind_cmdline;
+    kind.desc.kind_cmdline_check = kind_check;
+    kind.loaded = kind.started = 1;
+    kind.ctx = &core;
     setup_plugin(&plugins[4], &memtest, strchr(methods, 'm') != NULL, NULL);
     setup_plugin(&plugins[3], &thirdparty, strchr(methods, 't') != NULL, &plugins[4]);
     setup_plugin(&plugins[2], &nfs, strchr(methods, 'f') != NULL, &plugins[3]);

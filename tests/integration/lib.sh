@@ -38,12 +38,12 @@ free_port() {
 
 # use_plugins NAME...: from here on the daemon loads only these in-tree plugins
 # (so a test never binds another plugin's default port or touches the host's
-# NFS exports).
+# NFS exports), and the image kinds (archiso, datakinds), which bind nothing.
 PXECORE_PLUGINS_ALL=$PXECORE_PLUGINS
 use_plugins() {
     rm -rf "$T/plugins"
     mkdir -p "$T/plugins"
-    for n in "$@"; do
+    for n in archiso datakinds "$@"; do
         [ -f "$PXECORE_PLUGINS_ALL/pxecore-$n.so" ] || fail "no plugin $n in $PXECORE_PLUGINS_ALL"
         ln -sf "$PXECORE_PLUGINS_ALL/pxecore-$n.so" "$T/plugins/"
     done

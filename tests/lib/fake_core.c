@@ -289,6 +289,8 @@ void fake_core_init(void)
                                      .image_count = fake_image_count,
                                      .image_get = fake_image_get,
                                      .image_find = fake_image_find,
+                                     .image_list = fake_image_list,
+                                     .image_fact_set = fake_image_fact_set,
                                      .menu_add = fake_menu_add,
                                      .buf_append = fake_buf_append,
                                      .request_done = f_request_done,

@@ -24,6 +24,7 @@
 #define FAKE_MAX_IMAGES  16
 #define FAKE_MAX_METRICS 64
 #define FAKE_MAX_ENTRIES 16
+#define FAKE_MAX_FACTS   32
 
 struct pxe_buf {
     char s[8192];
@@ -63,6 +64,8 @@ struct fake_core {
     const struct pxe_plugin *plugin;
     void *plugin_state;
     const char *global_args; /* appended to the generated cmdline, e.g. "copytoram=n" */
+    char facts[FAKE_MAX_FACTS][320]; /* image_fact_set calls: "image:key=value" */
+    unsigned n_facts;
     /* Called by request_done, or NULL. */
     void (*on_request_done)(struct pxe_request *req, int result);
 };
@@ -75,10 +78,12 @@ void fake_core_init(void);
 
 /*
  * Adds an image named name whose source is source (both copied): an ISO
- * (is_iso 1) or a directory (dir = source).  Prefix "images/NAME/", basedir
- * "arch", arch "x86_64"; the caller may set further fields of the result.
+ * (is_iso 1) or a directory (dir = source).  Prefix "images/NAME/", arch
+ * "x86_64"; the caller may set further fields of the result (kind, kernel...).
  */
 struct pxe_image *fake_image_add(const char *name, const char *source, uint32_t is_iso);
+/* Writes text to the file dir/rel (a test tree on disk). 0 or -errno. */
+int fake_write_file(const char *dir, const char *rel, const char *text);
 /* Serves data (borrowed) at path; generated marks it as a generated file. */
 int fake_file_add(const char *path, const char *data, int generated);
 

@@ -7,6 +7,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -54,7 +55,6 @@ struct pxe_image *fake_image_add(const char *name, const char *source, uint32_t 
         .is_iso = is_iso,
         .name = strdup(name),
         .source = strdup(source),
-        .basedir = "arch",
         .arch = "x86_64",
         .prefix = prefix,
     };
@@ -71,6 +71,47 @@ uint32_t fake_image_count(struct pxe_core *self)
 const struct pxe_image *fake_image_get(struct pxe_core *self, uint32_t i)
 {
     return i < fake.n_images ? &fake.images[i] : NULL;
+}
+
+/* image_list for directory images: readdir of dir/rel, types by stat. */
+int fake_image_list(struct pxe_core *self, const struct pxe_image *img, const char *rel,
+                    int (*cb)(void *ud, const char *name, uint32_t type), void *ud)
+{
+    char path[1024];
+    struct dirent *de;
+    DIR *d;
+
+    if (!img || !img->dir)
+        return -ENOENT;
+    snprintf(path, sizeof(path), "%s/%s", img->dir, rel);
+    d = opendir(path);
+    if (!d)
+        return -ENOENT;
+    while ((de = readdir(d))) {
+        char full[2048];
+        struct stat st;
+        uint32_t t = 0;
+
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        snprintf(full, sizeof(full), "%s/%s", path, de->d_name);
+        if (stat(full, &st) == 0)
+            t = S_ISREG(st.st_mode) ? 1 : S_ISDIR(st.st_mode) ? 2 : 0;
+        if (cb(ud, de->d_name, t))
+            break;
+    }
+    closedir(d);
+    return 0;
+}
+
+/* image_fact_set: kept as "image:key=value" lines in fake.facts. */
+int fake_image_fact_set(struct pxe_core *self, const struct pxe_image *img, const char *key,
+                        const char *value)
+{
+    if (fake.n_facts == FAKE_MAX_FACTS)
+        return -E2BIG;
+    snprintf(fake.facts[fake.n_facts++], sizeof(fake.facts[0]), "%s:%s=%s", img->name, key, value);
+    return 0;
 }
 
 const struct pxe_image *fake_image_find(struct pxe_core *self, const char *name)
@@ -91,40 +132,28 @@ int fake_file_add(const char *path, const char *data, int generated)
     return 0;
 }
 
-/* boot.ipxe from fake.plugin's boot method for the first image. */
+/* boot.ipxe from fake.plugin's transport for the first image: the image's kernel, then what the
+ * transport carries (an image kind would turn it into its parameters) and fake.global_args. */
 static char *generate_ipxe(const struct pxe_client *client)
 {
-    struct pxe_boot_ctx ctx = {sizeof(ctx), &fake.images[0], NULL, NULL, NULL, "ipxe"};
-    struct pxe_menu *menu = fake_menu_new();
+    struct pxe_boot_ctx ctx = {.image = &fake.images[0], .menu_format = "ipxe"};
+    struct pxe_transport tr = {._struct_size = sizeof(tr)};
     struct pxe_buf *out = calloc(2, sizeof(*out)), *why = out ? out + 1 : NULL;
     char *text = NULL;
 
-    if (!out || !menu)
-        goto done;
+    if (!out)
+        return NULL;
+    ctx._struct_size = sizeof(ctx);
     ctx.server_ip = client && client->local_ip ? client->local_ip : "127.0.0.1";
     fake_buf_append(out, "#!ipxe\n");
-    if (fake.plugin->menu_entries(fake.plugin_state, &ctx, menu) == 0) {
-        for (unsigned i = 0; i < menu->n; i++) {
-            size_t start;
-
-            fake_buf_append(out, ":%s\n# %s\nkernel %s%s ", menu->id[i], menu->title[i],
-                            fake.images[0].prefix, fake.images[0].kernel);
-            start = out->n;
-            fake.plugin->cmdline(fake.plugin_state, &ctx, out);
-            if (fake.global_args)
-                fake_buf_append(out, " %s", fake.global_args);
-            if (fake.plugin->cmdline_check(fake.plugin_state, &ctx, out->s + start, why) < 0) {
-                out->n = start;
-                out->s[start] = '\0';
-                fake_buf_append(out, "# refused: %s", why->s);
-            }
-            fake_buf_append(out, "\n");
-        }
-    }
+    if (fake.plugin->transport && fake.plugin->transport(fake.plugin_state, &ctx, &tr, why) == 0)
+        fake_buf_append(out, ":%s\nkernel %s%s transport=%s url=%s%s%s\n", fake.plugin->name,
+                        fake.images[0].prefix, fake.images[0].kernel, tr.scheme, tr.url,
+                        fake.global_args ? " " : "", fake.global_args ? fake.global_args : "");
+    else
+        fake_buf_append(out, "# no transport: %s\n", why->s);
     text = strdup(out->s);
-done:
     free(out);
-    free(menu);
     return text;
 }
 
@@ -299,4 +328,18 @@ const char *fake_menu_str(struct pxe_menu *m)
     for (unsigned i = 0; i < m->n && o < sizeof(m->text); i++)
         o += (size_t)snprintf(m->text + o, sizeof(m->text) - o, "%s|%s\n", m->id[i], m->title[i]);
     return m->text;
+}
+
+int fake_write_file(const char *dir, const char *rel, const char *text)
+{
+    char path[1024];
+    FILE *f;
+    int ok;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    f = fopen(path, "w");
+    if (!f)
+        return -errno;
+    ok = fputs(text, f) >= 0;
+    return fclose(f) == 0 && ok ? 0 : -EIO;
 }

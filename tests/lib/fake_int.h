@@ -22,6 +22,10 @@ void fake_files_reset(void);
 uint32_t fake_image_count(struct pxe_core *self);
 const struct pxe_image *fake_image_get(struct pxe_core *self, uint32_t i);
 const struct pxe_image *fake_image_find(struct pxe_core *self, const char *name);
+int fake_image_list(struct pxe_core *self, const struct pxe_image *img, const char *rel,
+                    int (*cb)(void *ud, const char *name, uint32_t type), void *ud);
+int fake_image_fact_set(struct pxe_core *self, const struct pxe_image *img, const char *key,
+                        const char *value);
 int fake_file_open(struct pxe_core *self, const char *path, const struct pxe_client *client,
                    struct pxe_file **ret);
 void fake_file_close(struct pxe_file *f);

@@ -76,8 +76,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (len >= sizeof(line) || strlen(line) != len || strchr(line, '\n'))
             abort();
     }
-    http_cmdline_get(f[0], "copytoram", &len);
-    http_cmdline_is(f[0], "checksum", "y");
     http_srv_url(url, sizeof(url), f[1], f[2], 8080, f[3]);
     http_content_type(f[0]);
     return 0;

@@ -55,6 +55,7 @@ int main(int argc, char **argv)
             img->kernel = "arch/boot/x86_64/vmlinuz-linux";
             img->initrd = "arch/boot/x86_64/initramfs-linux.img";
             img->rootfs = "arch/x86_64/airootfs.sfs";
+            img->kind = "archiso"; /* as the archiso kind would have found it */
         } else if (strcmp(a, "--port") == 0) {
             cfg.port = strtoull(v, NULL, 10);
         } else if (strcmp(a, "--address") == 0) {

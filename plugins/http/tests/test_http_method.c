@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The HTTP boot method's callbacks (menu_entries, cmdline, cmdline_check,
- * rootfs_prepare) and the config checks, against the fake core.
+ * The HTTP boot method's callbacks (transport, rootfs_prepare) and the
+ * config checks, against the fake core.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -62,94 +62,65 @@ static struct http_config default_cfg(void)
 TEST(descriptor)
 {
     EXPECT_EQ_STR(p->name, "http");
-    EXPECT(p->caps & PXE_CAP_MENU);
-    EXPECT(p->caps & PXE_CAP_CMDLINE);
+    EXPECT(p->caps & PXE_CAP_TRANSPORT);
+    EXPECT(!(p->caps & (PXE_CAP_MENU | PXE_CAP_CMDLINE)));
     EXPECT(p->caps & PXE_CAP_SERVICE);
     EXPECT_EQ_INT(p->thread_model, PXE_THREAD_OWN);
-    EXPECT(p->menu_entries && p->cmdline && p->cmdline_check && p->rootfs_prepare && p->start);
+    EXPECT(p->transport && p->rootfs_prepare && p->start && !p->menu_entries && !p->cmdline);
 }
 
-TEST(menu_and_cmdline)
+static struct pxe_boot_ctx ctx_for(const struct pxe_image *img, const char *ip)
+{
+    struct pxe_boot_ctx ctx = {.image = img, .server_ip = ip, .menu_format = "ipxe"};
+
+    ctx._struct_size = sizeof(ctx);
+    return ctx;
+}
+
+TEST(transport)
 {
     struct http_config cfg = default_cfg();
-    struct pxe_boot_ctx ctx = {sizeof(ctx), &fake.images[0], NULL, "192.0.2.1", NULL, "ipxe"};
-    struct pxe_menu menu = {0};
-    struct pxe_buf out = {0};
+    struct pxe_boot_ctx ctx = ctx_for(&fake.images[0], "192.0.2.1");
+    struct pxe_transport tr = {._struct_size = sizeof(tr)};
+    struct pxe_buf why = {0};
     char want[128];
     void *st = setup(&cfg);
 
     EXPECT(fake.service_port > 0);
-    EXPECT_EQ_INT(p->menu_entries(st, &ctx, &menu), 0);
-    EXPECT_EQ_INT(menu.n, 1);
-    EXPECT_EQ_STR(menu.id[0], "http");
-    EXPECT_EQ_STR(menu.title[0], "Arch Linux x86_64 (HTTP)");
-    EXPECT_EQ_INT(p->cmdline(st, &ctx, &out), 0);
-    snprintf(want, sizeof(want),
-             "archisobasedir=arch archiso_http_srv=http://192.0.2.1:%u/images/a/",
-             fake.service_port);
-    EXPECT_EQ_STR(out.s, want);
+    EXPECT_EQ_INT(p->transport(st, &ctx, &tr, &why), 0);
+    snprintf(want, sizeof(want), "http://192.0.2.1:%u/images/a/", fake.service_port);
+    EXPECT_EQ_STR(tr.url, want);
+    EXPECT_EQ_STR(tr.scheme, "http");
+    EXPECT_EQ_STR(tr.label, "HTTP");
+    EXPECT_EQ_STR(tr.server, "192.0.2.1");
+    EXPECT_EQ_INT(tr.external, 0);
+    EXPECT_EQ_INT(tr.whole_image, 0);
     EXPECT_EQ_INT(p->rootfs_prepare(st, &fake.images[0], NULL), 0);
     ctx.server_ip = "0.0.0.0"; /* unknown address: no URL rather than a wrong one */
-    EXPECT_EQ_INT(p->cmdline(st, &ctx, &out), -EADDRNOTAVAIL);
-    ctx.server_ip = "192.0.2.1";
+    EXPECT_EQ_INT(p->transport(st, &ctx, &tr, &why), -EADDRNOTAVAIL);
+    EXPECT(strstr(why.s, "no address") != NULL);
 
-    /* image b has no root filesystem: no entry, preflight fails */
-    ctx.image = &fake.images[1];
-    memset(&menu, 0, sizeof(menu));
-    EXPECT_EQ_INT(p->menu_entries(st, &ctx, &menu), 0);
-    EXPECT_EQ_INT(menu.n, 0);
+    /* image b has no root filesystem: preflight fails; c needs none, d is of no kind */
     EXPECT_EQ_INT(p->rootfs_prepare(st, &fake.images[1], NULL), -ENOENT);
+    EXPECT_EQ_INT(p->rootfs_prepare(st, &fake.images[2], NULL), -EOPNOTSUPP);
+    EXPECT_EQ_INT(p->rootfs_prepare(st, &fake.images[3], NULL), -EOPNOTSUPP);
     p->unload(st);
 }
 
 TEST(base_url)
 {
     struct http_config cfg = default_cfg();
-    struct pxe_boot_ctx ctx = {sizeof(ctx), &fake.images[1], NULL, "192.0.2.1", NULL, "ipxe"};
-    struct pxe_menu menu = {0};
-    struct pxe_buf out = {0};
+    struct pxe_boot_ctx ctx = ctx_for(&fake.images[1], "192.0.2.1");
+    struct pxe_transport tr = {._struct_size = sizeof(tr)};
+    struct pxe_buf why = {0};
     void *st;
 
     cfg.base_url = "http://mirror.example/arch";
     st = setup(&cfg);
-    EXPECT_EQ_INT(p->menu_entries(st, &ctx, &menu), 0);
-    EXPECT_EQ_INT(menu.n, 1);
-    EXPECT_EQ_STR(menu.title[0], "Arch Linux x86_64 (HTTP, b)");
-    EXPECT_EQ_INT(p->cmdline(st, &ctx, &out), 0);
-    EXPECT_EQ_STR(out.s, "archisobasedir=arch archiso_http_srv=http://mirror.example/arch/");
-    p->unload(st);
-}
-
-TEST(cmdline_check)
-{
-    struct http_config cfg = default_cfg();
-    struct pxe_boot_ctx ctx = {sizeof(ctx), &fake.images[0], NULL, "192.0.2.1", NULL, "pxelinux"};
-    struct pxe_buf why = {0};
-    void *st = setup(&cfg);
-    const char *srv = "archisobasedir=arch archiso_http_srv=http://192.0.2.1/images/a/";
-    char cl[256];
-
-    EXPECT_EQ_INT(p->cmdline_check(st, &ctx, srv, &why), 0);
-    snprintf(cl, sizeof(cl), "%s ip=dhcp copytoram=n", srv);
-    EXPECT_EQ_INT(p->cmdline_check(st, &ctx, cl, &why), -EINVAL);
-    EXPECT(strstr(why.s, "copytoram=n cannot be used with the HTTP boot method") != NULL);
-    snprintf(cl, sizeof(cl), "%s copytoram=n copytoram=y", srv); /* the last one wins */
-    EXPECT_EQ_INT(p->cmdline_check(st, &ctx, cl, &why), 0);
-    /* another method's command line is not ours to judge */
-    EXPECT_EQ_INT(p->cmdline_check(st, &ctx, "nbd_root copytoram=n", &why), 0);
-
-    memset(&why, 0, sizeof(why));
-    snprintf(cl, sizeof(cl), "%s checksum=y", srv);
-    EXPECT_EQ_INT(p->cmdline_check(st, &ctx, cl, &why), -EINVAL);
-    EXPECT_EQ_STR(why.s, "checksum=y but images/a/arch/x86_64/airootfs.sha512 is missing");
-    touch("a/arch/x86_64/airootfs.sha512");
-    EXPECT_EQ_INT(p->cmdline_check(st, &ctx, cl, &why), 0);
-    snprintf(cl, sizeof(cl), "%s verify=y", srv);
-    EXPECT_EQ_INT(p->cmdline_check(st, &ctx, cl, &why), -EINVAL);
-    touch("a/arch/x86_64/airootfs.sfs.sig");
-    EXPECT_EQ_INT(p->cmdline_check(st, &ctx, cl, &why), 0);
-    snprintf(cl, sizeof(cl), "%s cms_verify=y", srv);
-    EXPECT_EQ_INT(p->cmdline_check(st, &ctx, cl, &why), -EINVAL);
+    EXPECT_EQ_INT(p->transport(st, &ctx, &tr, &why), 0);
+    EXPECT_EQ_STR(tr.url, "http://mirror.example/arch/");
+    EXPECT_EQ_INT(tr.external, 1);
+    EXPECT_EQ_INT(p->rootfs_prepare(st, &fake.images[1], NULL), 0);
     p->unload(st);
 }
 
@@ -186,17 +157,19 @@ int main(void)
     fake_core_init();
     fake.quiet = 1;
     fake.name = "http";
-    for (int i = 0; i < 2; i++) {
-        struct pxe_image *img = fake_image_add(i ? "b" : "a", i ? b : a, 0);
+    for (int i = 0; i < 4; i++) {
+        static const char *const names[] = {"a", "b", "c", "d"};
+        struct pxe_image *img = fake_image_add(names[i], i ? b : a, 0);
 
         img->kernel = "arch/boot/x86_64/vmlinuz-linux";
         img->rootfs = "arch/x86_64/airootfs.sfs";
+        img->kind = i < 3 ? "archiso" : NULL; /* d: no kind recognised it */
+        img->flags = i == 2 ? PXE_IMAGE_NO_ROOTFS : 0;
     }
     p = pxe_plugin_init();
     RUN(descriptor);
-    RUN(menu_and_cmdline);
+    RUN(transport);
     RUN(base_url);
-    RUN(cmdline_check);
     RUN(config_refused);
     snprintf(a, sizeof(a), "rm -rf %s", dir);
     if (system(a) != 0)

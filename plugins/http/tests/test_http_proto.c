@@ -272,27 +272,6 @@ TEST(srv_url)
     EXPECT_EQ_INT(http_srv_url(buf, 10, NULL, "192.0.2.1", 80, "x"), -ENAMETOOLONG);
 }
 
-TEST(cmdline)
-{
-    const char *c = "ip=dhcp copytoram=y BOOTIF=01-aa quiet checksum copytoram=n "
-                    "x=\"a b\"";
-    size_t len;
-    const char *v;
-
-    EXPECT(http_cmdline_is(c, "copytoram", "n"));
-    EXPECT(!http_cmdline_is(c, "copytoram", "y"));
-    EXPECT(!http_cmdline_is("copytoram=no", "copytoram", "n"));
-    EXPECT(!http_cmdline_is("xcopytoram=n", "copytoram", "n"));
-    EXPECT(!http_cmdline_is("copytoram_size=n", "copytoram", "n"));
-    v = http_cmdline_get(c, "checksum", &len);
-    EXPECT(v != NULL && len == 0);
-    v = http_cmdline_get(c, "x", &len);
-    EXPECT(v != NULL && len == 3 && memcmp(v, "a b", 3) == 0);
-    EXPECT(http_cmdline_get(c, "verify", &len) == NULL);
-    EXPECT(http_cmdline_get(NULL, "verify", &len) == NULL);
-    EXPECT(http_cmdline_is("  checksum=y\t", "checksum", "y"));
-}
-
 int main(void)
 {
     RUN(target_plain);
@@ -306,6 +285,5 @@ int main(void)
     RUN(log_line);
     RUN(log_line_combined);
     RUN(srv_url);
-    RUN(cmdline);
     return tap_done();
 }

@@ -135,13 +135,14 @@ TEST(method_and_connections)
     void *state = NULL, *cfg = fake_config(p, ov, 2);
     const struct pxe_image *im;
     struct pxe_buf *b;
-    struct pxe_menu *m;
+    struct pxe_transport tr = {._struct_size = sizeof(tr)};
+    char url[128];
     json_t *st = NULL;
     uint8_t buf[4096];
     int port, a, c;
 
     EXPECT(p->thread_model == PXE_THREAD_OWN);
-    EXPECT(p->caps == (PXE_CAP_SERVICE | PXE_CAP_ROOTFS | PXE_CAP_MENU | PXE_CAP_CMDLINE));
+    EXPECT(p->caps == (PXE_CAP_SERVICE | PXE_CAP_ROOTFS | PXE_CAP_TRANSPORT));
     EXPECT_EQ_INT(p->load(&fake.api, NULL, &state), 0);
     EXPECT_EQ_INT(p->config_complete(state, cfg), 0);
     EXPECT_EQ_INT(p->bind(state), 0);
@@ -152,36 +153,30 @@ TEST(method_and_connections)
     json_decref(st);
     EXPECT(port > 0);
 
-    /* Boot method: the ISO images get entries and parameters, the directory image none. */
+    /* Transport: the ISO images are exports an image kind can name, the directory image not. */
     im = fake.api.image_find(NULL, "archiso");
     b = fake_buf_new();
-    EXPECT_EQ_INT(
-        p->cmdline(state, &(struct pxe_boot_ctx){.image = im, .server_ip = "192.0.2.1"}, b), 0);
-    /* archiso's hook searches the block device by the UUID of boot/<uuid>.uuid, else by label */
-    EXPECT_EQ_STR(fake_buf_str(b), "archisobasedir=arch archiso_nbd_srv=192.0.2.1 "
-                                   "archisosearchuuid=2026-12-05-10-20-30-00");
-    free(b);
-    b = fake_buf_new();
+    EXPECT_EQ_INT(p->transport(state, &(struct pxe_boot_ctx){.image = im, .server_ip = "192.0.2.1"},
+                               &tr, b),
+                  0);
+    EXPECT_EQ_STR(tr.scheme, "nbd");
+    EXPECT_EQ_STR(tr.server, "192.0.2.1");
+    EXPECT_EQ_STR(tr.export_name, "archiso");
+    EXPECT_EQ_INT(tr.whole_image, 1);
+    EXPECT_EQ_INT(tr.port, port);
     im = fake.api.image_find(NULL, "tiny");
-    EXPECT_EQ_INT(
-        p->cmdline(state, &(struct pxe_boot_ctx){.image = im, .server_ip = "10.0.0.1"}, b), 0);
-    EXPECT_EQ_STR(fake_buf_str(b),
-                  "archisobasedir=arch archiso_nbd_srv=10.0.0.1 archiso_nbd_name=tiny "
-                  "archisolabel=ARCH_TINY");
+    EXPECT_EQ_INT(p->transport(state, &(struct pxe_boot_ctx){.image = im, .server_ip = "2001:db8::1"},
+                               &tr, b),
+                  0);
+    snprintf(url, sizeof(url), "nbd://[2001:db8::1]:%d/tiny", port);
+    EXPECT_EQ_STR(tr.url, url);
     EXPECT_EQ_INT(p->rootfs_prepare(state, im, NULL), 0);
     free(b);
-    m = fake_menu_new();
-    EXPECT_EQ_INT(p->menu_entries(state, &(struct pxe_boot_ctx){.image = im}, m), 0);
-    EXPECT_EQ_STR(fake_menu_str(m), "nbd|Arch Linux x86_64 (NBD)\n");
-    free(m);
     im = fake.api.image_find(NULL, "tree");
-    m = fake_menu_new();
-    EXPECT_EQ_INT(p->menu_entries(state, &(struct pxe_boot_ctx){.image = im}, m), 0);
-    EXPECT_EQ_STR(fake_menu_str(m), "");
-    free(m);
     EXPECT_EQ_INT(p->rootfs_prepare(state, im, NULL), -EOPNOTSUPP);
     b = fake_buf_new();
-    EXPECT_EQ_INT(p->cmdline(state, &(struct pxe_boot_ctx){.image = im}, b), -ENOENT);
+    EXPECT_EQ_INT(p->transport(state, &(struct pxe_boot_ctx){.image = im}, &tr, b), -ENOENT);
+    EXPECT(strstr(fake_buf_str(b), "NBD exports ISO files only") != NULL);
     free(b);
 
     /* A live connection survives method_set(0); a new one is refused, then served again. */
@@ -332,8 +327,8 @@ int main(void)
     close(fd);
     fake_core_init();
     fake.name = "nbd";
-    fake_image_add("archiso", iso, 1)->uuid = "2026-12-05-10-20-30-00";
-    fake_image_add("tiny", iso, 1)->label = "ARCH_TINY";
+    fake_image_add("archiso", iso, 1);
+    fake_image_add("tiny", iso, 1)->volume_id = "ARCH_TINY";
     fake_image_add("tree", "/tmp", 0);
     RUN(method_and_connections);
     RUN(config_exports);

@@ -13,7 +13,8 @@
  *   wait-dead SECS            until status.live is false
  *   wait-log TEXT SECS        until a log line contains TEXT
  *   wait-idle SECS            until no command is running
- *   menu | cmdline | check | status | prepare NAME
+ *   menu (each image's transport) | cmdline (the first image's transport) |
+ *   check (whether it has one now) | status | prepare NAME
  *   expect KEY VALUE          top-level status field, printed as JSON, equals VALUE
  *   sh CMD                    /bin/sh -c CMD must exit 0 (the loop is paused meanwhile)
  */
@@ -206,30 +207,39 @@ int main(int argc, char **argv)
                 FAIL("no log line with \"%s\" after %s s", a1, a2);
             i += 2;
         } else if (!strcmp(step, "menu")) {
+            /* the images the transport can carry now, as menus would offer them */
             struct pxe_boot_ctx ctx;
-            struct pxe_menu *m = fake_menu_new();
-            for (uint32_t k = 0; m && k < fake.n_images; k++) {
-                unsigned before = m->n;
+            unsigned n = 0;
 
+            for (uint32_t k = 0; k < fake.n_images; k++) {
+                struct pxe_transport tr = {._struct_size = sizeof(tr)};
+                static struct pxe_buf why;
+
+                why.n = 0;
+                why.s[0] = '\0';
                 boot_ctx(&ctx, fake.images[k].name);
-                if (plug->menu_entries(state, &ctx, m))
-                    FAIL("menu_entries");
-                for (unsigned e = before; e < m->n; e++)
-                    printf("menu: %s \"%s\" help=\"%s\"\n", m->id[e], m->title[e], m->help[e]);
+                if (plug->transport(state, &ctx, &tr, &why) == 0 && ++n)
+                    printf("menu: %s %s %s options=%s\n", fake.images[k].name, tr.scheme, tr.url,
+                           tr.options);
             }
-            printf("menu-count: %u\n", m ? m->n : 0);
-            free(m);
+            printf("menu-count: %u\n", n);
         } else if (!strcmp(step, "cmdline") || !strcmp(step, "check")) {
+            /* the first image's transport: what an image kind builds its command line from */
             struct pxe_boot_ctx ctx;
-            static struct pxe_buf b, why;
+            struct pxe_transport tr = {._struct_size = sizeof(tr)};
+            static struct pxe_buf why;
+            int r;
+
             boot_ctx(&ctx, NULL);
-            b.n = why.n = 0;
-            b.s[0] = why.s[0] = '\0';
-            if (plug->cmdline(state, &ctx, &b))
-                FAIL("cmdline");
+            why.n = 0;
+            why.s[0] = '\0';
+            r = plug->transport(state, &ctx, &tr, &why);
+            if (!strcmp(step, "cmdline") && r)
+                FAIL("transport: %s", why.s);
             if (!strcmp(step, "cmdline"))
-                printf("cmdline: %s\n", b.s);
-            else if (plug->cmdline_check(state, &ctx, b.s, &why))
+                printf("cmdline: url=%s export=%s options=%s\n", tr.url, tr.export_name,
+                       tr.options);
+            else if (r)
                 printf("check: refused: %s\n", why.s);
             else
                 printf("check: ok\n");

@@ -51,9 +51,9 @@ harness --image archiso="$T/img" --image release="$T/rel.iso" --server-ip 192.0.
     enable wait-live 20 menu \
     stop
 cat "$out"
-grep -q '^menu: nfs "Arch Linux x86_64 (NFS)"' "$out" || fail "no NFS menu entry"
-grep -q "^cmdline: archisobasedir=arch archiso_nfs_srv=192.0.2.1:$T/img archiso_nfs_opt=v3,tcp\$" "$out" ||
-    fail "wrong cmdline"
+grep -q "^menu: archiso nfs 192.0.2.1:$T/img options=v3,tcp\$" "$out" || fail "no NFS transport"
+grep -q "^cmdline: url=192.0.2.1:$T/img export=$T/img options=v3,tcp\$" "$out" ||
+    fail "wrong transport"
 [ "$(grep -c '^check: ok' "$out")" -eq 1 ] || fail "check should pass once"
 grep -q '^check: refused: the NFS export .* is not live' "$out" || fail "check should refuse when removed"
 # menu counts: live (2 images), disabled (0), removed (0), re-enabled (2)
