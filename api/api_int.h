@@ -47,8 +47,13 @@ void api_local_ip(struct api_request *rq, char *out);
 /* Records a durable change for the log line; the state is saved by the caller. */
 void api_changed(struct api_request *rq, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Saves state; on failure fills rq's error (500) and returns the status. */
-int api_save(struct api_request *rq);
+/*
+ * Stores the changed host profile / method switch (state_commit_*); on failure
+ * fills rq's error (503 while the shared store is unreachable, else 500) and
+ * returns the status.
+ */
+int api_save_host(struct api_request *rq, const char *mac);
+int api_save_method(struct api_request *rq, const char *name);
 
 /* dispatch.c: one request to its handler and its answer (loop thread, inside MHD_run). */
 struct MHD_Connection;

@@ -95,7 +95,7 @@ static int host_put(struct api_request *rq, const char *mac, json_t **ret)
         snapshot_free(&old);
         return api_fail(rq, 500, "internal", "cannot store the profile: %s", strerror(-r));
     }
-    r = api_save(rq);
+    r = api_save_host(rq, mac);
     if (r) {
         restore(c, mac, had, &old);
         snapshot_free(&old);
@@ -120,7 +120,7 @@ static int host_delete(struct api_request *rq, const char *mac, json_t **ret)
                        : api_fail(rq, 404, "not_found", "no profile for %s", mac);
     }
     core_host_delete(rq->core, mac);
-    r = api_save(rq);
+    r = api_save_host(rq, mac);
     if (r) {
         restore(rq->core, mac, 1, &old);
         snapshot_free(&old);

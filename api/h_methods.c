@@ -50,7 +50,7 @@ int h_method(struct api_request *rq, json_t **ret)
             return api_fail(rq, r == -EBUSY ? 409 : 500, "method_refused",
                             "%s refused to be %s: %s", p->desc.name,
                             enabled ? "enabled" : "disabled", strerror(-r));
-        r = api_save(rq);
+        r = api_save_method(rq, p->desc.name);
         if (r) {
             core_method_set(rq->core, p->desc.name, was);
             return r;

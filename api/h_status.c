@@ -7,6 +7,7 @@
 #include "api_int.h"
 #include "events.h"
 #include "loop.h"
+#include "state.h"
 
 int h_index(struct api_request *rq, json_t **ret)
 {
@@ -59,5 +60,7 @@ int h_status(struct api_request *rq, json_t **ret)
                      "active_sessions", (json_int_t)sessions_total, "phase_events", phases);
     if (*ret)
         json_object_set_new(*ret, "secure_boot", sboot_status_json(c));
+    if (*ret)
+        json_object_set_new(*ret, "state", state_status_json(c));
     return *ret ? 200 : api_fail(rq, 500, "internal", "out of memory");
 }

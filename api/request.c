@@ -57,14 +57,25 @@ void api_changed(struct api_request *rq, const char *fmt, ...)
     va_end(ap);
 }
 
-int api_save(struct api_request *rq)
+/* A commit's failure as the API's answer: 503 while the shared store is unreachable. */
+static int commit_result(struct api_request *rq, int r, const char *what)
 {
-    int r = state_save(rq->core);
+    if (r == 0)
+        return 0;
+    if (r == -EAGAIN)
+        return api_fail(rq, 503, "state_unavailable",
+                        "the shared state store is unreachable: changes are refused until it "
+                        "is back (GET /api/v1/status says why)");
+    log_err("api: cannot save %s (%s): %s", what, state_path(), strerror(-r));
+    return api_fail(rq, 500, "state_not_saved", "the change could not be saved: %s", strerror(-r));
+}
 
-    if (r < 0) {
-        log_err("api: cannot save %s: %s", state_path(), strerror(-r));
-        return api_fail(rq, 500, "state_not_saved", "the change could not be saved: %s",
-                        strerror(-r));
-    }
-    return 0;
+int api_save_host(struct api_request *rq, const char *mac)
+{
+    return commit_result(rq, state_commit_host(rq->core, mac), mac);
+}
+
+int api_save_method(struct api_request *rq, const char *name)
+{
+    return commit_result(rq, state_commit_method(rq->core, name), name);
 }

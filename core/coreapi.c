@@ -21,6 +21,7 @@
 #include "menu.h"
 #include "metrics.h"
 #include "child.h"
+#include "state.h"
 
 /* ---- the table ---- */
 
@@ -285,6 +286,32 @@ static int api_secure_boot_file(struct pxe_core *self, const char *mac, uint32_t
     return sboot_boot_file(self->ctx, mac, arch, out, out_size);
 }
 
+static int api_state_backend_register(struct pxe_core *self, const struct pxe_state_backend *be,
+                                      void *ud)
+{
+    int r = state_backend_set(be, ud);
+
+    if (r == 0)
+        log_msg(self->desc.name, PXE_LOG_NOTICE, "state backend '%s' registered", be->name);
+    return r;
+}
+
+static int api_state_replace(struct pxe_core *self, struct json_t *doc)
+{
+    return state_replace(self->ctx, doc);
+}
+
+static int api_state_apply(struct pxe_core *self, uint32_t kind, const char *key,
+                           struct json_t *value)
+{
+    return state_apply(self->ctx, kind, key, value);
+}
+
+static void api_state_available(struct pxe_core *self, uint32_t yes, const char *reason)
+{
+    state_set_available(self->ctx, (int)yes, reason);
+}
+
 const struct pxe_core_api core_api = {
     ._abi_version = PXE_PLUGIN_ABI_VERSION,
     ._struct_size = sizeof(struct pxe_core_api),
@@ -318,4 +345,8 @@ const struct pxe_core_api core_api = {
     .secure_boot_file = api_secure_boot_file,
     .image_list = api_image_list,
     .image_fact_set = api_image_fact_set,
+    .state_backend_register = api_state_backend_register,
+    .state_replace = api_state_replace,
+    .state_apply = api_state_apply,
+    .state_available = api_state_available,
 };

@@ -12,6 +12,7 @@
 #include "loop.h"
 #include "menu.h"
 #include "sboot.h"
+#include "state.h"
 #include "syslinux.h"
 #include "tree.h"
 
@@ -87,6 +88,8 @@ const char *files_generated_format(const char *path, char ret_mac[18])
 static int render_text(struct core *c, const char *format, const char *path, const char *server_ip,
                        const char *mac, char **ret)
 {
+    if (mac) /* a client asking for its menu: with a shared store, claim its boot-once */
+        (void)state_boot_once_claim(c, mac);
     if (strcmp(format, SBOOT_FORMAT) == 0)
         return sboot_menu_render(c, server_ip, mac, ret);
     return menu_render_at(c, format, path, server_ip, mac, ret);

@@ -9,6 +9,7 @@
 #include "kinds.h"
 #include "log.h"
 #include "menu.h"
+#include "state.h"
 
 static char *dup_or_null(const char *s)
 {
@@ -458,7 +459,7 @@ int menu_collect(struct core *c, const char *format, const char *server_ip, cons
     int pxelinux = strcmp(format, "pxelinux") == 0;
 
     memset(m, 0, sizeof(*m));
-    if (host && host->local_boot)
+    if (host && (host->local_boot || state_netboot_denied(c, host)))
         return 0;
     m->tag_image = c->n_images > 1 && !(host && host->image);
     for (uint32_t i = 0; i < c->n_images; i++) {

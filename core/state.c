@@ -140,6 +140,24 @@ static int load_fail(char *err, size_t errlen, const char *fmt, ...)
     return -EINVAL;
 }
 
+int state_method_apply(struct core *c, const char *name, json_t *v)
+{
+    json_t *en = json_object_get(v, "enabled");
+    struct pxe_core *p;
+
+    if (!json_is_object(v) || !json_is_boolean(en) || json_object_size(v) != 1)
+        return -EINVAL;
+    p = core_plugin_find(c, name);
+    if (p && plugin_is_method(p)) {
+        if (!p->started) {
+            p->method_enabled = json_is_true(en);
+            return 0;
+        }
+        return core_method_set(c, name, json_is_true(en));
+    }
+    return json_object_set(foreign_methods, name, v) < 0 ? -ENOMEM : 0;
+}
+
 static int apply_methods(struct core *c, json_t *methods, char *err, size_t errlen)
 {
     const char *name;
@@ -151,19 +169,38 @@ static int apply_methods(struct core *c, json_t *methods, char *err, size_t errl
         return load_fail(err, errlen, "methods: must be an object");
     json_object_foreach(methods, name, v)
     {
-        json_t *en = json_object_get(v, "enabled");
-        struct pxe_core *p;
+        int r = state_method_apply(c, name, v);
 
-        if (!json_is_object(v) || !json_is_boolean(en) || json_object_size(v) != 1)
+        if (r == -EINVAL)
             return load_fail(err, errlen, "methods.%s: must be {\"enabled\": bool}", name);
-        p = core_plugin_find(c, name);
-        if (p && plugin_is_method(p)) {
-            p->method_enabled = json_is_true(en);
-        } else if (json_object_set(foreign_methods, name, v) < 0) {
-            return -ENOMEM;
-        }
+        if (r < 0)
+            return r;
     }
     return 0;
+}
+
+int state_host_apply(struct core *c, const char *mac, json_t *v, char *field, char *why)
+{
+    struct state_host sh;
+    struct pxe_host h = {._struct_size = sizeof(h)};
+    char norm[18];
+    int r;
+
+    if (core_mac_normalize(mac, norm) < 0) {
+        snprintf(field, 64, "%s", "hosts");
+        snprintf(why, 128, "not a MAC address");
+        return -EINVAL;
+    }
+    r = state_host_parse(v, &sh, field, why);
+    if (r < 0)
+        return r;
+    h.mac = norm;
+    h.image = sh.image;
+    h.method = sh.method;
+    h.cmdline_extra = sh.cmdline_extra;
+    h.boot_once = (uint32_t)sh.boot_once;
+    h.local_boot = (uint32_t)sh.local_boot;
+    return core_host_set(c, &h);
 }
 
 static int apply_hosts(struct core *c, json_t *hosts, char *err, size_t errlen)
@@ -178,24 +215,16 @@ static int apply_hosts(struct core *c, json_t *hosts, char *err, size_t errlen)
                          STATE_MAX_HOSTS);
     json_object_foreach(hosts, mac, v)
     {
-        struct state_host sh;
-        struct pxe_host h = {._struct_size = sizeof(h)};
         char field[64], why[128], norm[18];
         int r;
 
         if (core_mac_normalize(mac, norm) < 0)
             return load_fail(err, errlen, "hosts: '%s' is not a MAC address", mac);
-        if (state_host_parse(v, &sh, field, why) < 0) {
+        r = state_host_apply(c, norm, v, field, why);
+        if (r == -EINVAL) {
             snprintf(err, errlen, "%s: hosts.%s.%s: %s", path, norm, field, why);
             return -EINVAL;
         }
-        h.mac = norm;
-        h.image = sh.image;
-        h.method = sh.method;
-        h.cmdline_extra = sh.cmdline_extra;
-        h.boot_once = (uint32_t)sh.boot_once;
-        h.local_boot = (uint32_t)sh.local_boot;
-        r = core_host_set(c, &h);
         if (r < 0)
             return r;
     }
@@ -301,27 +330,4 @@ int state_save(struct core *c)
     r = atomic_write_file(path, text, strlen(text), 0600);
     free(text);
     return r;
-}
-
-int state_boot_once_used(struct core *c, const char *mac)
-{
-    const struct pxe_host *h = core_host_lookup(c, mac);
-    struct pxe_host copy;
-    char *m;
-    int r;
-
-    if (!h || !h->boot_once || h->local_boot)
-        return 0;
-    copy = *h;
-    copy.local_boot = 1;
-    m = strdup(h->mac);
-    if (!m)
-        return -ENOMEM;
-    copy.mac = m;
-    r = core_host_set(c, &copy); /* copies before it frees the old profile */
-    free(m);
-    if (r < 0)
-        return r;
-    r = state_save(c);
-    return r < 0 ? r : 1;
 }

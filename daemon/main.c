@@ -213,6 +213,7 @@ static void shutdown_all(struct core *c, struct options *o, int sfd)
     startup_free(c);
     config_free(api_settings_items, &o->api);
     state_free();
+    state_sync_free();
     events_done();
     metrics_reset();
 }

@@ -100,6 +100,7 @@ struct pxe_source;    /* an fd watch or a timer on the core loop */
 struct pxe_buf;       /* append-only text builder owned by the core */
 struct pxe_menu;      /* menu under construction, owned by the core */
 struct pxe_request;   /* an operation that may complete later */
+struct pxe_state_backend; /* <pxecore/state_backend.h> */
 
 /* One configuration key of a plugin. Tables end with an all-zero entry. */
 struct pxe_config_item {
@@ -372,6 +373,31 @@ struct pxe_core_api {
      */
     int (*image_fact_set)(struct pxe_core *self, const struct pxe_image *image, const char *key,
                           const char *value);
+
+    /* ---- ABI 2, state backends (<pxecore/state_backend.h>); check with PXE_CORE_HAS ---- */
+    /*
+     * Makes be (static storage, checked: _version, _struct_size) the shared
+     * store of host profiles, boot-once claims and method switches; ud is
+     * passed back.  From load() or config_complete().  -EEXIST when another
+     * plugin registered one, -EINVAL for a bad table.  Loop thread.
+     */
+    int (*state_backend_register)(struct pxe_core *self, const struct pxe_state_backend *be,
+                                  void *ud);
+    /*
+     * The store's whole content (the document described in state_backend.h,
+     * borrowed): replaces the hosts and claims, sets the methods it names,
+     * saves the local cache.  Malformed entries are skipped, counted and
+     * logged; returns how many were skipped, or -errno.  Loop thread.
+     */
+    int (*state_replace)(struct pxe_core *self, struct json_t *doc);
+    /* One changed key (PXE_STATE_*, value borrowed, NULL: deleted). 0, -EINVAL. Loop thread. */
+    int (*state_apply)(struct pxe_core *self, uint32_t kind, const char *key, struct json_t *value);
+    /*
+     * Whether the store takes writes now (1) or not (0, reason a short text
+     * naming the endpoint and the error).  While 0 the core refuses changes
+     * (HTTP 503) and serves from the last known state.  Loop thread.
+     */
+    void (*state_available)(struct pxe_core *self, uint32_t available, const char *reason);
 };
 
 /* True when the core table has function fn (for functions newer than the plugin's minimum). */
