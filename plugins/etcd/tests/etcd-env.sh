@@ -14,6 +14,8 @@ PX_API=()
 PX_HTTP=()
 PX_TOKEN=()
 
+# etcd fsyncs every commit: its data lives in memory when /dev/shm is there
+ETCD_DIR=$(mktemp -d /dev/shm/pxetcd.XXXXXX 2>/dev/null || echo "$T/etcd")
 _etcd_cleanup() {
     for p in "${PX_PIDS[@]}" "${ETCD_PIDS[@]}"; do
         [ -n "$p" ] && kill -KILL "$p" 2>/dev/null
@@ -21,6 +23,7 @@ _etcd_cleanup() {
     for p in "${PX_PIDS[@]}" "${ETCD_PIDS[@]}"; do
         [ -n "$p" ] && wait "$p" 2>/dev/null
     done
+    rm -rf "$ETCD_DIR"
 }
 at_exit _etcd_cleanup
 
@@ -38,7 +41,7 @@ etcd_cluster() {
 # etcd_member_start I: starts (or restarts, same data dir) member I.
 etcd_member_start() {
     local i=$1
-    etcd --name "m$i" --data-dir "$T/etcd/m$i" --listen-client-urls "${ETCD_CLIENT[i]}" \
+    etcd --name "m$i" --data-dir "$ETCD_DIR/m$i" --listen-client-urls "${ETCD_CLIENT[i]}" \
         --advertise-client-urls "${ETCD_CLIENT[i]}" --listen-peer-urls "${ETCD_PEER[i]}" \
         --initial-advertise-peer-urls "${ETCD_PEER[i]}" --initial-cluster "$ETCD_INITIAL" \
         --initial-cluster-state new --initial-cluster-token "pxetest-$$" \
@@ -108,6 +111,16 @@ px_until() {
         px_req "$1" GET "$2"
         [ "$CODE" = 200 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$T/out" "$3" 2>/dev/null && return 0
         k=$((k + 1)); [ "$k" -lt 200 ] || { cat "$T/out"; fail "$4: instance $1 never got there (10 s)"; }
+        sleep 0.05
+    done
+}
+# px_until_code I PATH CODE WHAT: polls GET PATH on instance I until it answers CODE (at most 10 s).
+px_until_code() {
+    local k=0
+    while :; do
+        px_req "$1" GET "$2"
+        [ "$CODE" = "$3" ] && return 0
+        k=$((k + 1)); [ "$k" -lt 200 ] || { cat "$T/out"; fail "$4: instance $1 answers $CODE, not $3 (10 s)"; }
         sleep 0.05
     done
 }
