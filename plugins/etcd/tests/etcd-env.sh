@@ -45,7 +45,7 @@ etcd_member_start() {
         --advertise-client-urls "${ETCD_CLIENT[i]}" --listen-peer-urls "${ETCD_PEER[i]}" \
         --initial-advertise-peer-urls "${ETCD_PEER[i]}" --initial-cluster "$ETCD_INITIAL" \
         --initial-cluster-state new --initial-cluster-token "pxetest-$$" \
-        --heartbeat-interval 50 --election-timeout 500 >>"$T/etcd-m$i.log" 2>&1 &
+        --heartbeat-interval 100 --election-timeout 1000 >>"$T/etcd-m$i.log" 2>&1 &
     ETCD_PIDS[i]=$!
 }
 
@@ -81,7 +81,7 @@ px_start() {
     "$PXECORE_BIN" --plugins-dir "$PXECORE_PLUGINS" --pidfile "$T/px$i/pid" \
         --state-dir "$T/px$i/state" --api-listen "127.0.0.1:${PX_API[i]}" \
         --http-port "${PX_HTTP[i]}" --etcd-instance "px$i" "${eps[@]}" \
-        --set etcd.probe_interval=200ms --set etcd.log_interval=2s "$@" >>"$T/px$i.log" 2>&1 &
+        --set etcd.probe_interval=200ms --set etcd.log_interval=2s --set etcd.timeout=3s "$@" >>"$T/px$i.log" 2>&1 &
     PX_PIDS[i]=$!
     while [ ! -s "$T/px$i/pid" ]; do
         kill -0 "${PX_PIDS[i]}" 2>/dev/null || { cat "$T/px$i.log"; fail "pxecore $i exited during start"; }
