@@ -17,6 +17,7 @@ $SUDO apt-get install -y -q --no-install-recommends \
     qemu-system-x86 seabios ipxe-qemu ovmf cpio squashfs-tools kmod nbd-client tcpdump \
     python3-prometheus-client \
     libgnutls28-dev openssl \
+    libcurl4-openssl-dev etcd-server \
     ipxe \
     pxelinux syslinux-common debian-installer-12-netboot-amd64 \
     debhelper dpkg-dev lintian fakeroot systemd \
