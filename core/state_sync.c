@@ -194,7 +194,8 @@ static void skip_entry(const char *what, const char *key, const char *why)
     log_warn("state: %s '%s' from the store skipped: %s", what, clean, why);
 }
 
-int state_apply(struct core *c, uint32_t kind, const char *key, json_t *value)
+/* One key of the store into the model (no save). */
+static int apply_one(struct core *c, uint32_t kind, const char *key, json_t *value)
 {
     char field[64], why[128], norm[18];
     int r;
@@ -219,7 +220,9 @@ int state_apply(struct core *c, uint32_t kind, const char *key, json_t *value)
         }
         break;
     case PXE_STATE_METHOD:
-        r = state_method_apply(c, key, value ? value : json_null());
+        if (!value) /* a deleted switch: the method keeps its state */
+            return 0;
+        r = state_method_apply(c, key, value);
         if (r < 0 && r != -EINVAL)
             log_warn("state: method %s refused the store's switch: %s", key, strerror(-r));
         if (r == -EINVAL) {
@@ -235,35 +238,40 @@ int state_apply(struct core *c, uint32_t kind, const char *key, json_t *value)
             return -EINVAL;
         } else
             json_object_set(claims, norm, json_object_get(value, "mine"));
-        return 0; /* claims are not kept in the cache */
+        return 0;
     default:
         return -EINVAL;
     }
-    (void)state_save(c);
-    return 0;
+    return 1;
+}
+
+int state_apply(struct core *c, uint32_t kind, const char *key, json_t *value)
+{
+    int r = apply_one(c, kind, key, value);
+
+    if (r > 0) /* hosts and methods are cached; claims are not */
+        (void)state_save(c);
+    return r < 0 ? r : 0;
 }
 
 /* Hosts the store does not have any more. */
 static void drop_absent_hosts(struct core *c, json_t *hosts)
 {
-    struct host *h = c->hosts;
+    json_t *keep = json_object(), *v;
+    const char *k;
+    char norm[18];
 
-    while (h) {
-        struct host *next = h->next;
-        char norm[18];
-        int found = 0;
-        const char *k;
-        json_t *v;
-
-        json_object_foreach(hosts, k, v)
-        {
-            if (core_mac_normalize(k, norm) == 0 && strcmp(norm, h->pub.mac) == 0)
-                found = 1;
-        }
-        if (!found)
-            core_host_delete(c, h->pub.mac);
-        h = next;
+    json_object_foreach(hosts, k, v)
+    {
+        if (core_mac_normalize(k, norm) == 0)
+            json_object_set(keep, norm, json_true());
     }
+    for (struct host *h = c->hosts, *next; keep && h; h = next) {
+        next = h->next;
+        if (!json_object_get(keep, h->pub.mac))
+            core_host_delete(c, h->pub.mac);
+    }
+    json_decref(keep);
 }
 
 int state_replace(struct core *c, json_t *doc)
@@ -279,11 +287,11 @@ int state_replace(struct core *c, json_t *doc)
         hosts = NULL;
     drop_absent_hosts(c, hosts ? hosts : json_object());
     json_object_clear(claims);
-    json_object_foreach(hosts, k, v)(void) state_apply(c, PXE_STATE_HOST, k, v);
+    json_object_foreach(hosts, k, v)(void) apply_one(c, PXE_STATE_HOST, k, v);
     if (json_is_object(methods))
-        json_object_foreach(methods, k, v)(void) state_apply(c, PXE_STATE_METHOD, k, v);
+        json_object_foreach(methods, k, v)(void) apply_one(c, PXE_STATE_METHOD, k, v);
     if (json_is_object(cl))
-        json_object_foreach(cl, k, v)(void) state_apply(c, PXE_STATE_CLAIM, k, v);
+        json_object_foreach(cl, k, v)(void) apply_one(c, PXE_STATE_CLAIM, k, v);
     retry_pending(c);
     (void)state_save(c);
     return (int)(skipped - before);

@@ -91,6 +91,19 @@ px_start() {
     PX_TOKEN[i]=$(cat "$T/px$i/state/api.token")
 }
 
+# px_stop I: SIGTERM, a clean exit (status 0: under ASan no leak) within 20 s.
+px_stop() {
+    local i=$1 k=0 rc
+    kill -TERM "${PX_PIDS[i]}"
+    while kill -0 "${PX_PIDS[i]}" 2>/dev/null; do
+        k=$((k + 1)); [ "$k" -lt 200 ] || fail "pxecore $i still running 20 s after SIGTERM"
+        sleep 0.1
+    done
+    wait "${PX_PIDS[i]}"; rc=$?
+    PX_PIDS[i]=""
+    [ "$rc" = 0 ] || { tail -30 "$T/px$i.log"; fail "pxecore $i exited with $rc"; }
+}
+
 # px_req I METHOD PATH [JSON]: sets CODE, body in $T/out.
 px_req() {
     local i=$1 m=$2 p=$3

@@ -52,4 +52,6 @@ for ((n = 0; n < RACES; n++)); do
 done
 echo "etcd_bootonce_race: $RACES races in $((SECONDS - start)) s, A won ${wins[0]:-0}, B won ${wins[1]:-0}"
 
+px_stop 0
+px_stop 1
 echo "etcd_bootonce_race: ok"

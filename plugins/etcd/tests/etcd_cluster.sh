@@ -100,4 +100,5 @@ curl -sf -m 10 -X POST -d "{\"key\":\"$key\",\"value\":\"$val\"}" "${ETCD_CLIENT
 px_until 0 /api/v1/status "d['state']['etcd_malformed']>=1" "malformed value counted"
 px_req 0 GET /api/v1/hosts/52:54:00:c1:00:03; [ "$CODE" = 404 ] || fail "malformed profile applied"
 for i in 0 1 2; do kill -0 "${PX_PIDS[i]}" || fail "instance $i died"; done
+for i in 0 1 2; do px_stop $i; done
 echo "etcd_cluster: ok (${SECONDS}s)"

@@ -60,7 +60,9 @@ TEST(requests)
                            "request_delete_range") != NULL);
     json_decref(r);
     EXPECT(etcd_range_all("", 1) == NULL);
-    EXPECT(etcd_put_method("/p/", "http", 1) != NULL);
+    r = etcd_put_method("/p/", "http", 1);
+    EXPECT(r != NULL);
+    json_decref(r);
 }
 
 static json_t *kv(const char *key, const char *value, int rev)
