@@ -315,9 +315,10 @@ json_t *state_status_json(struct core *c)
     json_t *o, *extra = NULL;
 
     (void)c;
-    o = json_pack("{s:s, s:b, s:s?, s:I}", "backend", be ? be->name : "local", "writable",
-                  available, "reason", available ? NULL : unavailable_why, "skipped",
-                  (json_int_t)skipped);
+    o = json_pack("{s:s, s:b, s:I}", "backend", be ? be->name : "local", "writable", available,
+                  "skipped", (json_int_t)skipped);
+    if (o && !available)
+        json_object_set_new(o, "reason", json_string(unavailable_why));
     if (o && be && be->status && be->status(be_ud, &extra) == 0 && json_is_object(extra))
         json_object_update(o, extra);
     json_decref(extra);
