@@ -4,8 +4,9 @@
 # a profile PUT through A is served by B and C (their iPXE scripts over the real
 # HTTP plugin), a method switch too; kill -9 of one member: writes still work;
 # kill -9 of a majority: boots are still served from the last known state,
-# writes answer 503, /api/v1/status and the log say why; the members come
-# back: every instance converges without a restart.
+# writes answer 503, /api/v1/status and the log say why, an instance started
+# then serves its cache read-only; the members come back: every instance
+# converges without a restart.
 . "$PXECORE_SRC/tests/integration/lib.sh"
 . "$PXECORE_SRC/plugins/etcd/tests/etcd-env.sh"
 set -u
@@ -76,16 +77,23 @@ for i in 0 1 2; do
         fail "instance $i did not log the lost quorum"
 done
 
+# an instance started now names the endpoint and the error and serves its (empty) cache read-only
+px_start 3 --image "$T/img"
+grep -q "etcd unreachable at start (http://127.0.0.1:[0-9]*: .*): serving the local cache read-only" \
+    "$T/px3.log" || { cat "$T/px3.log"; fail "start without quorum not logged"; }
+px_until 3 /api/v1/status "d['state']['writable'] is False" "started without quorum"
+
 echo "etcd_cluster: 4. members back: converge without restart (${SECONDS}s)"
 etcd_member_start 0
 etcd_member_start 1
 etcd_wait_quorum
-for i in 0 1 2; do
+for i in 0 1 2 3; do
     px_until $i /api/v1/status "d['state']['writable'] is True" "writable again"
 done
 put_ok 2 "/api/v1/hosts/$MAC" '{"cmdline_extra":"cluster=back"}' "PUT after the quorum returned"
 serves_until 0 "cluster=back" "convergence"
 serves_until 1 "cluster=back" "convergence"
+serves_until 3 "cluster=back" "convergence of the instance started without quorum"
 # a change made straight in etcd (another tool) reaches every instance through the watch
 key=$(printf '/pxecore/hosts/52:54:00:c1:00:02' | base64 -w0)
 val=$(printf '{"cmdline_extra":"from=etcd"}' | base64 -w0)
@@ -99,6 +107,6 @@ curl -sf -m 10 -X POST -d "{\"key\":\"$key\",\"value\":\"$val\"}" "${ETCD_CLIENT
     fail "direct put"
 px_until 0 /api/v1/status "d['state']['etcd_malformed']>=1" "malformed value counted"
 px_req 0 GET /api/v1/hosts/52:54:00:c1:00:03; [ "$CODE" = 404 ] || fail "malformed profile applied"
-for i in 0 1 2; do kill -0 "${PX_PIDS[i]}" || fail "instance $i died"; done
-for i in 0 1 2; do px_stop $i; done
+for i in 0 1 2 3; do kill -0 "${PX_PIDS[i]}" || fail "instance $i died"; done
+for i in 0 1 2 3; do px_stop $i; done
 echo "etcd_cluster: ok (${SECONDS}s)"
