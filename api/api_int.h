@@ -15,7 +15,7 @@
 #include <microhttpd.h>
 
 #include "api.h"
-#include "core.h"
+#include "for_api.h"
 #include "route.h"
 
 #define API_BODY_MAX_DEFAULT 65536

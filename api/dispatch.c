@@ -15,8 +15,6 @@
 #include <microhttpd.h>
 
 #include "api_int.h"
-#include "log.h"
-#include "metrics.h"
 
 /* On every answer: the dashboard's scripts, styles and calls come from this origin only,
  * no inline script or style, no framing; harmless on JSON and text answers. */

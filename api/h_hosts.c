@@ -5,8 +5,6 @@
 #include <string.h>
 
 #include "api_int.h"
-#include "events.h"
-#include "state.h"
 
 int h_hosts(struct api_request *rq, json_t **ret)
 {

@@ -5,9 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core.h"
+#include "for_api.h"
 #include "route.h"
-#include "state.h"
 
 /* Kept in docs/api.md order; the docs test compares both. */
 const struct route route_table[R_COUNT] = {
