@@ -14,6 +14,7 @@
 #include "buf.h"     /* struct pxe_buf: the metrics text */
 #include "config.h"  /* config_schema: a plugin's settings in GET /plugins/{name} */
 #include "core.h"    /* struct core, images, plugins, host profiles, method switches */
+#include "entries.h" /* generic entries: /api/v1/entries */
 #include "events.h"  /* the event ring and client timelines */
 #include "kinds.h"   /* kinds_method_serves: GET /images */
 #include "log.h"     /* the log sink */

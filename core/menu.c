@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "entries.h"
 #include "image.h"
 #include "kinds.h"
 #include "log.h"
@@ -320,19 +321,6 @@ static void log_refusal_once(const char *method, const char *msg)
     log_msg(method, 4, "%s", msg);
 }
 
-static void item_free(struct menu_item *it)
-{
-    free(it->id);
-    free(it->raw_id);
-    free(it->title);
-    free(it->kernel);
-    free(it->initrd);
-    free(it->help);
-    free(it->cmdline);
-    free(it->method);
-    memset(it, 0, sizeof(*it));
-}
-
 /* Builds and checks the command line of the entries one source added. */
 static int finish_entries(struct core *c, const struct entry_src *src,
                           const struct pxe_boot_ctx *image_ctx, struct pxe_menu *m, size_t first)
@@ -347,7 +335,7 @@ static int finish_entries(struct core *c, const struct entry_src *src,
         int r;
 
         if (!cp) {
-            item_free(it);
+            menu_item_free(it);
             continue;
         }
         buf_init(&cp->b, 4096);
@@ -391,7 +379,7 @@ static int finish_entries(struct core *c, const struct entry_src *src,
                 if (m->n_refused < MENU_MAX_REFUSED && m->refused[m->n_refused])
                     m->n_refused++;
             }
-            item_free(it);
+            menu_item_free(it);
             continue;
         }
         if (keep != i) {
@@ -407,7 +395,7 @@ static int finish_entries(struct core *c, const struct entry_src *src,
 void menu_free_items(struct pxe_menu *m)
 {
     for (size_t i = 0; i < m->n; i++)
-        item_free(&m->items[i]);
+        menu_item_free(&m->items[i]);
     m->n = 0;
     for (size_t i = 0; i < m->n_refused; i++)
         free(m->refused[i]);
@@ -492,6 +480,18 @@ int menu_collect(struct core *c, const char *format, const char *server_ip, cons
                 continue;
             collect_method(c, p, kind, &ctx, m);
         }
+    }
+    {
+        struct pxe_boot_ctx ctx = {
+            ._struct_size = sizeof(ctx),
+            .host = host,
+            .server_ip = server_ip,
+            .client_mac = mac,
+            .menu_format = format,
+        };
+
+        if (entries_collect(c, &ctx, m) < 0)
+            log_msg_once(NULL, 4, "generic entries left out of a %s menu: too many entries", format);
     }
     return 0;
 }
