@@ -75,6 +75,5 @@ e2e_boot "$scenario" "${PXE_E2E_TIMEOUT:-240}"
 kernel=memtest86+x64.bin
 [ "$scenario" = bios ] || kernel=memtest86+x64.efi
 grep -aq "GET /$kernel" "$E/tcpdump.log" || e2e_fail "no HTTP GET of $kernel (tcpdump.log)"
-grep -q "sent .*$kernel" "$E/pxecore.log" || e2e_log "note: pxecore.log has no 'sent' line for $kernel"
 e2e_log "memtest86+ ($kernel) booted: $E2E_MARKER"
 e2e_report
