@@ -76,12 +76,7 @@ int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e)
     if (!it->id || !it->raw_id || !it->title || !it->kernel) {
         int r = it->kernel ? -ENOMEM : -EINVAL;
 
-        free(it->id);
-        free(it->raw_id);
-        free(it->title);
-        free(it->kernel);
-        free(it->initrd);
-        free(it->help);
+        menu_item_free(it);
         return r;
     }
     m->n++;
@@ -444,6 +439,13 @@ int menu_collect(struct core *c, const char *format, const char *server_ip, cons
 {
     const struct pxe_host *host = mac ? core_host_lookup(c, mac) : NULL;
     int pxelinux = strcmp(format, "pxelinux") == 0;
+    const struct pxe_boot_ctx base = {
+        ._struct_size = sizeof(base),
+        .host = host,
+        .server_ip = server_ip,
+        .client_mac = mac,
+        .menu_format = format,
+    };
 
     memset(m, 0, sizeof(*m));
     if (host && host->local_boot)
@@ -452,19 +454,13 @@ int menu_collect(struct core *c, const char *format, const char *server_ip, cons
     for (uint32_t i = 0; i < c->n_images; i++) {
         const struct pxe_image *img = &c->images[i]->pub;
         struct pxe_core *kind = kinds_of(c, img);
-        struct pxe_boot_ctx ctx = {
-            ._struct_size = sizeof(ctx),
-            .image = img,
-            .host = host,
-            .server_ip = server_ip,
-            .client_mac = mac,
-            .menu_format = format,
-            .loader_sets_ip = pxelinux && (c->menu.sysappend & 1),
-        };
+        struct pxe_boot_ctx ctx = base;
 
         if (host && host->image && strcmp(host->image, img->name) != 0)
             continue;
         m->image = img;
+        ctx.image = img;
+        ctx.loader_sets_ip = pxelinux && (c->menu.sysappend & 1);
         if (kind) { /* entries that need no transport; a host's method does not narrow them */
             struct entry_src src = {NULL, kind, NULL, 1};
             size_t first = m->n;
@@ -481,17 +477,7 @@ int menu_collect(struct core *c, const char *format, const char *server_ip, cons
             collect_method(c, p, kind, &ctx, m);
         }
     }
-    {
-        struct pxe_boot_ctx ctx = {
-            ._struct_size = sizeof(ctx),
-            .host = host,
-            .server_ip = server_ip,
-            .client_mac = mac,
-            .menu_format = format,
-        };
-
-        if (entries_collect(c, &ctx, m) < 0)
-            log_msg_once(NULL, 4, "generic entries left out of a %s menu: too many entries", format);
-    }
+    if (entries_collect(c, &base, m) < 0)
+        log_msg_once(NULL, 4, "generic entries left out of a %s menu: too many entries", format);
     return 0;
 }
