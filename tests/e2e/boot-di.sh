@@ -113,6 +113,10 @@ if [ $is_image = 1 ]; then
         e2e_fail "boot.ipxe lacks the Debian installer entry: $(cat "$E/menu-ipxe.log")"
     [ "$scenario" != bios-host ] || ! grep -q '^item other ' "$E/menu-ipxe.log" ||
         e2e_fail "the host profile's image did not narrow the menu: $(cat "$E/menu-ipxe.log")"
+    # iPXE asks with the MAC percent-encoded (boot.ipxe?mac=52%3A54%3A...): the same menu
+    [ "$scenario" != bios-host ] ||
+        curl -fsS -m 5 "http://$E2E_SRV_IP/boot.ipxe?mac=${E2E_MAC//:/%3A}" | cmp -s - "$E/menu-ipxe.log" ||
+        e2e_fail "boot.ipxe?mac=<percent-encoded MAC> is not the host's menu"
     e2e_log "the debian-installer kind recognised the tree; boot.ipxe offers it"
 fi
 # The tree's files are the tree's: its pxelinux.cfg/default byte for byte.
