@@ -8,6 +8,7 @@
 #include "core.h"
 #include "entries.h"
 #include "menu.h"
+#include "menu_text.h"
 
 static int bad(char *field, char *why, const char *f, const char *w)
 {
@@ -35,19 +36,10 @@ static int printable(const char *s, int spaces)
     return 1;
 }
 
+/* A namespace path that is one safe menu word (menu_text.h), and no comma (initrd lists). */
 static int valid_path(const char *s)
 {
-    size_t n = strlen(s);
-
-    if (n == 0 || n >= ENTRY_PATH_MAX || s[0] == '/' || !printable(s, 0) || strchr(s, ',') ||
-        strchr(s, '\\'))
-        return 0;
-    for (const char *p = s; p; p = strchr(p, '/')) {
-        p += *p == '/';
-        if (strncmp(p, "..", 2) == 0 && (p[2] == '/' || p[2] == '\0'))
-            return 0;
-    }
-    return 1;
+    return strlen(s) < ENTRY_PATH_MAX && menu_image_path_ok(s) && !strchr(s, ',');
 }
 
 /* A string member: NULL when absent; -EINVAL when present and not a string. */
@@ -75,7 +67,7 @@ static int parse_initrds(json_t *a, struct gen_entry *out, char *field, char *wh
         if (!s || !valid_path(s))
             return bad(
                 field, why, "initrds",
-                "each must be a namespace path (no space, comma, quote, '..' or leading '/')");
+                "each must be a namespace path (no blank, comma, quote, $;&|<>{}#\\`, '..' or leading '/')");
         if (!(out->initrds[i] = strdup(s)))
             return -ENOMEM;
     }
@@ -103,7 +95,7 @@ static int parse_fields(json_t *obj, const char *name, struct gen_entry *out, ch
         return bad(field, why, "title", "printable text of at most 200 bytes, no '\"'");
     if (member(obj, "kernel", &kernel) < 0 || !kernel || !valid_path(kernel))
         return bad(field, why, "kernel",
-                   "required: a namespace path (no space, comma, quote, '..' or leading '/')");
+                   "required: a namespace path (no blank, comma, quote, $;&|<>{}#\\`, '..' or leading '/')");
     if (member(obj, "kernel_efi", &kefi) < 0 || (kefi && !valid_path(kefi)))
         return bad(field, why, "kernel_efi", "a namespace path, as kernel");
     if (member(obj, "cmdline", &cmd) < 0 ||
