@@ -61,6 +61,10 @@ TEST(parse_refusals_name_the_key)
     EXPECT_EQ_INT(parse("{\"name\": \"m\", \"kernel\": \"../etc/shadow\"}", f), -EINVAL);
     EXPECT_EQ_STR(f, "kernel");
     EXPECT_EQ_INT(parse("{\"name\": \"m\", \"kernel\": \"/boot/x\"}", f), -EINVAL);
+    EXPECT_EQ_INT(parse("{\"name\": \"m\", \"kernel\": \"k;shell\"}", f), -EINVAL);
+    EXPECT_EQ_INT(parse("{\"name\": \"m\", \"kernel_efi\": \"${x}\", \"kernel\": \"k\"}", f),
+                  -EINVAL);
+    EXPECT_EQ_STR(f, "kernel_efi");
     EXPECT_EQ_INT(parse("{\"name\": \"m\", \"kernel\": \"k\", \"initrds\": [\"a b\"]}", f),
                   -EINVAL);
     EXPECT_EQ_STR(f, "initrds");
