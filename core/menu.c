@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "entries.h"
 #include "image.h"
 #include "kinds.h"
 #include "log.h"
@@ -72,12 +73,7 @@ int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e)
     if (!it->id || !it->raw_id || !it->title || !it->kernel) {
         int r = it->kernel ? -ENOMEM : -EINVAL;
 
-        free(it->id);
-        free(it->raw_id);
-        free(it->title);
-        free(it->kernel);
-        free(it->initrd);
-        free(it->help);
+        menu_item_free(it);
         return r;
     }
     m->n++;
@@ -317,19 +313,6 @@ static void log_refusal_once(const char *method, const char *msg)
     log_msg(method, 4, "%s", msg);
 }
 
-static void item_free(struct menu_item *it)
-{
-    free(it->id);
-    free(it->raw_id);
-    free(it->title);
-    free(it->kernel);
-    free(it->initrd);
-    free(it->help);
-    free(it->cmdline);
-    free(it->method);
-    memset(it, 0, sizeof(*it));
-}
-
 /* Builds and checks the command line of the entries one source added. */
 static int finish_entries(struct core *c, const struct entry_src *src,
                           const struct pxe_boot_ctx *image_ctx, struct pxe_menu *m, size_t first)
@@ -344,7 +327,7 @@ static int finish_entries(struct core *c, const struct entry_src *src,
         int r;
 
         if (!cp) {
-            item_free(it);
+            menu_item_free(it);
             continue;
         }
         buf_init(&cp->b, 4096);
@@ -388,7 +371,7 @@ static int finish_entries(struct core *c, const struct entry_src *src,
                 if (m->n_refused < MENU_MAX_REFUSED && m->refused[m->n_refused])
                     m->n_refused++;
             }
-            item_free(it);
+            menu_item_free(it);
             continue;
         }
         if (keep != i) {
@@ -404,7 +387,7 @@ static int finish_entries(struct core *c, const struct entry_src *src,
 void menu_free_items(struct pxe_menu *m)
 {
     for (size_t i = 0; i < m->n; i++)
-        item_free(&m->items[i]);
+        menu_item_free(&m->items[i]);
     m->n = 0;
     for (size_t i = 0; i < m->n_refused; i++)
         free(m->refused[i]);
@@ -483,6 +466,13 @@ int menu_collect(struct core *c, const char *format, const char *server_ip, cons
 {
     const struct pxe_host *host = mac ? core_host_lookup(c, mac) : NULL;
     int pxelinux = strcmp(format, "pxelinux") == 0;
+    const struct pxe_boot_ctx base = {
+        ._struct_size = sizeof(base),
+        .host = host,
+        .server_ip = server_ip,
+        .client_mac = mac,
+        .menu_format = format,
+    };
 
     memset(m, 0, sizeof(*m));
     if (host && (host->local_boot || state_netboot_denied(c, host)))
@@ -491,19 +481,13 @@ int menu_collect(struct core *c, const char *format, const char *server_ip, cons
     for (uint32_t i = 0; i < c->n_images; i++) {
         const struct pxe_image *img = &c->images[i]->pub;
         struct pxe_core *kind = kinds_of(c, img);
-        struct pxe_boot_ctx ctx = {
-            ._struct_size = sizeof(ctx),
-            .image = img,
-            .host = host,
-            .server_ip = server_ip,
-            .client_mac = mac,
-            .menu_format = format,
-            .loader_sets_ip = pxelinux && (c->menu.sysappend & 1),
-        };
+        struct pxe_boot_ctx ctx = base;
 
         if (host && host->image && strcmp(host->image, img->name) != 0)
             continue;
         m->image = img;
+        ctx.image = img;
+        ctx.loader_sets_ip = pxelinux && (c->menu.sysappend & 1);
         if (kind) { /* entries that need no transport; a host's method does not narrow them */
             struct entry_src src = {NULL, kind, NULL, 1};
             size_t first = m->n;
@@ -520,5 +504,7 @@ int menu_collect(struct core *c, const char *format, const char *server_ip, cons
             collect_method(c, p, kind, &ctx, m);
         }
     }
+    if (entries_collect(c, &base, m) < 0)
+        log_msg_once(NULL, 4, "generic entries left out of a %s menu: too many entries", format);
     return 0;
 }

@@ -19,7 +19,7 @@ $SUDO apt-get install -y -q --no-install-recommends \
     libgnutls28-dev openssl \
     libcurl4-openssl-dev etcd-server \
     ipxe \
-    pxelinux syslinux-common debian-installer-12-netboot-amd64 \
+    pxelinux syslinux-common debian-installer-12-netboot-amd64 memtest86+ \
     debhelper dpkg-dev lintian fakeroot systemd \
     qemu-system-arm qemu-efi-aarch64 groff-base \
     python3-jsonschema chromium chromium-driver python3-selenium \
