@@ -47,6 +47,8 @@ void api_local_ip(struct api_request *rq, char *out);
 /* Records a durable change for the log line; the state is saved by the caller. */
 void api_changed(struct api_request *rq, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Saves state.json (what no state backend shares: generic entries); on failure fills rq's error. */
+int api_save(struct api_request *rq);
 /*
  * Stores the changed host profile / method switch (state_commit_*); on failure
  * fills rq's error (503 while the shared store is unreachable, else 500) and

@@ -5,7 +5,6 @@
 #include <pxecore/version.h>
 
 #include "api_int.h"
-#include "state.h"
 
 int h_index(struct api_request *rq, json_t **ret)
 {

@@ -68,6 +68,11 @@ static int commit_result(struct api_request *rq, int r, const char *what)
     return api_fail(rq, 500, "state_not_saved", "the change could not be saved: %s", strerror(-r));
 }
 
+int api_save(struct api_request *rq)
+{
+    return commit_result(rq, state_save(rq->core), "the state");
+}
+
 int api_save_host(struct api_request *rq, const char *mac)
 {
     return commit_result(rq, state_commit_host(rq->core, mac), mac);

@@ -21,6 +21,6 @@
 #include "loop.h"    /* fd watch, timers and the clock the API runs on */
 #include "menu.h"    /* menu_render, menu_collect: GET /menus, GET /methods */
 #include "metrics.h" /* counters of the API and the Prometheus text */
-#include "state.h"   /* host profile JSON, state_save, boot-once */
+#include "state.h"   /* host profile JSON, state_save and commits, boot-once, status */
 
 #endif
