@@ -27,8 +27,8 @@ plugins="dhcp http datakinds"
 # shellcheck disable=SC2086
 e2e_need_plugin $plugins
 case $kind in
-debian) client=live-boot knd=debian-live ;;
-dracut) client=dracut knd=dracut-live ;;
+debian) client=live-boot knd=debian-live rootfs=live/filesystem.squashfs ;;
+dracut) client=dracut knd=dracut-live rootfs=LiveOS/squashfs.img ;;
 *) e2e_fail "unknown kind $kind in $scenario" ;;
 esac
 case $kind-$method in
@@ -98,5 +98,11 @@ case $fw in
 uefi) grep -aq 'RRQ "[^"]*snponly\.efi"' "$E/tcpdump.log" || e2e_fail "OVMF never fetched snponly.efi" ;;
 esac
 grep -aq 'GET /[^ ]*boot\.ipxe' "$E/tcpdump.log" || e2e_fail "the guest never fetched boot.ipxe"
+# The root filesystem came over the method, as seen on the wire (srv0).
+case $method in
+http) grep -aq "GET /images/live/$(basename "$(dirname "$rootfs")")/$(basename "$rootfs")" "$E/tcpdump.log" ;;
+nfs) grep -aq '192\.0\.2\.1\.2049: Flags \[S\]' "$E/tcpdump.log" ;;
+nbd) grep -aq '192\.0\.2\.1\.10809: Flags \[S\]' "$E/tcpdump.log" ;;
+esac || e2e_fail "no $method request for the root filesystem on the wire (tcpdump.log)"
 e2e_report
 e2e_timeline
