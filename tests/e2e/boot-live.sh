@@ -100,7 +100,7 @@ esac
 grep -aq 'GET /[^ ]*boot\.ipxe' "$E/tcpdump.log" || e2e_fail "the guest never fetched boot.ipxe"
 # The root filesystem came over the method, as seen on the wire (srv0).
 case $method in
-http) grep -aq "GET /images/live/$(basename "$(dirname "$rootfs")")/$(basename "$rootfs")" "$E/tcpdump.log" ;;
+http) grep -aq "GET /images/live/$rootfs" "$E/tcpdump.log" ;;
 nfs) grep -aq '192\.0\.2\.1\.2049: Flags \[S\]' "$E/tcpdump.log" ;;
 nbd) grep -aq '192\.0\.2\.1\.10809: Flags \[S\]' "$E/tcpdump.log" ;;
 esac || e2e_fail "no $method request for the root filesystem on the wire (tcpdump.log)"
