@@ -41,7 +41,7 @@ done
 
 case $FLAVOUR in
 debian) pkgs="initramfs-tools initramfs-tools-core live-boot live-boot-initramfs-tools udev" ;;
-dracut) pkgs="dracut-core dracut-network dracut-live udev" ;;
+dracut) pkgs="dracut-core dracut-network dracut-live udev iputils-arping" ;;
 *) die "unknown flavour $FLAVOUR" ;;
 esac
 
