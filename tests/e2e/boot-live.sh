@@ -35,8 +35,8 @@ case $kind-$method in
 debian-http) want='fetch=http://[^ ]*/live/filesystem\.squashfs' medium=ramfs ;;
 debian-nfs) want='netboot=nfs nfsroot=192\.0\.2\.1:/' medium=nfs ;;
 dracut-http) want='root=live:http://[^ ]*/LiveOS/squashfs\.img' medium=none ;;
-dracut-nfs) want='root=live:nfs://192\.0\.2\.1/' medium=nfs ;;
-dracut-nbd) want='root=live:nbd://192\.0\.2\.1' medium=iso9660 ;;
+dracut-nfs) want='root=live:nfs://192\.0\.2\.1/' medium=none ;; # url-lib's NFS mount is lazily unmounted before the switch
+dracut-nbd) want='root=live:CDLABEL=PXE_DRACUT netroot=nbd:192\.0\.2\.1:live' medium=iso9660 ;;
 *) e2e_skip "$kind over $method: the kind offers no such entry (docs/images.md says why)" ;;
 esac
 [ "$method" != nbd ] || [ "$source" = iso ] || e2e_fail "NBD exports ISO files only: use SOURCE iso"
