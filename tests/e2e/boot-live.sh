@@ -6,7 +6,11 @@
 #   METHOD    http, nfs or nbd: how the root filesystem reaches the guest
 #   FIRMWARE  bios (QEMU's iPXE ROM gets pxecore's boot.ipxe) or uefi (OVMF ->
 #             snponly.efi over TFTP -> boot.ipxe)
-#   SOURCE    tree (a directory image) or iso (the ISO file, read in place)
+#   SOURCE    tree (a directory image) or iso (the ISO file, read in place);
+#             ref: no pxecore, the reference stack (dnsmasq + busybox httpd,
+#             HTTP only) serves the tree with an iPXE script written here from
+#             the distribution's documented parameters, so that a failing
+#             pxecore boot beside a passing reference one points at pxecore
 # The image (tests/e2e/build-live-image.sh, cached) is given to pxecore with
 # --image only: the debian-live or dracut-live data kind must recognise it and
 # the generated iPXE menu must offer the method's entry. The guest boots it;
@@ -20,12 +24,13 @@ IFS=- read -r kind method fw source <<<"$scenario"
 E2E_NO_ARCHISO=1
 . "$(dirname "$0")/lib-e2e.sh"
 E2E_NAME="live-$scenario"
+[ "$source" != ref ] || E2E_NAME="reference-live-$kind"
 
 plugins="dhcp http datakinds"
 [ "$fw" = uefi ] && plugins="$plugins tftp"
 [ "$method" = http ] || plugins="$plugins $method"
 # shellcheck disable=SC2086
-e2e_need_plugin $plugins
+[ "$source" = ref ] || e2e_need_plugin $plugins
 case $kind in
 debian) client=live-boot knd=debian-live rootfs=live/filesystem.squashfs ;;
 dracut) client=dracut knd=dracut-live rootfs=LiveOS/squashfs.img ;;
@@ -55,29 +60,59 @@ e2e_log "real client: $LIVE_CLIENT_VERSIONS (kernel $LIVE_KVER)"
 img=$LIVE_TREE
 [ "$source" = iso ] && img=$LIVE_ISO
 
-args=(--address "$E2E_SRV_IP" --root "$LIVE_LOADERS" --image "live=$img"
-    --console ttyS0 --serial "0 115200" --set "menu.append=no_timer_check"
-    --set "dhcp.interface=srv0" --set "dhcp.lease_file=$E/dhcp.leases"
-    --set "dhcp.range=192.0.2.100,192.0.2.150,1h" --menu-timeout 100ms
-    --menu-default "live-$method")
-if [ "$method" = nfs ]; then
-    e2e_pxecore_ganesha
-    args+=("${E2E_NFS_ARGS[@]}")
+pxecore_start() {
+    args=(--address "$E2E_SRV_IP" --root "$LIVE_LOADERS" --image "live=$img"
+        --console ttyS0 --serial "0 115200" --set "menu.append=no_timer_check"
+        --set "dhcp.interface=srv0" --set "dhcp.lease_file=$E/dhcp.leases"
+        --set "dhcp.range=192.0.2.100,192.0.2.150,1h" --menu-timeout 100ms
+        --menu-default "live-$method")
+    if [ "$method" = nfs ]; then
+        e2e_pxecore_ganesha
+        args+=("${E2E_NFS_ARGS[@]}")
+    else
+        args+=(--disable-plugin nfs) # its default backend edits /etc/exports.d
+    fi
+    e2e_pxecore_start "${args[@]}"
+    grep -q "image 'live': .*kind $knd" "$E/pxecore.log" ||
+        e2e_fail "the $source image was not recognised as $knd: $(grep -m3 "image 'live'" "$E/pxecore.log")"
+    # NFS exports and NBD checks finish after "ready": wait (at most 60 s) for the entry.
+    i=0
+    until curl -fsS -m 5 -o "$E/menu-ipxe.log" "http://$E2E_SRV_IP/boot.ipxe?mac=$E2E_MAC" &&
+        grep -q "$want" "$E/menu-ipxe.log"; do
+        i=$((i + 1))
+        [ $i -lt 120 ] || e2e_fail "boot.ipxe offers no $method entry matching '$want' (see menu-ipxe.log)"
+        sleep 0.5
+    done
+    e2e_log "the $knd kind recognised the $source image; boot.ipxe: $(grep -o "${want}[^ ]*" "$E/menu-ipxe.log" | head -n1)"
+}
+# ref_start: dnsmasq + busybox httpd (lib-e2e.sh's reference stack) serving the
+# tree at the URLs pxecore would use, and iPXE (BIOS ROM or snponly.efi) the
+# script boot/ipxe/reference.ipxe with the parameters written out by hand.
+ref_start() {
+    [ "$method" = http ] || e2e_fail "the reference stack boots over http only"
+    local p
+    case $kind in
+    debian) p="boot=live fetch=http://$E2E_SRV_IP/images/live/$rootfs" ;;
+    dracut) p="root=live:http://$E2E_SRV_IP/images/live/$rootfs ip=dhcp rd.live.overlay.overlayfs=1" ;;
+    esac
+    E2E_IMAGE=$E/www E2E_LOADERS=$LIVE_LOADERS
+    mkdir -p "$E2E_IMAGE/images" "$E2E_IMAGE/boot/ipxe"
+    ln -s "$LIVE_TREE" "$E2E_IMAGE/images/live"
+    (cd "$LIVE_TREE" && find . -type f -path './*/*' \( -name 'vmlinuz*' -o -name 'initrd*' \) | sort) >"$E/ref-files"
+    local k i
+    k=$(grep -m1 vmlinuz "$E/ref-files") i=$(grep -m1 initrd "$E/ref-files")
+    printf '#!ipxe\nkernel http://%s/images/live/%s initrd=%s %s console=ttyS0 no_timer_check BOOTIF=01-${netX/mac:hexhyp}\ninitrd http://%s/images/live/%s\nboot\n' \
+        "$E2E_SRV_IP" "${k#./}" "$(basename "$i")" "$p" "$E2E_SRV_IP" "${i#./}" >"$E2E_IMAGE/boot/ipxe/reference.ipxe"
+    e2e_ref_httpd
+    e2e_ref_dnsmasq "dhcp-boot=tag:!efi64,tag:ipxe,http://$E2E_SRV_IP/boot/ipxe/reference.ipxe"
+    want=$p
+    cp "$E2E_IMAGE/boot/ipxe/reference.ipxe" "$E/menu-ipxe.log"
+}
+if [ "$source" = ref ]; then
+    ref_start
 else
-    args+=(--disable-plugin nfs) # its default backend edits /etc/exports.d
+    pxecore_start
 fi
-e2e_pxecore_start "${args[@]}"
-grep -q "image 'live': .*kind $knd" "$E/pxecore.log" ||
-    e2e_fail "the $source image was not recognised as $knd: $(grep -m3 "image 'live'" "$E/pxecore.log")"
-# NFS exports and NBD checks finish after "ready": wait (at most 60 s) for the entry.
-i=0
-until curl -fsS -m 5 -o "$E/menu-ipxe.log" "http://$E2E_SRV_IP/boot.ipxe?mac=$E2E_MAC" &&
-    grep -q "$want" "$E/menu-ipxe.log"; do
-    i=$((i + 1))
-    [ $i -lt 120 ] || e2e_fail "boot.ipxe offers no $method entry matching '$want' (see menu-ipxe.log)"
-    sleep 0.5
-done
-e2e_log "the $knd kind recognised the $source image; boot.ipxe: $(grep -o "$want[^ ]*" "$E/menu-ipxe.log" | head -n1)"
 
 e2e_ra_start
 e2e_capture_start
@@ -97,7 +132,9 @@ e2e_log "$client switched root into the squashfs over $method (medium $medium)"
 case $fw in
 uefi) grep -aq 'RRQ "[^"]*snponly\.efi"' "$E/tcpdump.log" || e2e_fail "OVMF never fetched snponly.efi" ;;
 esac
-grep -aq 'GET /[^ ]*boot\.ipxe' "$E/tcpdump.log" || e2e_fail "the guest never fetched boot.ipxe"
+script=boot.ipxe
+[ "$source" != ref ] || script=reference.ipxe
+grep -aq "GET /[^ ]*$script" "$E/tcpdump.log" || e2e_fail "the guest never fetched $script"
 # The root filesystem came over the method, as seen on the wire (srv0).
 case $method in
 http) grep -aq "GET /images/live/$rootfs" "$E/tcpdump.log" ;;
@@ -105,4 +142,4 @@ nfs) grep -aq '192\.0\.2\.1\.2049: Flags \[S\]' "$E/tcpdump.log" ;;
 nbd) grep -aq '192\.0\.2\.1\.10809: Flags \[S\]' "$E/tcpdump.log" ;;
 esac || e2e_fail "no $method request for the root filesystem on the wire (tcpdump.log)"
 e2e_report
-e2e_timeline
+[ "$source" = ref ] || e2e_timeline
