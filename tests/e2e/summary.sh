@@ -15,6 +15,10 @@ if [ -f "$R" ]; then
     hung=$(grep -c ' result=hang ' "$R" || true)
 fi
 versions=$(grep -s '^E2E_CLIENT_VERSIONS=' "$CACHE/image.env" | cut -d= -f2- || true)
+# The live boots (boot-live.sh): client=<live-boot|dracut>:<package versions>.
+live=$(grep -s -v ' result=hang ' "$R" | grep -cE ' client=(live-boot|dracut):' || true)
+live_ok=$(grep -s -cE ' client=(live-boot|dracut):[^ ]* result=ok ' "$R" || true)
+[ "$live" -eq 0 ] || echo "E2E-LIVE: $live live boots ran Debian's live-boot or dracut (versions in results.log): $live_ok passed, $((live - live_ok)) failed"
 echo "E2E-SUMMARY: $real archiso boots ran the real mkinitcpio/archiso hooks ($versions): $ok passed, $((real - ok)) failed; $other boots ran anything else; $hung silent hangs booted again"
 if [ "$real" -eq 0 ]; then
     [ "${CI:-}" = true ] && { echo "FAIL: no archiso boot ran the real hooks in CI"; exit 1; }
