@@ -9,6 +9,7 @@
 #include "kinds.h"
 #include "log.h"
 #include "menu.h"
+#include "menu_text.h"
 
 static char *dup_or_null(const char *s)
 {
@@ -25,15 +26,6 @@ static int valid_id(const char *s)
     return 1;
 }
 
-/* Menu text must not break the menu syntax: no control characters, no quotes. */
-static int valid_text(const char *s)
-{
-    for (; s && *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == '"' || *s == 0x7f)
-            return 0;
-    return 1;
-}
-
 int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e)
 {
     struct menu_item *it;
@@ -42,7 +34,10 @@ int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e)
 
     if (!e || e->_struct_size < offsetof(struct pxe_menu_entry, help) + sizeof(char *))
         return -EINVAL;
-    if (!valid_id(e->id) || !e->title || !valid_text(e->title) || !valid_text(e->help))
+    if (!valid_id(e->id) || !e->title || !menu_text_ok(e->title) || !menu_text_ok(e->help))
+        return -EINVAL;
+    if ((e->kernel && !menu_path_ok(e->kernel)) ||
+        (e->initrd && *e->initrd && !menu_path_ok(e->initrd)))
         return -EINVAL;
     if (m->n >= MENU_MAX_ENTRIES)
         return -E2BIG;
@@ -366,7 +361,7 @@ static int finish_entries(struct core *c, const struct entry_src *src,
             }
             buf_done(&why);
         }
-        if (r == 0 && (!valid_text(buf_str(&cp->b)) || menu_has_param(buf_str(&cp->b), "&&") ||
+        if (r == 0 && (!menu_text_ok(buf_str(&cp->b)) || menu_has_param(buf_str(&cp->b), "&&") ||
                        menu_has_param(buf_str(&cp->b), "||"))) {
             /* would break a menu line, or chain commands in an iPXE script */
             snprintf(msg, sizeof(msg),
