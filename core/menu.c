@@ -10,6 +10,7 @@
 #include "log.h"
 #include "menu.h"
 #include "menu_text.h"
+#include "netaddr.h"
 
 static char *dup_or_null(const char *s)
 {
@@ -409,6 +410,32 @@ void menu_free_items(struct pxe_menu *m)
     m->n_refused = 0;
 }
 
+/*
+ * The context a transport is asked for: ctx, except that an image whose kind
+ * reaches its root over IPv4 only (PXE_IMAGE_IPV4_ROOT), in a menu asked for
+ * over IPv6, gets the IPv4 address of the same interface (ip4[size] holds it).
+ * 0, or -EADDRNOTAVAIL (logged once): no entry over a transport.
+ */
+static int transport_ctx(const struct pxe_boot_ctx *ctx, struct pxe_boot_ctx *t, char *ip4,
+                         size_t size)
+{
+    int r;
+
+    if (!(ctx->image->flags & PXE_IMAGE_IPV4_ROOT) || !ctx->server_ip ||
+        !strchr(ctx->server_ip, ':') || !strcmp(ctx->server_ip, "::"))
+        return 0;
+    r = net_ipv4_beside(ctx->server_ip, ip4, size);
+    if (r < 0) {
+        log_msg_once(NULL, 4,
+                     "image '%s' (kind %s) reaches its root over IPv4 only, and the interface of "
+                     "%s has no IPv4 address: no entry over a transport in menus asked for there",
+                     ctx->image->name, ctx->image->kind, ctx->server_ip);
+        return -EADDRNOTAVAIL;
+    }
+    t->server_ip = ip4;
+    return 0;
+}
+
 /* The entries of one image over one boot method: the kind's over its transport, or its own. */
 static void collect_method(struct core *c, struct pxe_core *p, struct pxe_core *kind,
                            const struct pxe_boot_ctx *ctx, struct pxe_menu *m)
@@ -419,19 +446,23 @@ static void collect_method(struct core *c, struct pxe_core *p, struct pxe_core *
     if ((p->desc.caps & PXE_CAP_TRANSPORT) && kind) {
         struct pxe_transport tr = {._struct_size = sizeof(tr)};
         struct entry_src src = {p, kind, &tr, 1};
+        struct pxe_boot_ctx tctx = *ctx;
         struct pxe_buf why;
+        char ip4[64];
 
         snprintf(tr.method, sizeof(tr.method), "%s", p->desc.name);
+        r = transport_ctx(ctx, &tctx, ip4, sizeof(ip4));
         buf_init(&why, 512);
-        r = p->desc.transport(p->state, ctx, &tr, &why);
+        if (r == 0)
+            r = p->desc.transport(p->state, &tctx, &tr, &why);
         buf_done(&why);
         if (r == 0) {
             tr.method[sizeof(tr.method) - 1] = '\0';
-            r = kind->desc.kind_entries(kind->state, ctx, &tr, m);
+            r = kind->desc.kind_entries(kind->state, &tctx, &tr, m);
             if (r < 0)
                 log_msg(kind->desc.name, 4, "entries for image '%s' over %s failed: %s",
                         ctx->image->name, p->desc.name, strerror(-r));
-            finish_entries(c, &src, ctx, m, first);
+            finish_entries(c, &src, &tctx, m, first);
         }
     }
     if (p->desc.caps & PXE_CAP_MENU) {

@@ -36,4 +36,3 @@ int menu_image_path_ok(const char *rel)
     }
     return 1;
 }
-
