@@ -49,6 +49,7 @@ struct menu_settings {
     uint32_t tree_entry;  /* add "<tree> (its own menu)" chaining a served tree's own menu */
     char *pxelinux_dir;   /* the system's pxelinux loaders, served when no tree has them */
     char *syslinux_dir;   /* the system's syslinux BIOS modules (ldlinux.c32, menu.c32...) */
+    char *ipxe_dir;       /* the system's iPXE loaders (snponly.efi...), served at the root */
     json_t *entries;      /* generic entries (entries.h), a JSON array, or NULL */
 };
 

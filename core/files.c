@@ -15,6 +15,7 @@
 #include "sboot.h"
 #include "state.h"
 #include "syslinux.h"
+#include "sysloader.h"
 #include "tree.h"
 
 #define RENDER_WAIT_SEC 5
@@ -282,6 +283,9 @@ int files_open(struct core *c, const char *path, const struct pxe_client *client
         r = open_generated(c, f, format, mac, client);
         goto done;
     }
+    r = sysloader_open(c, f->path, &f->pub.fd, &f->pub.size, &f->pub.mtime, &f->realpath);
+    if (r != -ENOENT)
+        goto done;
     r = syslinux_open(c, f->path, &f->pub.fd, &f->pub.size, &f->pub.mtime, &f->realpath, why,
                       sizeof(why));
     if (r < 0 && why[0] && log_max_level() >= 7) {

@@ -67,5 +67,9 @@ const struct pxe_config_item menu_settings_items[] = {
      "the system's ldlinux.c32, libcom32.c32, libutil.c32 and UI module, served when no tree "
      "has them and their release matches the served loader (package syslinux-common)",
      NULL, 0, 0},
+    {"ipxe_dir", PXE_CFG_PATH, 0, "/usr/lib/ipxe", M(ipxe_dir),
+     "the system's iPXE loaders (snponly.efi, ipxe.efi, undionly.kpxe, undionly.kkpxe, ipxe.pxe), "
+     "served at the root of the namespace when no tree has them (package ipxe); \"\": none",
+     NULL, 0, 0},
     {0},
 };

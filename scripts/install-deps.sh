@@ -23,4 +23,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
     debhelper dpkg-dev lintian fakeroot systemd \
     qemu-system-arm qemu-efi-aarch64 groff-base \
     python3-jsonschema chromium chromium-driver python3-selenium \
-    shim-signed shim-helpers-amd64-signed grub-efi-amd64-signed sbsigntool
+    shim-signed shim-helpers-amd64-signed grub-efi-amd64-signed sbsigntool \
+    nfs-common dmsetup klibc-utils e2fsprogs

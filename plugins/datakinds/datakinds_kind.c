@@ -45,7 +45,7 @@ static int match_layout(struct dk_state *s, const struct pxe_image *img, const s
         if (!dk_resolve(l->requires[i], list_image, &ud, req, sizeof(req)))
     missing = l->requires[i];
     if (missing) {
-        s->core->buf_append(why, "%s (%s) found %s but not %s", k->name, k->file, out->kernel,
+        s->core->buf_append(why, "%s (%s) found %s but not %s; ", k->name, k->file, out->kernel,
                             missing);
         out->kernel[0] = out->initrd[0] = out->rootfs[0] = '\0';
         return -1;

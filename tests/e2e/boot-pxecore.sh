@@ -111,15 +111,8 @@ else
     args+=(--set "dhcp.range=192.0.2.100,192.0.2.150,1h")
 fi
 if [ "$method" = nfs ]; then
-    # nfs-ganesha started here; pxecore's nfs plugin manages its exports in an
-    # included file and makes it re-read them with SIGHUP.
-    e2e_private_run
-    : >"$E/pxecore-exports.conf"
-    E2E_GANESHA_INCLUDE=$E/pxecore-exports.conf e2e_ganesha
-    args+=(--set nfs.backend=ganesha --set "nfs.ganesha_conf=$E/pxecore-exports.conf"
-        --set nfs.ganesha_dbus=false
-        --set "nfs.ganesha_reload_cmd=$(command -v pkill) -HUP -F /run/ganesha.pid"
-        --set "nfs.state_file=$E/nfs-state.json" --set "nfs.export_root=$E/nfsroot")
+    e2e_pxecore_ganesha
+    args+=("${E2E_NFS_ARGS[@]}")
 else
     # The nfs plugin's default backend edits /etc/exports.d on this machine.
     args+=(--disable-plugin nfs)

@@ -535,6 +535,19 @@ e2e_ganesha() {
     e2e_wait_port tcp 2049
 }
 
+# e2e_pxecore_ganesha: nfs-ganesha started here (private /run), whose exports
+# pxecore's nfs plugin manages in an included file and makes it re-read with
+# SIGHUP. Sets E2E_NFS_ARGS, the pxecore options for that.
+e2e_pxecore_ganesha() {
+    e2e_private_run
+    : >"$E/pxecore-exports.conf"
+    E2E_GANESHA_INCLUDE=$E/pxecore-exports.conf e2e_ganesha
+    E2E_NFS_ARGS=(--set nfs.backend=ganesha --set "nfs.ganesha_conf=$E/pxecore-exports.conf"
+        --set nfs.ganesha_dbus=false
+        --set "nfs.ganesha_reload_cmd=$(command -v pkill) -HUP -F /run/ganesha.pid"
+        --set "nfs.state_file=$E/nfs-state.json" --set "nfs.export_root=$E/nfsroot")
+}
+
 # e2e_wait_port udp|tcp PORT: waits (at most 10 s) for a listener here.
 e2e_wait_port() {
     local i=0 flag=-l

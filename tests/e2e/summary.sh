@@ -24,10 +24,14 @@ if [ -f "$R" ]; then
     # "debian-installer 5 (5 passed)" for every client but the real archiso hooks
     clients=$(grep -v ' result=hang ' "$R" | grep -v ' client=real ' |
         sed -n 's/^[^ ]* client=\([^ ]*\) result=\([^ ]*\) .*/\1 \2/p' | sort |
-        awk '{ n[$1]++; if ($2 == "ok") p[$1]++ }
+        awk '{ sub(/:.*/, "", $1); n[$1]++; if ($2 == "ok") p[$1]++ }
              END { for (c in n) { printf "%s%s %d (%d passed)", s, c, n[c], p[c]; s = ", " } }' || true)
 fi
 versions=$(grep -s '^E2E_CLIENT_VERSIONS=' "$CACHE/image.env" | cut -d= -f2- || true)
+# The live boots (boot-live.sh): client=<live-boot|dracut>:<package versions>.
+live=$(grep -s -v ' result=hang ' "$R" | grep -cE ' client=(live-boot|dracut):' || true)
+live_ok=$(grep -s -cE ' client=(live-boot|dracut):[^ ]* result=ok ' "$R" || true)
+[ "$live" -eq 0 ] || echo "E2E-LIVE: $live live boots ran Debian's live-boot or dracut (versions in results.log): $live_ok passed, $((live - live_ok)) failed"
 echo "E2E-SUMMARY: $real archiso boots ran the real mkinitcpio/archiso hooks ($versions): $ok passed, $((real - ok)) failed; $other boots ran anything else${clients:+ ($clients)}; $hung silent hangs booted again"
 if [ "$real" -eq 0 ]; then
     [ "${CI:-}" = true ] && { echo "FAIL: no archiso boot ran the real hooks in CI"; exit 1; }

@@ -3,7 +3,8 @@
  * Data kinds: kind files validated with errors naming file and key, templates,
  * and the shipped debian-installer kind probing a netboot tree and a netinst
  * layout on the fake core; a live-style kind with a transport entry (the shape
- * of issue 18's kinds); two kinds claiming one image.
+ * of issue 18's kinds); two kinds claiming one image; the shipped debian-live
+ * and dracut-live kinds.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -199,16 +200,103 @@ TEST(live_kind_and_conflict)
     free(m);
 }
 
+/* The shipped live kinds (issue 18): layouts, half trees, and every entry's command line. */
+static void expect_line(const struct pxe_plugin *p, void *st, int img, const char *entry,
+                        const struct pxe_transport *tr, const char *want)
+{
+    struct pxe_buf *b = fake_buf_new();
+    struct pxe_boot_ctx c = ctx_for(img, entry);
+
+    EXPECT_EQ_INT(p->kind_cmdline(st, &c, tr, b), 0);
+    if (strcmp(fake_buf_str(b), want))
+        printf("# got: %s\n# want: %s\n", fake_buf_str(b), want);
+    EXPECT_EQ_STR(fake_buf_str(b), want);
+    free(b);
+}
+
+TEST(shipped_live_kinds)
+{
+    const struct pxe_plugin *p = pxe_plugin_init();
+    char kinds[600];
+    const char *ov[1] = {kinds};
+    void *st = NULL, *cfg;
+    struct pxe_kind_probe pr = {._struct_size = sizeof(pr)};
+    struct pxe_buf *why = fake_buf_new();
+    struct pxe_menu *m = fake_menu_new();
+    struct pxe_transport http = {._struct_size = sizeof(http),
+                                 .scheme = "http",
+                                 .label = "HTTP",
+                                 .url = "http://192.0.2.1/images/live/",
+                                 .server = "192.0.2.1"};
+    struct pxe_transport nfs = {._struct_size = sizeof(nfs),
+                                .scheme = "nfs",
+                                .label = "NFS",
+                                .url = "192.0.2.1:/srv/live",
+                                .server = "192.0.2.1",
+                                .export_name = "/srv/live",
+                                .options = "v3,tcp"};
+    struct pxe_transport nbd = {._struct_size = sizeof(nbd),
+                                .scheme = "nbd",
+                                .label = "NBD",
+                                .server = "192.0.2.1",
+                                .export_name = "fedora",
+                                .port = 10809};
+    struct pxe_boot_ctx c;
+
+    snprintf(kinds, sizeof(kinds), "dirs=%s", KINDS_SRC);
+    cfg = fake_config(p, ov, 1);
+    EXPECT_EQ_INT(p->load(&fake.api, (struct pxe_core *)&fake, &st), 0);
+    EXPECT_EQ_INT(p->config_complete(st, cfg), 0);
+    EXPECT_EQ_INT(p->kind_probe(st, &fake.images[4], &pr, why), 1);
+    EXPECT_EQ_STR(pr.kind, "debian-live");
+    EXPECT_EQ_STR(pr.initrd, "live/initrd.img-6.1.0-18-amd64");
+    memset(&pr, 0, sizeof(pr));
+    EXPECT_EQ_INT(p->kind_probe(st, &fake.images[5], &pr, why), 1);
+    EXPECT_EQ_STR(pr.kind, "dracut-live");
+    EXPECT_EQ_STR(pr.rootfs, "LiveOS/squashfs.img");
+    EXPECT_EQ_INT(pr.flags, 0);
+    /* half a live tree: the squashfs is missing, and the line says so */
+    EXPECT_EQ_INT(p->kind_probe(st, &fake.images[6], &pr, why), 0);
+    EXPECT(strstr(fake_buf_str(why), "debian-live (debian-live.json) found live/vmlinuz but not "
+                                     "live/filesystem.squashfs") != NULL);
+    /* what the core keeps of the probes */
+    fake.images[4].rootfs = "live/filesystem.squashfs";
+    fake.images[5].rootfs = "LiveOS/squashfs.img";
+    fake.images[5].volume_id = "PXE_DRACUT";
+    /* Debian live: HTTP and NFS, no NBD */
+    c = ctx_for(4, NULL);
+    EXPECT_EQ_INT(p->kind_entries(st, &c, &nbd, m), 0);
+    EXPECT_EQ_INT(p->kind_entries(st, &c, &http, m), 0);
+    EXPECT_EQ_INT(p->kind_entries(st, &c, &nfs, m), 0);
+    EXPECT_EQ_STR(fake_menu_str(m), "http|Debian live (HTTP)\nnfs|Debian live (NFS)\n");
+    expect_line(p, st, 4, NULL, NULL, "boot=live");
+    expect_line(p, st, 4, "http", &http,
+                "fetch=http://192.0.2.1/images/live/live/filesystem.squashfs");
+    expect_line(p, st, 4, "nfs", &nfs, "netboot=nfs nfsroot=192.0.2.1:/srv/live nfsopts=v3,tcp");
+    /* dracut live: HTTP, NFS and NBD */
+    expect_line(p, st, 5, NULL, NULL, "ip=dhcp rd.live.overlay.overlayfs=1");
+    expect_line(p, st, 5, "http", &http,
+                "root=live:http://192.0.2.1/images/live/LiveOS/squashfs.img");
+    expect_line(p, st, 5, "nfs", &nfs, "root=live:nfs://192.0.2.1/srv/live/LiveOS/squashfs.img");
+    expect_line(p, st, 5, "nbd", &nbd, "root=live:CDLABEL=PXE_DRACUT netroot=nbd:192.0.2.1:fedora");
+    p->unload(st);
+    fake_config_free(p, cfg);
+    free(why);
+    free(m);
+}
+
 int main(void)
 {
-    static const char *const trees[] = {"netboot", "netinst", "half", "empty", "live"};
+    static const char *const trees[] = {"netboot", "netinst", "half",    "empty",
+                                        "live",    "fedora",  "halflive"};
     char cmd[1200], path[600];
 
     if (!mkdtemp(dir))
         return 1;
     snprintf(cmd, sizeof(cmd),
              "cd %s && mkdir -p netboot/debian-installer/amd64 netinst/install.amd "
-             "half/debian-installer/amd64 empty live kinds",
+             "half/debian-installer/amd64 empty live kinds fedora/images/pxeboot fedora/LiveOS "
+             "halflive/live",
              dir);
     if (system(cmd) != 0)
         return 1;
@@ -224,10 +312,15 @@ int main(void)
              dir);
     if (system(cmd) != 0)
         return 1;
+    put("fedora/images/pxeboot/vmlinuz", "k");
+    put("fedora/images/pxeboot/initrd.img", "i");
+    put("fedora/LiveOS/squashfs.img", "s");
+    put("halflive/live/vmlinuz", "k");
+    put("halflive/live/initrd.img", "i");
     fake_core_init();
     fake.quiet = 1;
     fake.name = "datakinds";
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 7; i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, trees[i]);
         fake_image_add(trees[i], path, 0);
     }
@@ -235,6 +328,7 @@ int main(void)
     RUN(templates_and_patterns);
     RUN(debian_installer);
     RUN(live_kind_and_conflict);
+    RUN(shipped_live_kinds);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     if (system(cmd) != 0)
         return 1;
