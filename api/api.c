@@ -23,12 +23,6 @@
 #include <microhttpd.h>
 
 #include "api_int.h"
-#include "atomic.h"
-#include "events.h"
-#include "log.h"
-#include "loop.h"
-#include "metrics.h"
-#include "state.h"
 #include "tls.h"
 
 #define TOKEN_FILE "api.token"

@@ -15,7 +15,7 @@
 #include <microhttpd.h>
 
 #include "api.h"
-#include "core.h"
+#include "for_api.h"
 #include "route.h"
 
 #define API_BODY_MAX_DEFAULT 65536
@@ -75,6 +75,8 @@ int h_method(struct api_request *rq, json_t **ret);
 int h_hosts(struct api_request *rq, json_t **ret);
 int h_host(struct api_request *rq, json_t **ret);
 int h_images(struct api_request *rq, json_t **ret);
+int h_entries(struct api_request *rq, json_t **ret);
+int h_entry(struct api_request *rq, json_t **ret);
 int h_image(struct api_request *rq, json_t **ret);
 int h_events(struct api_request *rq, json_t **ret);
 int h_timeline(struct api_request *rq, json_t **ret);

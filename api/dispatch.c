@@ -15,8 +15,6 @@
 #include <microhttpd.h>
 
 #include "api_int.h"
-#include "log.h"
-#include "metrics.h"
 
 /* On every answer: the dashboard's scripts, styles and calls come from this origin only,
  * no inline script or style, no framing; harmless on JSON and text answers. */
@@ -34,6 +32,8 @@ static const api_handler handlers[R_COUNT] = {
     [R_METHOD] = h_method,
     [R_HOSTS] = h_hosts,
     [R_HOST] = h_host,
+    [R_ENTRIES] = h_entries,
+    [R_ENTRY] = h_entry,
     [R_IMAGES] = h_images,
     [R_IMAGE] = h_image,
     [R_LEASES] = h_leases,

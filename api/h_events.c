@@ -4,7 +4,6 @@
 #include <stdlib.h>
 
 #include "api_int.h"
-#include "events.h"
 
 /* A decimal query argument within [min, max]; absent gives def. 0 or an HTTP status. */
 static int query_uint(struct api_request *rq, const char *key, uint64_t def, uint64_t min,

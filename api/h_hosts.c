@@ -5,8 +5,6 @@
 #include <string.h>
 
 #include "api_int.h"
-#include "events.h"
-#include "state.h"
 
 int h_hosts(struct api_request *rq, json_t **ret)
 {
@@ -69,8 +67,9 @@ static int host_put(struct api_request *rq, const char *mac, json_t **ret)
 
         for (uint32_t i = 0; i < c->n_images; i++)
             found |= strcmp(c->images[i]->pub.name, sh.image) == 0;
-        if (!found)
-            return api_fail(rq, 409, "unknown_image", "image: no image named '%s'", sh.image);
+        if (!found && !core_entry_find(c, sh.image))
+            return api_fail(rq, 409, "unknown_image", "image: no image or entry named '%s'",
+                            sh.image);
     }
     mp = sh.method ? core_plugin_find(c, sh.method) : NULL;
     if (sh.method && (!mp || !plugin_is_method(mp)))

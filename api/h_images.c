@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "api_int.h"
-#include "kinds.h"
 
 /* "methods": which boot methods can serve the image now, and for the others why not. */
 static json_t *json_image_methods(struct core *c, const struct pxe_image *img,

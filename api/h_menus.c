@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "api_int.h"
-#include "menu.h"
 
 int h_menu(struct api_request *rq, json_t **ret)
 {

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "api_int.h"
-#include "menu.h"
 
 json_t *json_method(struct pxe_core *p)
 {

@@ -8,10 +8,6 @@
 #include <string.h>
 
 #include "api_int.h"
-#include "buf.h"
-#include "events.h"
-#include "loop.h"
-#include "metrics.h"
 
 #define METRICS_TEXT_MAX (4u << 20)
 

@@ -7,8 +7,6 @@
 #include <string.h>
 
 #include "api_int.h"
-#include "config.h"
-#include "log.h"
 
 static json_t *caps_json(uint32_t caps)
 {

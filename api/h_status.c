@@ -5,8 +5,6 @@
 #include <pxecore/version.h>
 
 #include "api_int.h"
-#include "events.h"
-#include "loop.h"
 
 int h_index(struct api_request *rq, json_t **ret)
 {

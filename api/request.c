@@ -12,8 +12,6 @@
 #include <microhttpd.h>
 
 #include "api_int.h"
-#include "log.h"
-#include "state.h"
 
 int api_fail(struct api_request *rq, int status, const char *code, const char *fmt, ...)
 {

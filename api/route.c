@@ -5,9 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core.h"
+#include "for_api.h"
 #include "route.h"
-#include "state.h"
 
 /* Kept in docs/api.md order; the docs test compares both. */
 const struct route route_table[R_COUNT] = {
@@ -22,6 +21,8 @@ const struct route route_table[R_COUNT] = {
     {R_HOST, "/api/v1/hosts/{}", RM_GET | RM_PUT | RM_DELETE, RB_OBJECT},
     {R_IMAGES, "/api/v1/images", RM_GET, RB_NONE},
     {R_IMAGE, "/api/v1/images/{}", RM_GET, RB_NONE},
+    {R_ENTRIES, "/api/v1/entries", RM_GET, RB_NONE},
+    {R_ENTRY, "/api/v1/entries/{}", RM_GET | RM_PUT | RM_DELETE, RB_OBJECT},
     {R_LEASES, "/api/v1/leases", RM_GET, RB_NONE},
     {R_EVENTS, "/api/v1/events", RM_GET, RB_NONE},
     {R_TIMELINE, "/api/v1/clients/{}/timeline", RM_GET, RB_NONE},
@@ -192,8 +193,10 @@ static int check_params(struct route_match *m, struct api_error *err)
                                  m->route->id == R_MENU ? "menu format" : "plugin");
         return 0;
     case R_IMAGE:
+    case R_ENTRY:
         if (!valid_token(m->param[0], 1))
-            return api_error_set(err, 404, "not_found", "no such image");
+            return api_error_set(err, 404, "not_found", "no such %s",
+                                 m->route->id == R_IMAGE ? "image" : "entry");
         return 0;
     default:
         return 0;

@@ -39,6 +39,8 @@ enum route_id {
     R_HOST,
     R_IMAGES,
     R_IMAGE,
+    R_ENTRIES,
+    R_ENTRY,
     R_LEASES,
     R_EVENTS,
     R_TIMELINE,

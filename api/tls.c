@@ -7,7 +7,7 @@
 
 #include <microhttpd.h>
 
-#include "log.h"
+#include "for_api.h"
 #include "tls.h"
 
 #define PEM_MAX (1 << 20)

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include <jansson.h>
 #include <pxecore/plugin.h>
 
 #include "image.h"
@@ -48,6 +49,7 @@ struct menu_settings {
     uint32_t tree_entry;  /* add "<tree> (its own menu)" chaining a served tree's own menu */
     char *pxelinux_dir;   /* the system's pxelinux loaders, served when no tree has them */
     char *syslinux_dir;   /* the system's syslinux BIOS modules (ldlinux.c32, menu.c32...) */
+    json_t *entries;      /* generic entries (entries.h), a JSON array, or NULL */
 };
 
 struct service {
@@ -74,6 +76,7 @@ struct core {
     pthread_rwlock_t model_lock;
     struct service services[CORE_MAX_SERVICES];
     struct host *hosts;
+    struct gen_entry *entries; /* generic entries (entries.h), menu order; loop thread */
     struct pxe_request *requests; /* rootfs_prepare calls still pending */
     uint64_t start_usec;
     int64_t start_time;

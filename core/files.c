@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +181,25 @@ static int render(struct core *c, const char *format, const char *path, const ch
     return r;
 }
 
+/* Decodes %XX escapes of a query value in place; a malformed escape is kept as it is. */
+static void pct_decode(char *s)
+{
+    char *out = s;
+
+    for (; *s; s++) {
+        unsigned v;
+
+        if (s[0] == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2]) &&
+            sscanf(s + 1, "%2x", &v) == 1 && v) {
+            *out++ = (char)v;
+            s += 2;
+        } else {
+            *out++ = *s;
+        }
+    }
+    *out = '\0';
+}
+
 static int open_generated(struct core *c, struct file_impl *f, const char *format, const char *mac,
                           const struct pxe_client *cl)
 {
@@ -195,6 +215,7 @@ static int open_generated(struct core *c, struct file_impl *f, const char *forma
             char tmp[40];
 
             snprintf(tmp, sizeof(tmp), "%.*s", (int)strcspn(q + 4, "&"), q + 4);
+            pct_decode(tmp); /* iPXE sends ${mac:uristring}: 52%3A54%3A... */
             if (core_mac_normalize(tmp, qmac) == 0)
                 mac = qmac;
         }

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "kinds.h"
 #include "log.h"
+#include "menu_text.h"
 
 static struct image *image_of(const struct core *c, const struct pxe_image *img)
 {
@@ -34,15 +35,26 @@ static int valid_kind_name(const char *s)
 static int adopt(struct image *img, struct pxe_core *p, struct pxe_kind_probe *pr)
 {
     struct pxe_image *pub = &img->pub;
+    const char *why;
 
     pr->kind[sizeof(pr->kind) - 1] = pr->title[sizeof(pr->title) - 1] = '\0';
     pr->arch[sizeof(pr->arch) - 1] = pr->kernel[sizeof(pr->kernel) - 1] = '\0';
     pr->initrd[sizeof(pr->initrd) - 1] = pr->rootfs[sizeof(pr->rootfs) - 1] = '\0';
     if (!pr->kind[0])
         snprintf(pr->kind, sizeof(pr->kind), "%s", p->desc.name);
-    if (!valid_kind_name(pr->kind) || !pr->kernel[0]) {
-        log_msg(p->desc.name, 3, "image '%s': kind_probe gave %s; ignored", pub->name,
-                pr->kernel[0] ? "an invalid kind name" : "no kernel");
+    why = !valid_kind_name(pr->kind)                            ? "an invalid kind name"
+          : !pr->kernel[0]                                      ? "no kernel"
+          : !menu_image_path_ok(pr->kernel)                     ? "a kernel path unfit for menus"
+          : pr->initrd[0] && !menu_image_path_ok(pr->initrd)    ? "an initrd path unfit for menus"
+          : pr->rootfs[0] && !menu_image_path_ok(pr->rootfs)    ? "a rootfs path unfit for menus"
+          : !menu_text_ok(pr->title) || !menu_text_ok(pr->arch) ? "a title or arch unfit for menus"
+                                                                : NULL;
+    if (why) {
+        char sk[128];
+
+        log_sanitize(pr->kernel, strlen(pr->kernel), sk, sizeof(sk));
+        log_msg(p->desc.name, 3, "image '%s': kind_probe gave %s (kernel '%s'); ignored", pub->name,
+                why, sk);
         return -EINVAL;
     }
     pub->kind = strdup(pr->kind);

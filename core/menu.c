@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "entries.h"
 #include "image.h"
 #include "kinds.h"
 #include "log.h"
 #include "menu.h"
+#include "menu_text.h"
+#include "netaddr.h"
 
 static char *dup_or_null(const char *s)
 {
@@ -25,15 +28,6 @@ static int valid_id(const char *s)
     return 1;
 }
 
-/* Menu text must not break the menu syntax: no control characters, no quotes. */
-static int valid_text(const char *s)
-{
-    for (; s && *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == '"' || *s == 0x7f)
-            return 0;
-    return 1;
-}
-
 int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e)
 {
     struct menu_item *it;
@@ -42,7 +36,10 @@ int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e)
 
     if (!e || e->_struct_size < offsetof(struct pxe_menu_entry, help) + sizeof(char *))
         return -EINVAL;
-    if (!valid_id(e->id) || !e->title || !valid_text(e->title) || !valid_text(e->help))
+    if (!valid_id(e->id) || !e->title || !menu_text_ok(e->title) || !menu_text_ok(e->help))
+        return -EINVAL;
+    if ((e->kernel && !menu_path_ok(e->kernel)) ||
+        (e->initrd && *e->initrd && !menu_path_ok(e->initrd)))
         return -EINVAL;
     if (m->n >= MENU_MAX_ENTRIES)
         return -E2BIG;
@@ -75,12 +72,7 @@ int menu_add(struct pxe_menu *m, const struct pxe_menu_entry *e)
     if (!it->id || !it->raw_id || !it->title || !it->kernel) {
         int r = it->kernel ? -ENOMEM : -EINVAL;
 
-        free(it->id);
-        free(it->raw_id);
-        free(it->title);
-        free(it->kernel);
-        free(it->initrd);
-        free(it->help);
+        menu_item_free(it);
         return r;
     }
     m->n++;
@@ -320,19 +312,6 @@ static void log_refusal_once(const char *method, const char *msg)
     log_msg(method, 4, "%s", msg);
 }
 
-static void item_free(struct menu_item *it)
-{
-    free(it->id);
-    free(it->raw_id);
-    free(it->title);
-    free(it->kernel);
-    free(it->initrd);
-    free(it->help);
-    free(it->cmdline);
-    free(it->method);
-    memset(it, 0, sizeof(*it));
-}
-
 /* Builds and checks the command line of the entries one source added. */
 static int finish_entries(struct core *c, const struct entry_src *src,
                           const struct pxe_boot_ctx *image_ctx, struct pxe_menu *m, size_t first)
@@ -347,7 +326,7 @@ static int finish_entries(struct core *c, const struct entry_src *src,
         int r;
 
         if (!cp) {
-            item_free(it);
+            menu_item_free(it);
             continue;
         }
         buf_init(&cp->b, 4096);
@@ -366,7 +345,7 @@ static int finish_entries(struct core *c, const struct entry_src *src,
             }
             buf_done(&why);
         }
-        if (r == 0 && (!valid_text(buf_str(&cp->b)) || menu_has_param(buf_str(&cp->b), "&&") ||
+        if (r == 0 && (!menu_text_ok(buf_str(&cp->b)) || menu_has_param(buf_str(&cp->b), "&&") ||
                        menu_has_param(buf_str(&cp->b), "||"))) {
             /* would break a menu line, or chain commands in an iPXE script */
             snprintf(msg, sizeof(msg),
@@ -391,7 +370,7 @@ static int finish_entries(struct core *c, const struct entry_src *src,
                 if (m->n_refused < MENU_MAX_REFUSED && m->refused[m->n_refused])
                     m->n_refused++;
             }
-            item_free(it);
+            menu_item_free(it);
             continue;
         }
         if (keep != i) {
@@ -407,11 +386,37 @@ static int finish_entries(struct core *c, const struct entry_src *src,
 void menu_free_items(struct pxe_menu *m)
 {
     for (size_t i = 0; i < m->n; i++)
-        item_free(&m->items[i]);
+        menu_item_free(&m->items[i]);
     m->n = 0;
     for (size_t i = 0; i < m->n_refused; i++)
         free(m->refused[i]);
     m->n_refused = 0;
+}
+
+/*
+ * The context a transport is asked for: ctx, except that an image whose kind
+ * reaches its root over IPv4 only (PXE_IMAGE_IPV4_ROOT), in a menu asked for
+ * over IPv6, gets the IPv4 address of the same interface (ip4[size] holds it).
+ * 0, or -EADDRNOTAVAIL (logged once): no entry over a transport.
+ */
+static int transport_ctx(const struct pxe_boot_ctx *ctx, struct pxe_boot_ctx *t, char *ip4,
+                         size_t size)
+{
+    int r;
+
+    if (!(ctx->image->flags & PXE_IMAGE_IPV4_ROOT) || !ctx->server_ip ||
+        !strchr(ctx->server_ip, ':') || !strcmp(ctx->server_ip, "::"))
+        return 0;
+    r = net_ipv4_beside(ctx->server_ip, ip4, size);
+    if (r < 0) {
+        log_msg_once(NULL, 4,
+                     "image '%s' (kind %s) reaches its root over IPv4 only, and the interface of "
+                     "%s has no IPv4 address: no entry over a transport in menus asked for there",
+                     ctx->image->name, ctx->image->kind, ctx->server_ip);
+        return -EADDRNOTAVAIL;
+    }
+    t->server_ip = ip4;
+    return 0;
 }
 
 /* The entries of one image over one boot method: the kind's over its transport, or its own. */
@@ -424,19 +429,23 @@ static void collect_method(struct core *c, struct pxe_core *p, struct pxe_core *
     if ((p->desc.caps & PXE_CAP_TRANSPORT) && kind) {
         struct pxe_transport tr = {._struct_size = sizeof(tr)};
         struct entry_src src = {p, kind, &tr, 1};
+        struct pxe_boot_ctx tctx = *ctx;
         struct pxe_buf why;
+        char ip4[64];
 
         snprintf(tr.method, sizeof(tr.method), "%s", p->desc.name);
+        r = transport_ctx(ctx, &tctx, ip4, sizeof(ip4));
         buf_init(&why, 512);
-        r = p->desc.transport(p->state, ctx, &tr, &why);
+        if (r == 0)
+            r = p->desc.transport(p->state, &tctx, &tr, &why);
         buf_done(&why);
         if (r == 0) {
             tr.method[sizeof(tr.method) - 1] = '\0';
-            r = kind->desc.kind_entries(kind->state, ctx, &tr, m);
+            r = kind->desc.kind_entries(kind->state, &tctx, &tr, m);
             if (r < 0)
                 log_msg(kind->desc.name, 4, "entries for image '%s' over %s failed: %s",
                         ctx->image->name, p->desc.name, strerror(-r));
-            finish_entries(c, &src, ctx, m, first);
+            finish_entries(c, &src, &tctx, m, first);
         }
     }
     if (p->desc.caps & PXE_CAP_MENU) {
@@ -456,6 +465,13 @@ int menu_collect(struct core *c, const char *format, const char *server_ip, cons
 {
     const struct pxe_host *host = mac ? core_host_lookup(c, mac) : NULL;
     int pxelinux = strcmp(format, "pxelinux") == 0;
+    const struct pxe_boot_ctx base = {
+        ._struct_size = sizeof(base),
+        .host = host,
+        .server_ip = server_ip,
+        .client_mac = mac,
+        .menu_format = format,
+    };
 
     memset(m, 0, sizeof(*m));
     if (host && host->local_boot)
@@ -464,19 +480,13 @@ int menu_collect(struct core *c, const char *format, const char *server_ip, cons
     for (uint32_t i = 0; i < c->n_images; i++) {
         const struct pxe_image *img = &c->images[i]->pub;
         struct pxe_core *kind = kinds_of(c, img);
-        struct pxe_boot_ctx ctx = {
-            ._struct_size = sizeof(ctx),
-            .image = img,
-            .host = host,
-            .server_ip = server_ip,
-            .client_mac = mac,
-            .menu_format = format,
-            .loader_sets_ip = pxelinux && (c->menu.sysappend & 1),
-        };
+        struct pxe_boot_ctx ctx = base;
 
         if (host && host->image && strcmp(host->image, img->name) != 0)
             continue;
         m->image = img;
+        ctx.image = img;
+        ctx.loader_sets_ip = pxelinux && (c->menu.sysappend & 1);
         if (kind) { /* entries that need no transport; a host's method does not narrow them */
             struct entry_src src = {NULL, kind, NULL, 1};
             size_t first = m->n;
@@ -493,5 +503,7 @@ int menu_collect(struct core *c, const char *format, const char *server_ip, cons
             collect_method(c, p, kind, &ctx, m);
         }
     }
+    if (entries_collect(c, &base, m) < 0)
+        log_msg_once(NULL, 4, "generic entries left out of a %s menu: too many entries", format);
     return 0;
 }

@@ -23,7 +23,8 @@ struct menu_item {
     char *raw_id; /* the entry id the plugin gave */
     char *title;
     char *kernel; /* namespace path */
-    char *initrd; /* namespace path, or NULL */
+    char *kernel_efi; /* what UEFI loaders boot instead (generic entries), or NULL */
+    char *initrd; /* namespace path (generic entries: comma-separated paths), or NULL */
     char *help;
     char *cmdline; /* loader-neutral: BOOTIF=/initrd= for iPXE and GRUB are added when rendering */
     char *method;
@@ -72,5 +73,7 @@ int menu_render_menu(struct core *c, const char *format, const char *server_ip,
 int menu_collect(struct core *c, const char *format, const char *server_ip, const char *mac,
                  struct pxe_menu *ret);
 void menu_free_items(struct pxe_menu *m);
+/* Frees one item's strings and zeroes it. */
+void menu_item_free(struct menu_item *it);
 
 #endif

@@ -34,6 +34,30 @@ static int file_ref(struct pxe_buf *b, const char *format, const char *server_ip
 }
 
 /*
+ * file_ref for each path of a comma-separated list (generic entries give
+ * several initrds), the references separated by sep.
+ */
+static int file_refs(struct pxe_buf *b, const char *format, const char *server_ip,
+                     uint32_t http_port, int use_http, const char *list, const char *sep)
+{
+    int r = 0;
+
+    for (const char *p = list; r == 0 && p && *p;) {
+        const char *end = strchr(p, ',');
+        char *one = strndup(p, end ? (size_t)(end - p) : strlen(p));
+
+        if (!one)
+            return -ENOMEM;
+        r = file_ref(b, format, server_ip, http_port, use_http, one);
+        free(one);
+        if (r == 0 && end)
+            r = buf_append(b, "%s", sep);
+        p = end ? end + 1 : NULL;
+    }
+    return r;
+}
+
+/*
  * Appends cmdline with "${pxeserver}" (archiso's placeholder, which iPXE and
  * GRUB would expand themselves, to nothing) replaced by server_ip; for GRUB,
  * characters its lexer treats specially are backslash-escaped.
@@ -110,7 +134,8 @@ static int render_pxelinux(struct core *c, const struct pxe_menu *m, const char 
         if (r == 0 && it->initrd) {
             r = buf_append(b, "\n  INITRD ");
             if (r == 0)
-                r = file_ref(b, "pxelinux", server_ip, http, (int)ms->kernel_http, it->initrd);
+                r = file_refs(b, "pxelinux", server_ip, http, (int)ms->kernel_http, it->initrd,
+                              ",");
         }
         if (r == 0)
             r = buf_append(b, "\n  APPEND ");
@@ -133,6 +158,46 @@ static int render_pxelinux(struct core *c, const struct pxe_menu *m, const char 
             r = buf_append(b, "  LOCALBOOT 0\n");
     }
     return r;
+}
+
+/* One entry's kernel, initrd and boot lines of an iPXE script, booting kernel. */
+static int render_ipxe_boot(struct pxe_buf *b, const struct menu_item *it, const char *kernel,
+                            const char *server_ip, uint32_t http)
+{
+    int r = buf_append(b, "kernel ");
+
+    if (r == 0)
+        r = file_ref(b, "ipxe", server_ip, http, 1, kernel);
+    for (const char *p = it->initrd; r == 0 && p && !menu_has_param(it->cmdline, "initrd");) {
+        const char *end = strchr(p, ','), *base = p;
+
+        for (const char *q = p; *q && q != end; q++)
+            if (*q == '/')
+                base = q + 1;
+        r = buf_append(b, " initrd=%.*s", (int)(end ? end - base : (long)strlen(base)), base);
+        p = end ? end + 1 : NULL;
+    }
+    if (r == 0 && *it->cmdline)
+        r = buf_append(b, " ");
+    if (r == 0)
+        r = append_cmdline(b, it->cmdline, server_ip, 0);
+    if (r == 0 && it->image_kernel && !menu_has_param(it->cmdline, "BOOTIF"))
+        r = buf_append(b, " BOOTIF=01-${netX/mac:hexhyp}");
+    if (r == 0)
+        r = buf_append(b, "\n");
+    for (const char *p = it->initrd; r == 0 && p && *p;) {
+        const char *end = strchr(p, ',');
+        char *one = strndup(p, end ? (size_t)(end - p) : strlen(p));
+
+        r = one ? buf_append(b, "initrd ") : -ENOMEM;
+        if (r == 0)
+            r = file_ref(b, "ipxe", server_ip, http, 1, one);
+        if (r == 0)
+            r = buf_append(b, "\n");
+        free(one);
+        p = end ? end + 1 : NULL;
+    }
+    return r == 0 ? buf_append(b, "boot\n") : r;
 }
 
 /*
@@ -168,31 +233,15 @@ static int render_ipxe(struct core *c, const struct pxe_menu *m, const char *ser
     for (size_t i = 0; r == 0 && i < m->n; i++) {
         const struct menu_item *it = &m->items[i];
 
-        r = buf_append(b, "\n:%s\nkernel ", it->id);
+        r = buf_append(b, "\n:%s\n", it->id);
+        if (r == 0 && it->kernel_efi) /* UEFI iPXE boots the entry's EFI kernel */
+            r = buf_append(b, "iseq ${platform} efi && goto %s-efi ||\n", it->id);
         if (r == 0)
-            r = file_ref(b, "ipxe", server_ip, http, 1, it->kernel);
-        if (r == 0 && it->initrd && !menu_has_param(it->cmdline, "initrd")) {
-            const char *base = strrchr(it->initrd, '/');
-
-            r = buf_append(b, " initrd=%s", base ? base + 1 : it->initrd);
-        }
-        if (r == 0 && *it->cmdline)
-            r = buf_append(b, " ");
-        if (r == 0)
-            r = append_cmdline(b, it->cmdline, server_ip, 0);
-        if (r == 0 && it->image_kernel && !menu_has_param(it->cmdline, "BOOTIF"))
-            r = buf_append(b, " BOOTIF=01-${netX/mac:hexhyp}");
-        if (r == 0)
-            r = buf_append(b, "\n");
-        if (r == 0 && it->initrd) {
-            r = buf_append(b, "initrd ");
-            if (r == 0)
-                r = file_ref(b, "ipxe", server_ip, http, 1, it->initrd);
-            if (r == 0)
-                r = buf_append(b, "\n");
-        }
-        if (r == 0)
-            r = buf_append(b, "boot\n");
+            r = render_ipxe_boot(b, it, it->kernel, server_ip, http);
+        if (r == 0 && it->kernel_efi)
+            r = buf_append(b, ":%s-efi\n", it->id);
+        if (r == 0 && it->kernel_efi)
+            r = render_ipxe_boot(b, it, it->kernel_efi, server_ip, http);
     }
     if (r == 0)
         r = menu_chain_render(ch, "ipxe", server_ip, 0, b);
@@ -255,7 +304,8 @@ static int render_grub(struct core *c, const struct pxe_menu *m, const char *ser
         if (r == 0)
             r = buf_append(b, " --id %s {\n  linux ", it->id);
         if (r == 0)
-            r = file_ref(b, "grub", server_ip, http, use_http, it->kernel);
+            r = file_ref(b, "grub", server_ip, http, use_http,
+                         it->kernel_efi ? it->kernel_efi : it->kernel);
         if (r == 0 && *it->cmdline)
             r = buf_append(b, " ");
         if (r == 0)
@@ -267,7 +317,7 @@ static int render_grub(struct core *c, const struct pxe_menu *m, const char *ser
         if (r == 0 && it->initrd) {
             r = buf_append(b, "  initrd ");
             if (r == 0)
-                r = file_ref(b, "grub", server_ip, http, use_http, it->initrd);
+                r = file_refs(b, "grub", server_ip, http, use_http, it->initrd, " ");
             if (r == 0)
                 r = buf_append(b, "\n");
         }

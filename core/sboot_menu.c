@@ -61,14 +61,7 @@ static void keep_signed(struct core *c, struct pxe_menu *m, int mode)
         log_once(msg);
         if (m->n_refused < MENU_MAX_REFUSED && (m->refused[m->n_refused] = strdup(msg)))
             m->n_refused++;
-        free(it->id);
-        free(it->title);
-        free(it->kernel);
-        free(it->initrd);
-        free(it->help);
-        free(it->cmdline);
-        free(it->method);
-        memset(it, 0, sizeof(*it));
+        menu_item_free(it);
     }
     m->n = keep;
 }

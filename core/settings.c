@@ -59,6 +59,10 @@ const struct pxe_config_item menu_settings_items[] = {
     {"pxelinux_dir", PXE_CFG_PATH, 0, "/usr/lib/PXELINUX", M(pxelinux_dir),
      "the system's lpxelinux.0/pxelinux.0, served when no tree has them (package pxelinux)",
      NULL, 0, 0},
+    {"entries", PXE_CFG_JSON, 0, NULL, M(entries),
+     "generic entries: [{\"name\", \"title\", \"kernel\", \"kernel_efi\", \"initrds\": [...], "
+     "\"cmdline\"}] (docs/images.md)",
+     "entries", 0, 0},
     {"syslinux_dir", PXE_CFG_PATH, 0, "/usr/lib/syslinux/modules/bios", M(syslinux_dir),
      "the system's ldlinux.c32, libcom32.c32, libutil.c32 and UI module, served when no tree "
      "has them and their release matches the served loader (package syslinux-common)",

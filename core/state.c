@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "entries.h"
 #include "state.h"
 
 static char *path;
@@ -202,6 +203,35 @@ static int apply_hosts(struct core *c, json_t *hosts, char *err, size_t errlen)
     return 0;
 }
 
+/* Entries made or changed through the API; they replace config entries of the same name. */
+static int apply_entries(struct core *c, json_t *entries, char *err, size_t errlen)
+{
+    const char *name;
+    json_t *v;
+
+    if (!entries)
+        return 0;
+    if (!json_is_object(entries) || json_object_size(entries) > ENTRIES_MAX)
+        return load_fail(err, errlen, "entries: must be an object of at most %d entries",
+                         ENTRIES_MAX);
+    json_object_foreach(entries, name, v)
+    {
+        struct gen_entry e;
+        char field[64], why[160];
+        int r = entry_parse(v, name, &e, field, why);
+
+        if (r == -EINVAL) {
+            snprintf(err, errlen, "%s: entries.%s.%s: %s", path, name, field, why);
+            return r;
+        }
+        if (r == 0 && (r = core_entry_set(c, &e)) < 0)
+            entry_free(&e);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 int state_load(struct core *c, char *err, size_t errlen)
 {
     json_error_t je;
@@ -246,10 +276,37 @@ int state_load(struct core *c, char *err, size_t errlen)
     r = apply_methods(c, json_object_get(root, "methods"), err, errlen);
     if (r == 0)
         r = apply_hosts(c, json_object_get(root, "hosts"), err, errlen);
+    if (r == 0)
+        r = apply_entries(c, json_object_get(root, "entries"), err, errlen);
     json_decref(root);
     if (r == -ENOMEM)
         snprintf(err, errlen, "%s: out of memory", path);
     return r;
+}
+
+/* Adds "entries" (those made or changed through the API) to root; NULL on OOM. */
+static json_t *state_entries_json(struct core *c, json_t *root)
+{
+    json_t *entries = json_object();
+
+    for (struct gen_entry *e = c->entries; e && entries; e = e->next) {
+        json_t *o = e->from_config ? NULL : entry_json(e);
+
+        if (o)
+            json_object_del(o, "name");
+        if (!e->from_config && (!o || json_object_set_new(entries, e->name, o) < 0)) {
+            json_decref(entries);
+            entries = NULL;
+        }
+    }
+    if (!entries || (json_object_size(entries) &&
+                     json_object_set_new(root, "entries", entries) < 0)) {
+        json_decref(root);
+        return NULL;
+    }
+    if (!json_object_size(entries))
+        json_decref(entries);
+    return root;
 }
 
 static json_t *state_json(struct core *c)
@@ -282,7 +339,7 @@ static json_t *state_json(struct core *c)
     }
     json_object_set_new(root, "methods", methods);
     json_object_set_new(root, "hosts", hosts);
-    return root;
+    return state_entries_json(c, root);
 }
 
 int state_save(struct core *c)

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "entries.h"
 #include "kinds.h"
 #include "log.h"
 
@@ -39,6 +40,8 @@ static void check_images(struct core *c, struct options *o)
             image_free(img);
     }
     if (kinds_probe_images(c, err, sizeof(err)) < 0)
+        options_report_error(err, o);
+    if (entries_from_config(c, err, sizeof(err)) < 0)
         options_report_error(err, o);
     for (char **s = c->set.roots; s && *s; s++) {
         int fd = open(*s, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "entries.h"
 #include "events.h"
 #include "files.h"
 #include "kinds.h"
@@ -117,6 +118,11 @@ static int prepare(struct core *c)
     if (startup_load_plugins(c, NULL, NULL, &ex) < 0)
         return ex;
     r = kinds_probe_images(c, err, sizeof(err));
+    if (r < 0) {
+        log_err("%s", err);
+        return r == -ENOMEM ? EXIT_OOM : EXIT_CONFIG;
+    }
+    r = entries_from_config(c, err, sizeof(err));
     if (r < 0) {
         log_err("%s", err);
         return r == -ENOMEM ? EXIT_OOM : EXIT_CONFIG;

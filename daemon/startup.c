@@ -15,6 +15,7 @@
 #include "child.h"
 #include "config.h"
 #include "daemon.h"
+#include "entries.h"
 #include "log.h"
 #include "loop.h"
 
@@ -228,6 +229,7 @@ void startup_free(struct core *c)
     for (uint32_t i = 0; i < c->n_roots; i++)
         close(c->root_fds[i]);
     core_hosts_free(c);
+    core_entries_free(c);
     config_free(core_settings_items, &c->set);
     config_free(menu_settings_items, &c->menu);
     sboot_sig_free();

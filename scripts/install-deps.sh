@@ -18,7 +18,7 @@ $SUDO apt-get install -y -q --no-install-recommends \
     python3-prometheus-client \
     libgnutls28-dev openssl \
     ipxe \
-    pxelinux syslinux-common debian-installer-12-netboot-amd64 \
+    pxelinux syslinux-common debian-installer-12-netboot-amd64 memtest86+ \
     debhelper dpkg-dev lintian fakeroot systemd \
     qemu-system-arm qemu-efi-aarch64 groff-base \
     python3-jsonschema chromium chromium-driver python3-selenium \

@@ -46,6 +46,7 @@ sample() {
     /api/v1/methods/X) p=/api/v1/methods/http ;;
     /api/v1/hosts/X) p=/api/v1/hosts/52-54-00-12-34-56 ;;
     /api/v1/images/X) p=/api/v1/images/archiso ;;
+    /api/v1/entries/X) p=/api/v1/entries/memtest ;;
     /api/v1/clients/X/timeline) p=/api/v1/clients/52:54:00:12:34:56/timeline ;;
     /api/v1/menus/X) p=/api/v1/menus/pxelinux ;;
     /ui/\*) p=/ui/app.js ;;
@@ -56,6 +57,7 @@ body_for() {
     case $1 in
     /api/v1/methods/*) echo '{"enabled":true}' ;;
     /api/v1/hosts/*) echo '{"cmdline_extra":"quiet"}' ;;
+    /api/v1/entries/*) echo '{"kernel":"memtest86+x64.bin"}' ;;
     *) echo '{"count":0}' ;;
     esac
 }

@@ -49,7 +49,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: bearer  $TOKEN"
 # ---- 2. index, status, plugins, images
 echo "api_rest: part 2 at ${SECONDS}s"
 req GET /api/v1; expect 200 index
-jcheck "len(d['routes'])==20 and d['routes'][0]['path']=='/api/v1'" "route index"
+jcheck "len(d['routes'])==22 and d['routes'][0]['path']=='/api/v1'" "route index"
 req GET /api/v1/status; expect 200 status
 jcheck "d['images']==['archiso','second'] and sorted(d['enabled_methods'])==['http','nbd']" status
 jcheck "d['counts']['plugins']==4 and d['counts']['methods']==2 and d['abi']==2" "status counts"

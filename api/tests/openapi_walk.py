@@ -43,6 +43,7 @@ SAMPLE = {  # a concrete path for each template, for the generic probes
     "/api/v1/methods/{name}": "/api/v1/methods/http",
     "/api/v1/hosts/{mac}": "/api/v1/hosts/" + MAC,
     "/api/v1/images/{image}": "/api/v1/images/archiso",
+    "/api/v1/entries/{entry}": "/api/v1/entries/memtest",
     "/api/v1/clients/{mac}/timeline": "/api/v1/clients/%s/timeline" % MAC,
     "/api/v1/menus/{format}": "/api/v1/menus/ipxe",
     "/ui/{file}": "/ui/app.js",
@@ -246,6 +247,28 @@ def walk_main(w, doc_path):
     g("DELETE", "/api/v1/hosts/" + HOSTMAC, 404)
     g("GET", "/api/v1/hosts/" + HOSTMAC, 404)
     g("DELETE", "/api/v1/hosts/zz", 400)
+    # generic entries
+    g("GET", "/api/v1/entries", 200)
+    ent = {"title": "Memtest86+", "kernel": "memtest86+x64.bin", "cmdline": "console=ttyS0"}
+    g("PUT", "/api/v1/entries/memtest", 201, ent)
+    g("PUT", "/api/v1/entries/memtest", 200, dict(ent, name="memtest", initrds=["a.img"]))
+    g("GET", "/api/v1/entries/memtest", 200)
+    for bad in ({"kernel": "/abs"}, {"kernel": "a b"}, {"title": "x"}, {"kernel": "k", "x": 1},
+                {"kernel": "k", "cmdline": 'a"b'}, {"kernel": "k", "initrds": "a"}, "[1]", "{"):
+        g("PUT", "/api/v1/entries/memtest", 400, bad)
+    g("PUT", "/api/v1/entries/Bad", 404, ent)
+    for i in range(64):
+        if i == 63:
+            g("PUT", "/api/v1/entries/e%d" % i, 409, ent)
+        else:
+            g("PUT", "/api/v1/entries/e%d" % i, 201, ent)
+    for i in range(63):
+        g("DELETE", "/api/v1/entries/e%d" % i, 200)
+    g("PUT", "/api/v1/entries/memtest", 415, "{}", ctype="text/plain")
+    g("PUT", "/api/v1/entries/memtest", 413, dict(ent, cmdline="x" * 5000))
+    g("DELETE", "/api/v1/entries/memtest", 200)
+    g("DELETE", "/api/v1/entries/memtest", 404)
+    g("GET", "/api/v1/entries/memtest", 404)
     # images, leases, events, timelines, menus, metrics
     g("GET", "/api/v1/images", 200)
     g("GET", "/api/v1/images/archiso", 200)

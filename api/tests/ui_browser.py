@@ -152,8 +152,10 @@ def watch_client(d, args):
                  d.find_elements(By.CSS_SELECTOR, card + " tr[data-kind]")]
         return "initrd" in done and {"dhcp.ack", "tftp.sent", "http.sent"} <= set(kinds)
     wait(d, "DHCP, TFTP and HTTP steps of %s in the timeline" % args.mac, steps)
-    kinds = [e.get_attribute("data-kind") for e in
-             d.find_elements(By.CSS_SELECTOR, card + " tr[data-kind]")]
+    # One script reads the whole timeline: live updates re-render the rows, so elements found
+    # first and read afterwards can be stale.
+    kinds = d.execute_script("return Array.from(document.querySelectorAll(arguments[0]), "
+                             "e => e.dataset.kind)", card + " tr[data-kind]")
     order = [k for k in kinds if k in ("dhcp.ack", "tftp.sent", "http.sent")]
     if order.index("dhcp.ack") > order.index("tftp.sent") or \
             order.index("tftp.sent") > order.index("http.sent"):

@@ -35,6 +35,7 @@ TARGETS=(
     "images_fuzz_iso tests/images/fuzz/corpus 65536"
     "fuzz_config tests/fuzz/corpus/config 4096"
     "fuzz_lease tests/fuzz/corpus/lease 4096"
+    "fuzz_kinds tests/fuzz/corpus/kinds 8192"
 )
 
 if ! command -v clang >/dev/null; then

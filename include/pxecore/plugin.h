@@ -116,6 +116,9 @@ struct pxe_config_item {
 
 /* struct pxe_image.flags */
 #define PXE_IMAGE_NO_ROOTFS (1u << 0) /* the kind boots kernel + initrd only (an installer) */
+/* The kind's initramfs reaches its root filesystem over IPv4 only: when a menu is asked for over
+ * IPv6, the core gives transports the IPv4 address of the same interface (or no entry). */
+#define PXE_IMAGE_IPV4_ROOT (1u << 1)
 
 /*
  * A boot image known to the core: a directory tree or an ISO file, opaque to

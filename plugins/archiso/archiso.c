@@ -70,6 +70,7 @@ static int archiso_probe(void *state, const struct pxe_image *img, struct pxe_ki
     snprintf(out->kernel, sizeof(out->kernel), "%s", f->kernel);
     snprintf(out->initrd, sizeof(out->initrd), "%s", f->initrd);
     snprintf(out->rootfs, sizeof(out->rootfs), "%s", f->rootfs);
+    out->flags = PXE_IMAGE_IPV4_ROOT; /* archiso_pxe_common: ipconfig, IPv4 only */
     publish(s, img, f);
     return 1;
 }

@@ -275,6 +275,11 @@ static struct dhcp6_lease *dhcp6_binding(struct dhcp6_state *s, const struct dhc
     uint64_t now = (uint64_t)time(NULL);
     struct dhcp6_lease *l;
 
+    const uint8_t *link = dhcp6_relay_link(&s->relay);
+
+    /* A relayed client on another link gets no address from this link's pool. */
+    if (link && memcmp(link, s->pool.start.s6_addr, 8) != 0)
+        return NULL;
     l = dhcp6_pool_get(&s->pool, m->client_id, m->client_id_len, m->iaid, now, DHCP6_OFFER_HOLD, 1);
     if (l && bind) {
         l->state = DHCP6_LEASE_BOUND;
@@ -287,8 +292,10 @@ static struct dhcp6_lease *dhcp6_binding(struct dhcp6_state *s, const struct dhc
 static void dhcp6_send(struct dhcp6_state *s, const struct dhcp6_msg *m,
                        const struct dhcp6_answer *a, const struct sockaddr_in6 *to)
 {
-    int n = dhcp6_build(m, a, s->out, sizeof(s->out));
+    int n = dhcp6_build(m, a, s->relay.n ? s->reply : s->out, sizeof(s->out));
 
+    if (n >= 0 && s->relay.n) /* to the relay agent, in a Relay-reply per layer */
+        n = dhcp6_relay_wrap(&s->relay, s->reply, (size_t)n, s->out, sizeof(s->out));
     if (n < 0) {
         dhcp6_warn(s, "%s: reply does not fit, dropped", dhcp6_type_name(m->type));
         return;
@@ -385,9 +392,26 @@ static void dhcp6_handle(struct dhcp6_state *s, const uint8_t *pkt, size_t len,
                          const struct sockaddr_in6 *from)
 {
     struct dhcp6_msg m;
-    char mac[2 * DHCP6_DUID_MAX + 1], vendor[96];
-    int r = dhcp6_parse(pkt, len, &m);
+    char mac[2 * DHCP6_DUID_MAX + 1], vendor[96], via[INET6_ADDRSTRLEN + 8] = "";
+    int r = 0;
 
+    s->relay.n = 0;
+    if (len && pkt[0] == DHCP6_RELAY_FORW) {
+        r = dhcp6_relay_unwrap(pkt, len, &s->relay);
+        r = r == -ELOOP ? -EBADMSG : r;
+        if (r == 0) {
+            pkt = s->relay.inner;
+            len = s->relay.inner_len;
+            memcpy(via, " via ", 5);
+            inet_ntop(AF_INET6, &from->sin6_addr, via + 5, sizeof(via) - 5);
+        }
+    }
+    if (r == 0)
+        r = dhcp6_parse(pkt, len, &m);
+    if (r == 0 && !m.has_mac && s->relay.has_mac) {
+        m.has_mac = 1;
+        memcpy(m.mac, s->relay.mac, 6);
+    }
     if (r == 0)
         r = dhcp6_validate(&m, s->duid, sizeof(s->duid));
     if (r == -EBADMSG) {
@@ -401,8 +425,11 @@ static void dhcp6_handle(struct dhcp6_state *s, const uint8_t *pkt, size_t len,
     }
     dhcp6_client_name(&m, mac, sizeof(mac));
     s->core->sanitize((const char *)m.vendor, m.vendor ? m.vendor_len : 0, vendor, sizeof(vendor));
-    s->core->log(s->self, PXE_LOG_INFO, "DHCP%s(%s) %s arch %d '%s'%s", dhcp6_type_name(m.type),
-                 s->ifname, mac, m.has_arch ? (int)m.arch : -1, vendor, m.user_ipxe ? " iPXE" : "");
+    s->core->log(s->self, PXE_LOG_INFO, "DHCP%s(%s%s) %s arch %d '%s'%s", dhcp6_type_name(m.type),
+                 s->ifname, via, mac, m.has_arch ? (int)m.arch : -1, vendor,
+                 m.user_ipxe ? " iPXE" : "");
+    if (s->relay.n)
+        s->core->metric_add(s->self, "relayed_total", "client messages that came through a relay", 1);
     s->core->metric_add(s->self, "received_total", "valid DHCPv6 messages received", 1);
     if (s->cfg->pxe_only && !m.has_arch && !m.vendor_http && !m.vendor_pxe && !m.user_ipxe) {
         s->core->metric_add(s->self, "ignored_total", "messages not for us or not answered", 1);

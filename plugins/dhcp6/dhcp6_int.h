@@ -11,6 +11,7 @@
 
 #include "../dhcp/dhcp_ra.h"
 #include "dhcp6_proto.h"
+#include "dhcp6_relay.h"
 
 #define DHCP6_BATCH        64 /* datagrams read per wakeup */
 #define DHCP6_OFFER_HOLD   60 /* seconds an advertised address is held */
@@ -58,6 +59,8 @@ struct dhcp6_state {
     uint8_t ra_flags;
     int ra_warned;
     uint8_t out[DHCP6_MAX_MSG];
+    struct dhcp6_relay relay;  /* of the message being answered; n 0: not relayed */
+    uint8_t reply[DHCP6_MAX_MSG]; /* the reply before relay wrapping */
     struct pxe_source *lease_timer; /* dhcp6_lease_file.c */
     int leases_dirty;
 };

@@ -55,6 +55,22 @@ static int dhcp6_class_strings(const uint8_t *d, size_t len, size_t off, struct 
     return 0;
 }
 
+int dhcp6_opt_next(const uint8_t *p, size_t len, size_t *off, uint16_t *code, const uint8_t **data,
+                   uint16_t *n)
+{
+    if (*off >= len)
+        return 0;
+    if (len - *off < 4)
+        return -EBADMSG;
+    *code = get16(p + *off);
+    *n = get16(p + *off + 2);
+    if (*n > len - *off - 4)
+        return -EBADMSG;
+    *data = p + *off + 4;
+    *off += 4u + *n;
+    return 1;
+}
+
 /* IA_NA: IAID, T1, T2, then sub-options; the first IAADDR is remembered. */
 static int dhcp6_parse_ia_na(const uint8_t *d, size_t len, struct dhcp6_msg *m)
 {
@@ -66,27 +82,21 @@ static int dhcp6_parse_ia_na(const uint8_t *d, size_t len, struct dhcp6_msg *m)
         return 0; /* only the first IA_NA is served */
     m->has_ia_na = 1;
     m->iaid = get32(d);
-    while (off < len) {
-        uint16_t code, n;
+    const uint8_t *o;
+    uint16_t code, n;
+    int r;
 
-        if (len - off < 4)
-            return -EBADMSG;
-        code = get16(d + off);
-        n = get16(d + off + 2);
-        off += 4;
-        if (n > len - off)
-            return -EBADMSG;
+    while ((r = dhcp6_opt_next(d, len, &off, &code, &o, &n)) > 0) {
         if (code == DHCP6_OPT_IAADDR) {
             if (n < 24)
                 return -EBADMSG;
             if (!m->has_ia_addr) {
-                memcpy(&m->ia_addr, d + off, 16);
+                memcpy(&m->ia_addr, o, 16);
                 m->has_ia_addr = 1;
             }
         }
-        off += n;
     }
-    return 0;
+    return r;
 }
 
 /* MAC of a DUID-LLT (type 1) or DUID-LL (type 3) with hardware type 1 (Ethernet). */
@@ -161,7 +171,9 @@ static int dhcp6_option(uint16_t code, const uint8_t *d, uint16_t n, struct dhcp
 int dhcp6_parse(const uint8_t *pkt, size_t len, struct dhcp6_msg *ret)
 {
     struct dhcp6_msg m;
+    const uint8_t *o;
     size_t off = 4;
+    uint16_t code, n;
     int r;
 
     if (!pkt || len < 4 || len > DHCP6_MAX_MSG)
@@ -174,21 +186,13 @@ int dhcp6_parse(const uint8_t *pkt, size_t len, struct dhcp6_msg *ret)
         m.type > 13)
         return -EPROTO;
     memcpy(m.xid, pkt + 1, 3);
-    while (off < len) {
-        uint16_t code, n;
-
-        if (len - off < 4)
-            return -EBADMSG;
-        code = get16(pkt + off);
-        n = get16(pkt + off + 2);
-        off += 4;
-        if (n > len - off)
-            return -EBADMSG;
-        r = dhcp6_option(code, pkt + off, n, &m);
+    while ((r = dhcp6_opt_next(pkt, len, &off, &code, &o, &n)) > 0) {
+        r = dhcp6_option(code, o, n, &m);
         if (r < 0)
             return r;
-        off += n;
     }
+    if (r < 0)
+        return r;
     dhcp6_duid_mac(&m);
     *ret = m;
     return 0;

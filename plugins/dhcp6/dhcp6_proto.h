@@ -82,6 +82,13 @@ struct dhcp6_msg {
 };
 
 /*
+ * Walks the options of p[*off..len): 1 with the next option's code, data and
+ * length (and *off past it), 0 at the end, -EBADMSG when one does not fit.
+ */
+int dhcp6_opt_next(const uint8_t *p, size_t len, size_t *off, uint16_t *code, const uint8_t **data,
+                   uint16_t *n);
+
+/*
  * Parses a client message (not a relay message: -EPROTONOSUPPORT; a server
  * message type: -EPROTO).  Every option must fit; client/server identifiers
  * must be 3..130 bytes and appear at most once; IA_NA at least 12 bytes with

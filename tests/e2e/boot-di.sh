@@ -18,6 +18,15 @@
 #                  recognises the tree; pxecore's own boot.ipxe offers "Debian
 #                  installer" with menu.console on its line, iPXE loads kernel
 #                  and initrd over HTTP; no keystrokes
+#   uefi-image     bios-image on UEFI: OVMF loads Debian's iPXE (snponly.efi, package
+#                  ipxe), which boots the kind's entry from pxecore's boot.ipxe
+#   bios-host      bios-image with a host profile for the guest (PUT /api/v1/hosts):
+#                  image "debian" (a generic entry beside it leaves the menu),
+#                  method "http" (the kind's entry needs no transport: it stays),
+#                  console= in cmdline_extra (no menu.console: the dialog on the
+#                  serial console proves the extra reached the installer) and
+#                  boot_once (after the kernel was fetched the profile turns to
+#                  local_boot and the menu offers only the local disk)
 #   bios-menu      a host profile: pxecore's own pxelinux menu (pxelinux.cfg/01-<mac>)
 #                  with "UI menu.c32", run by lpxelinux.0; neither is in the tree,
 #                  both come from the system's pxelinux and syslinux-common
@@ -44,7 +53,11 @@ uefi-grub)
     # GRUB's entry editor: setparams, a blank line, set background_color, linux
     DI_OPEN_KEYS=e DI_MOVE_KEYS="down down down end" DI_BOOT_KEYS=f10
     ;;
-bios-image) DI_FIRST_STATE=dialog ;;
+bios-image | bios-host) DI_FIRST_STATE=dialog ;;
+uefi-image)
+    mode=uefi DI_FIRST_STATE=dialog
+    [ -f /usr/lib/ipxe/snponly.efi ] || e2e_skip "no /usr/lib/ipxe/snponly.efi (apt-get install ipxe)"
+    ;;
 bios-menu)
     [ -f /usr/lib/PXELINUX/lpxelinux.0 ] && [ -f /usr/lib/syslinux/modules/bios/menu.c32 ] ||
         e2e_skip "no /usr/lib/PXELINUX/lpxelinux.0 or /usr/lib/syslinux/modules/bios/menu.c32 (apt-get install pxelinux syslinux-common)"
@@ -58,17 +71,39 @@ esac
 
 e2e_init "$@"
 di_init
-if [ "$scenario" = bios-image ]; then
+case $scenario in
+bios-image | uefi-image | bios-host)
     e2e_need_plugin datakinds
-    args+=(--image "debian=$DI_TREE" --set "menu.console=${DI_CONSOLE#console=}" --menu-timeout 1s)
-else
+    args+=(--image "debian=$DI_TREE" --menu-timeout 1s)
+    if [ "$scenario" = bios-host ]; then
+        args+=(--entries '[{"name": "other", "title": "Not for this host", "kernel": "other/vmlinuz"}]')
+    else
+        args+=(--set "menu.console=${DI_CONSOLE#console=}")
+    fi
+    if [ "$scenario" = uefi-image ]; then # Debian's iPXE for arch 7, in a root of its own
+        mkdir -p "$E/efi"
+        cp /usr/lib/ipxe/snponly.efi "$E/efi/"
+        args+=(--root "$E/efi")
+    fi
+    ;;
+*)
     args+=(--root "$DI_TREE")
-fi
+    ;;
+esac
 e2e_pxecore_start --address "$E2E_SRV_IP" --disable-plugin nfs \
     --set "dhcp.interface=srv0" --set "dhcp.lease_file=$E/dhcp.leases" \
     --set "dhcp.range=192.0.2.100,192.0.2.150,1h" "${args[@]}"
 
-if [ "$scenario" = bios-image ]; then
+is_image=0
+case $scenario in bios-image | uefi-image | bios-host) is_image=1 ;; esac
+if [ "$scenario" = bios-host ]; then
+    e2e_api PUT "/api/v1/hosts/$E2E_MAC" "{\"image\": \"debian\", \"method\": \"http\",
+        \"cmdline_extra\": \"$DI_CONSOLE\", \"boot_once\": true}" >"$E/api-host.log" ||
+        e2e_fail "cannot set the host profile: $(cat "$E/api-host.log")"
+    curl -fsS -m 5 "http://$E2E_SRV_IP/boot.ipxe" | grep -q '^item other Not for this host$' ||
+        e2e_fail "the generic entry is missing from the menu of a machine without a profile"
+fi
+if [ $is_image = 1 ]; then
     grep -q "image 'debian': directory $DI_TREE, kind debian-installer" "$E/pxecore.log" ||
         e2e_fail "the tree was not recognised as a Debian installer image (pxecore.log)"
     curl -fsS -m 5 -o "$E/menu-ipxe.log" "http://$E2E_SRV_IP/boot.ipxe?mac=$E2E_MAC" ||
@@ -76,10 +111,16 @@ if [ "$scenario" = bios-image ]; then
     grep -q "^item debian-install Debian installer\$" "$E/menu-ipxe.log" &&
         grep -q "^kernel http://[^ ]*/images/debian/debian-installer/amd64/linux .*$DI_CONSOLE" "$E/menu-ipxe.log" ||
         e2e_fail "boot.ipxe lacks the Debian installer entry: $(cat "$E/menu-ipxe.log")"
+    [ "$scenario" != bios-host ] || ! grep -q '^item other ' "$E/menu-ipxe.log" ||
+        e2e_fail "the host profile's image did not narrow the menu: $(cat "$E/menu-ipxe.log")"
+    # iPXE asks with the MAC percent-encoded (boot.ipxe?mac=52%3A54%3A...): the same menu
+    [ "$scenario" != bios-host ] ||
+        curl -fsS -m 5 "http://$E2E_SRV_IP/boot.ipxe?mac=${E2E_MAC//:/%3A}" | cmp -s - "$E/menu-ipxe.log" ||
+        e2e_fail "boot.ipxe?mac=<percent-encoded MAC> is not the host's menu"
     e2e_log "the debian-installer kind recognised the tree; boot.ipxe offers it"
 fi
 # The tree's files are the tree's: its pxelinux.cfg/default byte for byte.
-if [ "$scenario" != bios-image ]; then
+if [ $is_image = 0 ]; then
 curl -fsS -m 5 -o "$E/served-default.cfg" "http://$E2E_SRV_IP/pxelinux.cfg/default" ||
     e2e_fail "cannot fetch pxelinux.cfg/default"
 cmp -s "$E/served-default.cfg" "$DI_TREE/pxelinux.cfg/default" ||
@@ -137,11 +178,25 @@ bios-menu)
     done
     e2e_log "lpxelinux.0 and menu.c32 came from the system's pxelinux and syslinux-common"
     ;;
-bios-image)
+bios-image | uefi-image | bios-host)
     grep -aq 'GET /images/debian/debian-installer/amd64/initrd.gz' "$E/tcpdump.log" ||
         e2e_fail "iPXE never fetched the installer's initrd over HTTP (tcpdump.log)"
     ;;
 esac
-[ "$scenario" = bios-image ] || rrq debian-installer/amd64/initrd.gz
+[ $is_image = 1 ] || rrq debian-installer/amd64/initrd.gz
+if [ "$scenario" = bios-host ]; then # boot_once: the profile turned to local_boot (checked once a second)
+    for _ in $(seq 1 20); do
+        e2e_api GET "/api/v1/hosts/$E2E_MAC" >"$E/api-host.log" || true
+        grep -q '"local_boot": true' "$E/api-host.log" && break
+        sleep 0.5
+    done
+    grep -q '"local_boot": true' "$E/api-host.log" ||
+        e2e_fail "boot_once did not turn into local_boot: $(cat "$E/api-host.log")"
+    curl -fsS -m 5 -o "$E/menu-after.log" "http://$E2E_SRV_IP/boot.ipxe?mac=$E2E_MAC" ||
+        e2e_fail "cannot fetch boot.ipxe"
+    ! grep -q debian-install "$E/menu-after.log" ||
+        e2e_fail "after its one boot the machine still gets the installer: $(cat "$E/menu-after.log")"
+    e2e_log "boot_once used: the profile is local_boot, the menu offers the local disk only"
+fi
 e2e_report
 e2e_timeline

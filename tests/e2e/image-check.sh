@@ -4,7 +4,7 @@
 # layouts, the ISO files' labels and date UUID as blkid reports them, the root
 # filesystem's checksum and CMS signature, the initramfs's client code (the
 # real mkinitcpio/archiso files, byte for byte) and modules. Fixture of the e2e
-# boots; empties the results file that e2e_summary reads.
+# boots (the results file is emptied by e2e_results_reset).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${PXE_E2E_CACHE:-$HERE/cache}
@@ -14,7 +14,6 @@ for t in apt-get dpkg cpio mksquashfs xorriso depmod openssl blkid; do
 done
 PXE_CLIENTS_DIR=$CLIENTS bash "$HERE/build-image.sh" "$CACHE"
 . "$CACHE/image.env"
-: >"$CACHE/results.log"
 fail() { echo "FAIL: $*"; exit 1; }
 for layout in uuid label; do
     eval "img=\$E2E_IMAGE_$layout iso=\$E2E_ISO_$layout volid=\$E2E_VOLID_$layout"

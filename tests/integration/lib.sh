@@ -94,19 +94,26 @@ in_netns() {
 }
 SHELL_FOR_NS=${BASH:-/bin/sh}
 
+# ns_spawn: a new empty network namespace held by a sleeping process; sets NS_PID
+# (enter it with nsenter -n -t "$NS_PID"). Removed at exit.
+ns_spawn() {
+    unshare --net sleep 3600 &
+    NS_PID=$!
+    at_exit "kill $NS_PID 2>/dev/null"
+    # unshare may not have switched namespaces yet: wait (at most 5 s) until it has.
+    i=0
+    while [ "$(readlink /proc/$NS_PID/ns/net 2>/dev/null)" = "$(readlink /proc/self/ns/net)" ]; do
+        i=$((i + 1)); [ "$i" -lt 100 ] || fail "network namespace not created"
+        sleep 0.05
+    done
+}
+
 # client_ns: creates a client namespace joined by a veth pair:
 #   srv0 (here, 192.0.2.1/24) <-> cli0 (in the client namespace, no address).
 # Sets CLI_NS_PID; run clients with: cli_exec CMD...
 client_ns() {
-    unshare --net sleep 3600 &
-    CLI_NS_PID=$!
-    at_exit "kill $CLI_NS_PID 2>/dev/null"
-    # unshare may not have switched namespaces yet: wait (at most 5 s) until it has.
-    i=0
-    while [ "$(readlink /proc/$CLI_NS_PID/ns/net 2>/dev/null)" = "$(readlink /proc/self/ns/net)" ]; do
-        i=$((i + 1)); [ "$i" -lt 100 ] || fail "client namespace not created"
-        sleep 0.05
-    done
+    ns_spawn
+    CLI_NS_PID=$NS_PID
     ip link add srv0 type veth peer name cli0
     ip link set cli0 netns "$CLI_NS_PID"
     ip addr add 192.0.2.1/24 dev srv0

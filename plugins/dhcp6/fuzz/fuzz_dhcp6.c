@@ -12,6 +12,7 @@
 
 #include "../../dhcp/dhcp_ra.h"
 #include "../dhcp6_proto.h"
+#include "../dhcp6_relay.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,11 +34,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                              .n_dns = 1,
                              .ia = 1};
     struct dhcp6_msg m, back;
-    uint8_t out[DHCP6_MAX_MSG];
+    struct dhcp6_relay rl;
+    uint8_t out[DHCP6_MAX_MSG], wrapped[DHCP6_MAX_MSG];
     char url[512];
     int n;
 
     (void)dhcp_ra_parse_rs(data, size, 255);
+    if (size > 0 && data[0] == DHCP6_RELAY_FORW) {
+        /* Relayed: the client message inside, and the reply wrapped back must unwrap. */
+        if (dhcp6_relay_unwrap(data, size, &rl) < 0)
+            return 0;
+        if (rl.inner < data || rl.inner + rl.inner_len > data + size)
+            abort();
+        data = rl.inner;
+        size = rl.inner_len;
+    } else {
+        rl.n = 0;
+    }
     if (dhcp6_parse(data, size, &m) < 0)
         return 0;
     (void)dhcp6_validate(&m, duid, sizeof(duid));
@@ -52,6 +65,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (n > 0) {
         out[0] = DHCP6_SOLICIT; /* re-parse as a client message: every option must fit */
         if (dhcp6_parse(out, (size_t)n, &back) != 0)
+            abort();
+    }
+    if (n > 0 && rl.n) { /* wrapped, and read back as a Relay-forward: the same layers and reply */
+        struct dhcp6_relay back_rl;
+        int w = dhcp6_relay_wrap(&rl, out, (size_t)n, wrapped, sizeof(wrapped));
+        size_t off = 0;
+
+        if (w < 0)
+            return 0;
+        for (unsigned i = 0; i < rl.n; i++) {
+            wrapped[off] = DHCP6_RELAY_FORW;
+            off += 38 + (rl.hop[i].iface_id ? 4u + rl.hop[i].iface_id_len : 0);
+        }
+        if (dhcp6_relay_unwrap(wrapped, (size_t)w, &back_rl) != 0 || back_rl.n != rl.n ||
+            back_rl.inner_len != (size_t)n || memcmp(back_rl.inner, out, (size_t)n))
             abort();
     }
     return 0;

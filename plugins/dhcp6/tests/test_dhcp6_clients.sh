@@ -8,6 +8,7 @@
 set -eu
 . "$PXECORE_SRC/tests/integration/lib.sh"
 . "$PXECORE_SRC/plugins/dhcp/tests/dhcp_lib.sh"
+. "$PXECORE_SRC/plugins/dhcp6/tests/dhcp6_lib.sh"
 in_netns "$@"
 use_plugins dhcp dhcp6 tftp http
 need dhclient ip nsenter timeout curl python3
@@ -35,27 +36,6 @@ v4args=(--interface srv0 --dhcp-range 192.0.2.50,192.0.2.99,12h
 start_pxecore "${args[@]}" "${v4args[@]}" --set dhcp6.range=2001:db8::100,2001:db8::1ff
 grep -q 'DHCPv6 on srv0 (\[2001:db8::1\]), range 2001:db8::100,2001:db8::1ff' "$LOG" ||
     fail "no DHCPv6 start line"
-
-# dhclient -6 ARCH NAME [-S]: one exchange; the script's environment lands in $T/NAME.env.
-# (dhclient clears the environment: the output file is written into the script.)
-script6() {
-    printf '#!/bin/sh\necho "reason $reason" >>"%s.reasons"; case "$reason" in BOUND6|INFORM6|RENEW6) env | sort >"%s" ;; esac\nexit 0\n' \
-        "$T/$1" "$T/$1.env" >"$T/$1.sh"
-    chmod +x "$T/$1.sh"
-}
-dhc6() {
-    arch=$1 n=$2; shift 2
-    cat >"$T/$n.conf" <<C
-send dhcp6.client-arch-type $arch;
-request dhcp6.bootfile-url;
-C
-    rm -f "$T/$n.env"
-    script6 "$n"
-    cli_exec timeout 30 dhclient -6 -1 -v "$@" -cf "$T/$n.conf" \
-        -sf "$T/$n.sh" -lf "$T/${LF:-$n}.leases" -pf "$T/$n.pid" cli0 >>"$T/dhclient.log" 2>&1 ||
-        { cat "$T/dhclient.log"; fail "dhclient -6 ($n) failed"; }
-    [ -s "$T/$n.env" ] || { cat "$T/dhclient.log"; fail "dhclient -6 ($n): no BOUND6/INFORM6/RENEW6 ($(cat "$T/$n.reasons" 2>/dev/null))"; }
-}
 
 # UEFI x64 PXE: an address from the pool and a tftp:// URL with a bracketed literal.
 dhc6 7 pxe

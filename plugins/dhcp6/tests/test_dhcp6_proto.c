@@ -12,6 +12,7 @@
 
 #include "../../dhcp/dhcp_ra.h"
 #include "../dhcp6_proto.h"
+#include "../dhcp6_relay.h"
 #include "tap.h"
 
 static const uint8_t srv_duid[10] = {0, 3, 0, 1, 0x02, 0, 0, 0, 0, 1};
@@ -367,6 +368,76 @@ TEST(malformed)
     EXPECT_EQ_INT(dhcp6_parse(p.b, p.n, &m), 0);
 }
 
+/* A Relay-forward layer around inner: link 2001:db8:a::1, peer fe80::1 (the client or relay). */
+static void p_relay(struct pkt *out, const struct pkt *inner, uint8_t hops, const char *iface)
+{
+    static const uint8_t ll[8] = {0, 1, 0x52, 0x54, 0, 0xaa, 0xbb, 0xcc};
+
+    memset(out->b, 0, 34);
+    out->b[0] = DHCP6_RELAY_FORW;
+    out->b[1] = hops;
+    inet_pton(AF_INET6, "2001:db8:a::1", out->b + 2);
+    inet_pton(AF_INET6, "fe80::1", out->b + 18);
+    out->n = 34;
+    if (iface)
+        p_opt(out, DHCP6_OPT_INTERFACE_ID, iface, strlen(iface));
+    if (hops == 0)
+        p_opt(out, DHCP6_OPT_CLIENT_LINKLAYER, ll, sizeof(ll));
+    p_opt(out, DHCP6_OPT_RELAY_MSG, inner->b, inner->n);
+}
+
+TEST(relay)
+{
+    struct pkt c, r1, r2, bad;
+    struct dhcp6_relay r;
+    struct dhcp6_msg m;
+    uint8_t out[1500], link[16];
+    int n;
+
+    p_start(&c, DHCP6_SOLICIT);
+    p_opt(&c, DHCP6_OPT_CLIENTID, cli_duid, sizeof(cli_duid));
+    p_relay(&r1, &c, 0, "eth7");
+    p_relay(&r2, &r1, 1, NULL); /* two relay agents */
+    EXPECT_EQ_INT(dhcp6_relay_unwrap(r2.b, r2.n, &r), 0);
+    EXPECT_EQ_INT(r.n, 2);
+    EXPECT_EQ_INT(r.inner_len, c.n);
+    EXPECT(memcmp(r.inner, c.b, c.n) == 0);
+    EXPECT_EQ_INT(dhcp6_parse(r.inner, r.inner_len, &m), 0);
+    EXPECT(r.has_mac && r.mac[5] == 0xcc);
+    inet_pton(AF_INET6, "2001:db8:a::1", link);
+    EXPECT(dhcp6_relay_link(&r) && memcmp(dhcp6_relay_link(&r), link, 16) == 0);
+    /* The reply goes back in the same layers: outermost first, Interface-Id echoed. */
+    n = dhcp6_relay_wrap(&r, c.b, c.n, out, sizeof(out));
+    EXPECT_EQ_INT(n, (int)(2 * (34 + 4) + 4 + 4 + c.n));
+    EXPECT_EQ_INT(out[0], DHCP6_RELAY_REPL);
+    EXPECT_EQ_INT(out[1], 1);
+    EXPECT_EQ_INT(out[38], DHCP6_RELAY_REPL); /* second layer right after option 9's header */
+    EXPECT_EQ_INT(out[39], 0);
+    EXPECT(memcmp(out + 38 + 34 + 4, "eth7", 4) == 0);
+    EXPECT(memcmp(out + n - (int)c.n, c.b, c.n) == 0);
+    EXPECT_EQ_INT(dhcp6_relay_wrap(&r, c.b, c.n, out, 50), -E2BIG);
+    /* Malformed: no relay message, two, a cut option, a server message inside, too deep. */
+    memcpy(&bad, &r1, sizeof(bad));
+    bad.n = 34;
+    EXPECT_EQ_INT(dhcp6_relay_unwrap(bad.b, bad.n, &r), -EBADMSG);
+    p_opt(&bad, DHCP6_OPT_RELAY_MSG, c.b, c.n);
+    p_opt(&bad, DHCP6_OPT_RELAY_MSG, c.b, c.n);
+    EXPECT_EQ_INT(dhcp6_relay_unwrap(bad.b, bad.n, &r), -EBADMSG);
+    EXPECT_EQ_INT(dhcp6_relay_unwrap(r1.b, r1.n - 1, &r), -EBADMSG);
+    EXPECT_EQ_INT(dhcp6_relay_unwrap(r1.b, 20, &r), -EBADMSG);
+    c.b[0] = DHCP6_REPLY;
+    p_relay(&bad, &c, 0, NULL);
+    EXPECT_EQ_INT(dhcp6_relay_unwrap(bad.b, bad.n, &r), -EBADMSG);
+    c.b[0] = DHCP6_SOLICIT;
+    memcpy(&r1, &c, sizeof(c));
+    for (int i = 0; i <= DHCP6_HOP_COUNT_LIMIT; i++) {
+        p_relay(&r2, &r1, (uint8_t)i, NULL);
+        memcpy(&r1, &r2, sizeof(r2));
+    }
+    EXPECT_EQ_INT(dhcp6_relay_unwrap(r1.b, r1.n, &r), -ELOOP);
+    EXPECT_EQ_INT(dhcp6_relay_unwrap(c.b, c.n, &r), -EPROTO);
+}
+
 TEST(build_limits)
 {
     struct pkt p;
@@ -518,6 +589,7 @@ int main(void)
     RUN(ipxe_information_request);
     RUN(validate_rules);
     RUN(malformed);
+    RUN(relay);
     RUN(build_limits);
     RUN(pool);
     RUN(ra_managed);
