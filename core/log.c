@@ -16,6 +16,32 @@
 
 static int log_use_syslog;
 static int log_level = LOG_INFO;
+/* The pid in every stderr line, read once (glibc's getpid is a system call); a forked
+ * child (the NFS helper) forgets it in log_forget_pid and reads its own. */
+static pid_t log_pid;
+
+static void log_forget_pid(void)
+{
+    log_pid = 0;
+}
+
+static void register_atfork(void)
+{
+    (void)pthread_atfork(NULL, NULL, log_forget_pid);
+}
+
+static pid_t log_getpid(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pid_t p = __atomic_load_n(&log_pid, __ATOMIC_RELAXED);
+
+    if (p)
+        return p;
+    pthread_once(&once, register_atfork);
+    p = getpid();
+    __atomic_store_n(&log_pid, p, __ATOMIC_RELAXED);
+    return p;
+}
 
 static const char *const level_names[] = {"emerg",   "alert",  "crit", "error",
                                           "warning", "notice", "info", "debug"};
@@ -50,7 +76,7 @@ void log_vmsg(const char *prefix, int level, const char *fmt, va_list ap)
         syslog(level, "%s", line);
         return;
     }
-    n = snprintf(line, sizeof(line), "pxecore[%d]: %s: ", (int)getpid(), level_names[level]);
+    n = snprintf(line, sizeof(line), "pxecore[%d]: %s: ", (int)log_getpid(), level_names[level]);
     if (prefix)
         n += snprintf(line + n, sizeof(line) - (size_t)n, "[%s] ", prefix);
     m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);

@@ -125,54 +125,75 @@ static void handle_request(struct tftp_state *s, const uint8_t *pkt, size_t len,
     tftp_transfer_open(s, &req, peer, in, ip, lip, name);
 }
 
+/* Where the request in h came to, from its IP_PKTINFO / IPV6_PKTINFO. */
+static void request_ingress(const struct tftp_state *s, struct msghdr *h, struct ingress *in)
+{
+    struct cmsghdr *c;
+
+    memset(in, 0, sizeof(*in));
+    in->local.sa.sa_family = (sa_family_t)s->family;
+    for (c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo pi;
+
+            memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+            in->local.in.sin_addr = pi.ipi_spec_dst;
+            in->ifindex = pi.ipi_ifindex;
+        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            struct in6_pktinfo pi;
+
+            memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+            in->local.in6.sin6_addr = pi.ipi6_addr;
+            in->ifindex = (int)pi.ipi6_ifindex;
+        }
+    }
+}
+
+/* Reads requests LISTEN_BATCH at a time with recvmmsg (one system call for a
+ * burst of a boot storm), at most RECV_BURST per wakeup. */
 static void listen_io(void *ud, int fd, uint32_t events)
 {
     struct tftp_state *s = ud;
-    uint8_t pkt[PKT_MAX];
+    static uint8_t pkt[LISTEN_BATCH][PKT_MAX]; /* loop thread only */
     union {
         struct cmsghdr align;
         char buf[CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
-    } cbuf;
-    int i;
+    } cbuf[LISTEN_BATCH];
+    union sa peer[LISTEN_BATCH];
+    struct iovec iov[LISTEN_BATCH];
+    struct mmsghdr mm[LISTEN_BATCH];
+    int got = 0, n, i;
 
-    for (i = 0; i < RECV_BURST; i++) {
-        union sa peer;
-        struct iovec iov = {.iov_base = pkt, .iov_len = sizeof(pkt)};
-        struct msghdr mh = {.msg_name = &peer,
-                            .msg_namelen = sizeof(peer),
-                            .msg_iov = &iov,
-                            .msg_iovlen = 1,
-                            .msg_control = cbuf.buf,
-                            .msg_controllen = sizeof(cbuf.buf)};
-        struct ingress in;
-        struct cmsghdr *c;
-        ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
-
-        if (n < 0)
+    (void)events;
+    while (got < RECV_BURST) {
+        for (i = 0; i < LISTEN_BATCH; i++) {
+            iov[i] = (struct iovec){.iov_base = pkt[i], .iov_len = sizeof(pkt[i])};
+            memset(&mm[i], 0, sizeof(mm[i]));
+            mm[i].msg_hdr = (struct msghdr){.msg_name = &peer[i],
+                                            .msg_namelen = sizeof(peer[i]),
+                                            .msg_iov = &iov[i],
+                                            .msg_iovlen = 1,
+                                            .msg_control = cbuf[i].buf,
+                                            .msg_controllen = sizeof(cbuf[i].buf)};
+        }
+        n = recvmmsg(fd, mm, LISTEN_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0)
             return;
-        if (peer.sa.sa_family != s->family || mh.msg_namelen < tftp_sa_len(&peer) ||
-            tftp_sa_port(&peer) == 0 || (mh.msg_flags & MSG_TRUNC)) {
-            tftp_metric(s, "malformed", "packets that were not valid TFTP", 1);
-            continue;
-        }
-        memset(&in, 0, sizeof(in));
-        in.local.sa.sa_family = (sa_family_t)s->family;
-        for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-            if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-                struct in_pktinfo pi;
+        for (i = 0; i < n; i++) {
+            struct msghdr *h = &mm[i].msg_hdr;
+            struct ingress in;
 
-                memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-                in.local.in.sin_addr = pi.ipi_spec_dst;
-                in.ifindex = pi.ipi_ifindex;
-            } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-                struct in6_pktinfo pi;
-
-                memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-                in.local.in6.sin6_addr = pi.ipi6_addr;
-                in.ifindex = (int)pi.ipi6_ifindex;
+            if (peer[i].sa.sa_family != s->family || h->msg_namelen < tftp_sa_len(&peer[i]) ||
+                tftp_sa_port(&peer[i]) == 0 || (h->msg_flags & MSG_TRUNC)) {
+                tftp_metric(s, "malformed", "packets that were not valid TFTP", 1);
+                continue;
             }
+            request_ingress(s, h, &in);
+            handle_request(s, pkt[i], mm[i].msg_len, &peer[i], &in);
         }
-        handle_request(s, pkt, (size_t)n, &peer, &in);
+        got += n;
+        if (n < LISTEN_BATCH)
+            return; /* the queue is empty: no EAGAIN round trip */
     }
 }
 

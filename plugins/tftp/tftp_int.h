@@ -16,8 +16,9 @@
 
 #include "tftp_proto.h"
 
-#define RECV_BURST 64   /* packets read per wakeup, per socket */
-#define PKT_MAX    2048 /* longest packet accepted (a request with options) */
+#define RECV_BURST   64   /* packets read per wakeup, per socket */
+#define LISTEN_BATCH 16   /* requests read per recvmmsg on the listen socket */
+#define PKT_MAX      2048 /* longest packet accepted (a request with options) */
 
 struct tftp_config {
     char *address;
@@ -84,6 +85,9 @@ struct tftp_state {
     uint64_t active;
     uint64_t completed;
     struct pxe_ratelimit refusal_rl; /* log_refusal */
+    int mtu_ifindex;                 /* iface_mtu's last answer: interface, */
+    uint32_t mtu;                    /* its MTU, */
+    uint64_t mtu_at;                 /* and when it was read (core->now_usec) */
 };
 
 static inline void tftp_metric(struct tftp_state *s, const char *name, const char *help,

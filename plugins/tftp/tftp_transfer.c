@@ -23,9 +23,10 @@
 #include "tftp_int.h"
 
 #define SEND_BATCH       64 /* DATA packets per sendmmsg */
-#define READ_CACHE_MIN   (64u << 10)
+#define READ_CACHE_MIN   (32u << 10)
 #define READ_CACHE_MAX   (256u << 10)
 #define BACKOFF_CAP_USEC 10000000ull
+#define MTU_CACHE_USEC   1000000ull
 
 /* Unlinks t from its state and frees its sources, socket, file and buffers. */
 void tftp_transfer_free(struct transfer *t)
@@ -348,18 +349,26 @@ static void transfer_io(void *ud, int fd, uint32_t events)
     }
 }
 
-/* MTU of interface ifindex, or 0 when unknown. */
-static uint32_t iface_mtu(int fd, int ifindex)
+/* MTU of interface ifindex, or 0 when unknown.  The last answer is kept for
+ * MTU_CACHE_USEC, so a boot storm on one interface asks the kernel once a second
+ * instead of twice per request. */
+static uint32_t iface_mtu(struct tftp_state *s, int ifindex)
 {
     struct ifreq ifr;
+    uint64_t now = s->core->now_usec();
 
     if (ifindex <= 0)
         return 0;
+    if (ifindex == s->mtu_ifindex && now - s->mtu_at < MTU_CACHE_USEC)
+        return s->mtu;
     memset(&ifr, 0, sizeof(ifr));
     ifr.ifr_ifindex = ifindex;
-    if (ioctl(fd, SIOCGIFNAME, &ifr) < 0 || ioctl(fd, SIOCGIFMTU, &ifr) < 0)
+    if (ioctl(s->fd, SIOCGIFNAME, &ifr) < 0 || ioctl(s->fd, SIOCGIFMTU, &ifr) < 0)
         return 0;
-    return ifr.ifr_mtu > 0 ? (uint32_t)ifr.ifr_mtu : 0;
+    s->mtu_ifindex = ifindex;
+    s->mtu_at = now;
+    s->mtu = ifr.ifr_mtu > 0 ? (uint32_t)ifr.ifr_mtu : 0;
+    return s->mtu;
 }
 
 /* Loads the whole content netascii-encoded into t->conv. */
@@ -457,7 +466,7 @@ static int transfer_start(struct transfer *t, const struct tftp_request *req,
 
     if (cfg->mtu_clamp) {
         /* IP + UDP + TFTP headers: 20 + 8 + 4, or 40 + 8 + 4 over IPv6. */
-        uint32_t mtu = iface_mtu(s->fd, in->ifindex);
+        uint32_t mtu = iface_mtu(s, in->ifindex);
         uint32_t hdr =
             in->local.sa.sa_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&in->local.in6.sin6_addr)
                 ? 52
@@ -490,6 +499,8 @@ static int transfer_start(struct transfer *t, const struct tftp_request *req,
                                                : want;
         if (t->cache_cap < p.blksize)
             t->cache_cap = p.blksize;
+        if (t->cache_cap > size) /* a small file: no more than its own size */
+            t->cache_cap = size ? (size_t)size : 1;
         t->cache = malloc(t->cache_cap);
         if (!t->cache)
             return -ENOMEM;
