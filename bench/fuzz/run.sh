@@ -36,6 +36,7 @@ TARGETS=(
     "fuzz_config tests/fuzz/corpus/config 4096"
     "fuzz_lease tests/fuzz/corpus/lease 4096"
     "fuzz_kinds tests/fuzz/corpus/kinds 8192"
+    "fuzz_etcd plugins/etcd/fuzz/corpus 8192"
 )
 
 if ! command -v clang >/dev/null; then
