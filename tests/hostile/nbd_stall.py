@@ -53,8 +53,14 @@ def main():
     dropped = 0
     for s in socks:
         try:
-            for _ in range(50):  # the kernel buffers a little; a closed peer answers RST
-                s.send(struct.pack("!IHHQQI", 0x25609513, 0, 0, 99, 0, 512))
+            # The kernel buffers a little; a closed peer answers RST.  Up to 10 s per
+            # client: a slow server (ASan, a loaded machine) may close it late, and the
+            # contract is that it closes it, not how soon after HOLD.
+            for _ in range(1000):
+                try:
+                    s.send(struct.pack("!IHHQQI", 0x25609513, 0, 0, 99, 0, 512))
+                except BlockingIOError:
+                    pass  # buffers full: the peer is still there, not a drop
                 time.sleep(0.01)
         except OSError:
             dropped += 1
