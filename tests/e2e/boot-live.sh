@@ -46,12 +46,18 @@ dracut-nbd) want='root=live:CDLABEL=PXE_DRACUT netroot=nbd:192\.0\.2\.1:live' me
 esac
 [ "$method" != nbd ] || [ "$source" = iso ] || e2e_fail "NBD exports ISO files only: use SOURCE iso"
 
+# The image is built (or found in the cache) before e2e_init enters the private network
+# namespace: apt-get download needs the network, which the namespace does not have.
+if [ -z "${E2E_IN_NETNS:-}" ]; then
+    for t in apt-get dpkg-deb cpio mksquashfs xorriso depmod; do
+        command -v "$t" >/dev/null || e2e_skip "missing $t to build the live image (scripts/install-deps.sh)"
+    done
+    blog=$(mktemp "${TMPDIR:-/tmp}/build-live-image.XXXXXX")
+    bash "$E2E_DIR/build-live-image.sh" "$kind" "$E2E_CACHE" >"$blog" 2>&1 ||
+        { cat "$blog"; rm -f "$blog"; e2e_fail "build-live-image.sh $kind failed (log above)"; }
+    rm -f "$blog"
+fi
 e2e_init "$@"
-for t in apt-get dpkg-deb cpio mksquashfs xorriso depmod; do
-    command -v "$t" >/dev/null || e2e_skip "missing $t to build the live image (scripts/install-deps.sh)"
-done
-bash "$E2E_DIR/build-live-image.sh" "$kind" "$E2E_CACHE" >"$E/build-live-image.log" 2>&1 ||
-    e2e_fail "build-live-image.sh $kind failed: $(tail -n 8 "$E/build-live-image.log")"
 # shellcheck disable=SC1090
 . "$E2E_CACHE/live/$kind.env"
 E2E_CLIENT=$client E2E_RESULT_CLIENT="$client:$LIVE_CLIENT_VERSIONS"
