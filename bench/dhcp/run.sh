@@ -7,7 +7,11 @@
 #   BENCH_PERIOD=10 seconds per rate; BENCH_MAX_RATE=50000 offered "max" rate.
 #
 # Prints exchanges/s and drops at 1000/s, 5000/s and the max offered rate, the
-# burst time for 20 new clients, and pxecore's ratios to each peer.
+# burst time for 20 new clients, and pxecore's ratios to each peer.  RUNS (1) repeats
+# every measurement (servers interleaved) and prints medians.  Servers run on CPU
+# $SRV_CPU (0), perfdhcp and the burst client on CPU $CLI_CPU (1).  BENCH_NO_INSTALL=1:
+# a missing peer is skipped instead of installed.  BENCH_RESULTS (a file): each
+# measurement appends "dhcp rate-R SERVER EXCHANGES/S" and "dhcp burst20 SERVER MS".
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
@@ -16,6 +20,11 @@ PERIOD=${BENCH_PERIOD:-10}
 MAXRATE=${BENCH_MAX_RATE:-50000}
 SERVERS=${BENCH_SERVERS:-pxecore kea dnsmasq}
 RATES=${BENCH_RATES-1000 5000 $MAXRATE}
+RUNS=${RUNS:-1}
+SRV_CPU=${SRV_CPU:-0}
+CLI_CPU=${CLI_CPU:-1}
+[ "$(nproc)" -ge 2 ] || { SRV_CPU=0; CLI_CPU=0; }
+export RUNS SRV_CPU CLI_CPU
 
 if [ -z "${BENCH_IN_NETNS:-}" ]; then
     [ "$(id -u)" = 0 ] || { echo "run as root (namespaces, raw sockets)" >&2; exit 1; }
@@ -23,7 +32,13 @@ if [ -z "${BENCH_IN_NETNS:-}" ]; then
     command -v perfdhcp >/dev/null || missing="$missing kea-admin"
     command -v kea-dhcp4 >/dev/null || missing="$missing kea-dhcp4-server"
     command -v dnsmasq >/dev/null || missing="$missing dnsmasq-base"
-    if [ -n "$missing" ]; then
+    if [ -n "$missing" ] && [ -n "${BENCH_NO_INSTALL:-}" ]; then
+        command -v perfdhcp >/dev/null || { echo "dhcp: SKIP: perfdhcp missing (kea-admin)" >&2; exit 77; }
+        command -v kea-dhcp4 >/dev/null || SERVERS=$(echo " $SERVERS " | sed 's/ kea / /')
+        command -v dnsmasq >/dev/null || SERVERS=$(echo " $SERVERS " | sed 's/ dnsmasq / /')
+        echo "dhcp: peers not installed skipped; servers:$SERVERS" >&2
+        export BENCH_SERVERS="$SERVERS"
+    elif [ -n "$missing" ]; then
         echo "installing the peers:$missing (apt-get)" >&2
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2
     fi
@@ -46,7 +61,7 @@ ip link add srv0 type veth peer name cli0
 ip link set cli0 netns "$CLI"
 ip addr add 198.18.0.1/16 dev srv0
 ip link set srv0 up
-cli() { nsenter -n -t "$CLI" "$@"; }
+cli() { nsenter -n -t "$CLI" taskset -c "$CLI_CPU" "$@"; }
 cli ip link set lo up
 cli ip link set cli0 up
 cli ip addr add 198.18.0.200/16 dev cli0
@@ -58,7 +73,7 @@ start_server() {
     rm -rf "$T/s"; mkdir -p "$T/s/img"
     case $1 in
     pxecore)
-        "$PXE" --plugins-dir "$BUILD/plugins" --pidfile "$T/s/pid" --state-dir "$T/s" \
+        taskset -c "$SRV_CPU" "$PXE" --plugins-dir "$BUILD/plugins" --pidfile "$T/s/pid" --state-dir "$T/s" \
             --image "$T/s/img" --no-api --interface srv0 --dhcp-range "$RANGE_LO,$RANGE_HI,12h" \
             --set dhcp.lease_file="$T/s/leases" >"$T/s/log" 2>&1 &
         SERVER_PID=$!
@@ -71,11 +86,11 @@ start_server() {
  "subnet4": [{"id": 1, "subnet": "198.18.0.0/16", "pools": [{"pool": "$RANGE_LO - $RANGE_HI"}]}],
  "loggers": [{"name": "kea-dhcp4", "output_options": [{"output": "$T/s/log"}], "severity": "INFO"}]}}
 J
-        KEA_LOCKFILE_DIR=$T/s KEA_PIDFILE_DIR=$T/s kea-dhcp4 -c "$T/s/kea.json" >"$T/s/out" 2>&1 &
+        KEA_LOCKFILE_DIR=$T/s KEA_PIDFILE_DIR=$T/s taskset -c "$SRV_CPU" kea-dhcp4 -c "$T/s/kea.json" >"$T/s/out" 2>&1 &
         SERVER_PID=$!
         ready() { grep -q DHCP4_STARTED "$T/s/log" 2>/dev/null; } ;;
     dnsmasq)
-        dnsmasq --no-daemon --port=0 --interface=srv0 --bind-interfaces --no-ping \
+        taskset -c "$SRV_CPU" dnsmasq --no-daemon --port=0 --interface=srv0 --bind-interfaces --no-ping \
             --dhcp-range="$RANGE_LO,$RANGE_HI,12h" --dhcp-lease-max=70000 \
             --dhcp-leasefile="$T/s/leases" --log-facility="$T/s/log" >"$T/s/out" 2>&1 &
         SERVER_PID=$!
@@ -116,18 +131,28 @@ perf() {
 
 declare -A R
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-for s in $SERVERS; do
-    start_server "$s"
-    R[$s,burst]=$(cli python3 "$HERE/burst.py" cli0 20 5)
-    [ -z "${BENCH_DEBUG:-}" ] || tail -n 20 "$T/s/log" >&2
-    stop_server
-    for rate in $RATES; do
+for r in $(seq 1 "$RUNS"); do
+    for s in $SERVERS; do # interleaved runs: each server sees the same background load
         start_server "$s"
-        CUR=$s
-        R[$s,$rate]=$(perf "$rate")
+        b=$(cli python3 "$HERE/burst.py" cli0 20 5)
+        R[$s,burst]="${R[$s,burst]:-}|$b"
+        [ -z "${BENCH_RESULTS:-}" ] || echo "dhcp burst20 $s ${b%% *}" | sed 's/ timeout$/ FAIL/' >>"$BENCH_RESULTS"
+        [ -z "${BENCH_DEBUG:-}" ] || tail -n 20 "$T/s/log" >&2
         stop_server
+        for rate in $RATES; do
+            start_server "$s"
+            CUR=$s
+            v=$(perf "$rate")
+            R[$s,$rate]="${R[$s,$rate]:-}|$v"
+            [ -z "${BENCH_RESULTS:-}" ] || echo "dhcp rate-$rate $s ${v%% *}" >>"$BENCH_RESULTS"
+            stop_server
+        done
+        echo "measured $s (run $r/$RUNS)" >&2
     done
-    echo "measured $s" >&2
+done
+# Each cell: the run with the median first field.
+for k in "${!R[@]}"; do
+    R[$k]=$(echo "${R[$k]}" | tr '|' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $0} END {print v[int((NR + 1) / 2)]}')
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }

@@ -7,7 +7,9 @@
 #     slowest 20 % of calls, scheduling outliers, are dropped: see handshake.py).
 # Each measurement is repeated ROUNDS times (default 5), servers interleaved;
 # the median is reported.  Ratios are peer time / pxecore time (> 1: pxecore faster).
-# Usage: bench/nbd/run.sh   (PXE_BUILD_DIR=build, ROUNDS=5, SIZE_MIB=512)
+# Usage: bench/nbd/run.sh   (PXE_BUILD_DIR=build, ROUNDS=5, SIZE_MIB=512, INFO_N=50)
+# Servers run on CPU $SRV_CPU (0) and clients on CPU $CLI_CPU (1) ("any": not pinned).
+# BENCH_RESULTS (a file): every round appends "nbd TEST SERVER VALUE" (MiB/s, ms/call).
 # As root it apt-get installs missing peers/clients; otherwise a missing peer is skipped.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -27,6 +29,15 @@ if [ -n "$missing" ] && [ "$(id -u)" -eq 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2
 fi
 command -v nbdcopy >/dev/null && command -v nbdinfo >/dev/null || { echo "need libnbd-bin (nbdcopy, nbdinfo)" >&2; exit 1; }
+command -v xorriso >/dev/null || { echo "need xorriso (the export is an ISO 9660 image)" >&2; exit 1; }
+SRV_CPU=${SRV_CPU:-0}
+CLI_CPU=${CLI_CPU:-1}
+INFO_N=${INFO_N:-50}
+[ "$(nproc)" -ge 2 ] || { SRV_CPU=any; CLI_CPU=any; }
+# Command prefixes: taskset execs the command, so $! of "${SRV[@]}" CMD & is CMD's pid.
+SRV=(taskset -c "$SRV_CPU") CLI=(taskset -c "$CLI_CPU")
+[ "$SRV_CPU" != any ] || SRV=()
+[ "$CLI_CPU" != any ] || CLI=()
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/nbdbench.XXXXXX")
 PIDS=""
@@ -48,14 +59,18 @@ wait_port() {
 }
 now() { date +%s%N; }
 
-head -c $((SIZE_MIB << 20)) /dev/urandom >"$W/disk.iso"
+# pxecore serves ISO 9660 images only: one holding a random file of SIZE_MIB.
+mkdir "$W/iso"
+head -c $((SIZE_MIB << 20)) /dev/urandom >"$W/iso/airootfs.sfs"
+xorriso -as mkisofs -quiet -V ARCH_BENCH -o "$W/disk.iso" "$W/iso" 2>/dev/null
+rm -rf "$W/iso"
 cat "$W/disk.iso" >/dev/null # page cache: every server reads from memory
 
 # pxecore with only the NBD plugin.
 mkdir "$W/plugins"
 cp "$PLUGIN" "$W/plugins/"
 P1=$(port)
-"$PXECORE" --plugins-dir "$W/plugins" --no-api --state-dir "$W/state" --image "$W/disk.iso" \
+"${SRV[@]}" "$PXECORE" --plugins-dir "$W/plugins" --no-api --state-dir "$W/state" --image "$W/disk.iso" \
     --set nbd.address=127.0.0.1 --nbd-port "$P1" 2>"$W/pxecore.log" &
 PIDS="$PIDS $!"
 NAMES="pxecore"
@@ -65,7 +80,7 @@ URL[pxecore]="nbd://127.0.0.1:$P1/archiso"
 
 if command -v nbdkit >/dev/null; then
     P2=$(port)
-    nbdkit -r -f -i 127.0.0.1 -p "$P2" file "$W/disk.iso" 2>"$W/nbdkit.log" &
+    "${SRV[@]}" nbdkit -r -f -i 127.0.0.1 -p "$P2" file "$W/disk.iso" 2>"$W/nbdkit.log" &
     PIDS="$PIDS $!"
     PID[nbdkit]=$!
     NAMES="$NAMES nbdkit"
@@ -83,7 +98,7 @@ if command -v nbd-server >/dev/null; then
     readonly = true
 EOF
     # -d (no fork) serves one connection and exits: let it daemonize, kill it by its pidfile.
-    nbd-server -C "$W/nbd-server.conf" -p "$W/nbd-server.pid" 2>"$W/nbd-server.log"
+    "${SRV[@]}" nbd-server -C "$W/nbd-server.conf" -p "$W/nbd-server.pid" 2>"$W/nbd-server.log"
     for _ in $(seq 50); do [ -s "$W/nbd-server.pid" ] && break; sleep 0.1; done
     PIDS="$PIDS $(cat "$W/nbd-server.pid")"
     PID[nbd-server]=$(cat "$W/nbd-server.pid")
@@ -101,8 +116,11 @@ t_copy() {
     key=copy${1:+1}
     c=$(cpu "${PID[$n]}")
     t=$(now)
-    nbdcopy "$@" "${URL[$n]}" null:
-    R[$key,$n]="${R[$key,$n]:-} $(($(now) - t))"
+    "${CLI[@]}" nbdcopy "$@" "${URL[$n]}" null:
+    t=$(($(now) - t))
+    R[$key,$n]="${R[$key,$n]:-} $t"
+    [ -z "${BENCH_RESULTS:-}" ] ||
+        awk -v k="$key" -v n="$n" -v t="$t" -v s="$SIZE_MIB" 'BEGIN {printf "nbd %s %s %.1f\n", k, n, s / (t / 1e9)}' >>"$BENCH_RESULTS"
     sleep 0.2 # let nbd-server reap its child
     R[cpu$key,$n]="${R[cpu$key,$n]:-} $(($(cpu "${PID[$n]}") - c))"
 }
@@ -117,8 +135,11 @@ done
 t_info_all() {
     local args="" n name v
     for n in $NAMES; do args="$args $n=${URL[$n]}"; done
-    while read -r name v; do R[info,$name]="${R[info,$name]:-} $v"; done \
-        < <(python3 bench/nbd/handshake.py 50 $args)
+    while read -r name v; do
+        R[info,$name]="${R[info,$name]:-} $v"
+        [ -z "${BENCH_RESULTS:-}" ] ||
+            awk -v n="$name" -v v="$v" -v c="$INFO_N" 'BEGIN {printf "nbd info %s %.3f\n", n, v / c / 1e6}' >>"$BENCH_RESULTS"
+    done < <("${CLI[@]}" python3 bench/nbd/handshake.py "$INFO_N" $args)
 }
 
 declare -A R
@@ -145,14 +166,14 @@ for t in copy1 copy cpucopy1 cpucopy info; do
     copy) label="nbdcopy default conns (MiB/s)" ;;
     cpucopy1) label="server CPU, 1 conn (ms)" ;;
     cpucopy) label="server CPU, default (ms)" ;;
-    info) label="50 x nbdinfo --size (ms/call)" ;;
+    info) label="$INFO_N x nbdinfo --size (ms/call)" ;;
     esac
     printf '%-34s' "$label"
     declare -A M
     for n in $NAMES; do
         M[$n]=$(echo "${R[$t,$n]}" | median)
         if [ "$t" = info ]; then
-            printf '%14s' "$(awk -v v="${M[$n]}" 'BEGIN {printf "%.2f", v / 50 / 1e6}')"
+            printf '%14s' "$(awk -v v="${M[$n]}" -v c="$INFO_N" 'BEGIN {printf "%.2f", v / c / 1e6}')"
         elif [ "${t#cpu}" != "$t" ]; then
             printf '%14s' "$(awk -v v="${M[$n]}" -v k="$TICK" 'BEGIN {printf "%.0f", v * 1000 / k}')"
         else

@@ -5,14 +5,16 @@
 #
 #   bench/tftp/run.sh            (from the source tree; builds build/ when needed)
 #
-# Scenarios: 64 MiB with curl at blksize 512 and 1468; 64 MiB with atftp at blksize 1468
-# and windowsize 8 and 32; storms of 20 and 200 curl clients fetching 1 MiB at once.
+# Scenarios: 64 MiB with curl at blksize 512 and 1468; 1 MiB with curl at blksize 1468
+# (one-1468); 64 MiB with atftp at blksize 1468 and windowsize 8 and 32; storms of 20 and
+# 200 curl clients fetching 1 MiB at once (storm-N: any N).
 # Prints seconds per server (best of $RUNS) and each peer's time / pxecore's time
 # (above 1: pxecore is faster).  tftpd-hpa and atftpd are unpacked from their Debian
 # packages into $PEERS (apt-get download + dpkg -x: nothing is installed or started);
 # dnsmasq must be installed (dnsmasq-base) and listens on 127.0.0.1:69.
 # Environment: PXE_BUILD_DIR (build), RUNS (3), SRV_CPU (0; "any": servers not pinned),
-# CLI_CPU (1), SIZE_MB (64), SCEN (a subset of the scenarios, space-separated).
+# CLI_CPU (1), SIZE_MB (64), SCEN (a subset of the scenarios, space-separated),
+# BENCH_RESULTS (a file: every run appends "tftp SCENARIO SERVER SECONDS|FAIL", for bench/run.sh).
 set -eu
 cd "$(dirname "$0")/../.."
 SRC=$PWD
@@ -107,18 +109,18 @@ done
 cli() { taskset -c "$CLI_CPU" timeout 300 "$@"; }
 now() { date +%s.%N; }
 
-# one_fetch SERVER KIND ARG: one transfer of big.bin; prints seconds or FAIL.
+# one_fetch SERVER KIND ARG [FILE SHA]: one transfer of big.bin (or FILE); prints seconds or FAIL.
 one_fetch() {
-    local s=$1 kind=$2 arg=$3 t0 t1 out=$W/out.$1
+    local s=$1 kind=$2 arg=$3 file=${4:-big.bin} sha=${5:-$SHA_BIG} t0 t1 out=$W/out.$1
     rm -f "$out"
     t0=$(now)
     case $kind in
-    curl) cli curl -s --tftp-blksize "$arg" -o "$out" "tftp://127.0.0.1:${PORT[$s]}/big.bin" || true ;;
-    atftp) cli atftp --option "blksize 1468" --option "windowsize $arg" -g -r big.bin -l "$out" \
+    curl) cli curl -s --tftp-blksize "$arg" -o "$out" "tftp://127.0.0.1:${PORT[$s]}/$file" || true ;;
+    atftp) cli atftp --option "blksize 1468" --option "windowsize $arg" -g -r "$file" -l "$out" \
         127.0.0.1 "${PORT[$s]}" >/dev/null 2>&1 || true ;;
     esac
     t1=$(now)
-    if [ "$(sha256sum <"$out" 2>/dev/null | cut -d' ' -f1)" = "$SHA_BIG" ]; then
+    if [ "$(sha256sum <"$out" 2>/dev/null | cut -d' ' -f1)" = "$sha" ]; then
         echo "$t1 - $t0" | bc -l
     else
         echo FAIL
@@ -160,7 +162,9 @@ for sc in $SCEN; do
     for r in $(seq 1 "$RUNS"); do
         for s in $SERVERS; do
             c0=$(cpu "$s")
+            nf=0
             case $sc in
+            one-*) v=$(one_fetch "$s" curl "${sc#one-}" one.bin "$SHA_ONE") ;;
             curl-*) v=$(one_fetch "$s" curl "${sc#curl-}") ;;
             atftp-w*) v=$(one_fetch "$s" atftp "${sc#atftp-w}") ;;
             storm-*)
@@ -169,6 +173,7 @@ for sc in $SCEN; do
                 ;;
             esac
             VALS[$sc,$s]="${VALS[$sc,$s]} $v"
+            [ -z "${BENCH_RESULTS:-}" ] || { [ "$nf" = 0 ] && echo "tftp $sc $s $v" || echo "tftp $sc $s FAIL"; } >>"$BENCH_RESULTS"
             CPU[$sc,$s]=$(echo "${CPU[$sc,$s]} + ($(cpu "$s") - $c0) / $RUNS" | bc -l)
         done
     done
