@@ -1,27 +1,32 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Boot-storm benchmark: N simulated machines each fetch what a BIOS PXE boot of the
-# Arch ISO fetches after DHCP (lpxelinux.0, ldlinux.c32, pxelinux.cfg/default over
-# TFTP at blksize 1468; the kernel and initrd over HTTP; then the root filesystem:
-# a 64 KiB Range read and a full read), from pxecore (tftp + http plugins) and, in
-# the same run, from the Arch wiki's stack: dnsmasq for TFTP with nginx standing in
-# for darkhttpd (not packaged in Debian 12).  Each machine is one curl process
-# (curl --next keeps the sequence in one process, as one firmware + loader would).
+# Boot-storm benchmark: N simulated machines each do what a BIOS PXE boot of the Arch
+# ISO does: DHCP DORA as a PXE client, lpxelinux.0, ldlinux.c32, pxelinux.cfg/default
+# over TFTP at blksize 1468, the kernel and initrd over HTTP, a second DHCP from the
+# "initramfs", then the root filesystem: a 64 KiB Range read and a full read.  Served by
+# pxecore (dhcp + tftp + http plugins) and, in the same run, by the Arch wiki's stack:
+# dnsmasq for DHCP and TFTP with nginx standing in for darkhttpd (not packaged in Debian
+# 12).  bench/storm/sim.py runs the machines in one event loop (DHCP through the crafted
+# client of plugins/dhcp/tests/dhcpc.py, one curl process per transfer stage).
 #
 #   bench/storm/run.sh              N="100 500 1000", MODES="burst ramp", RUNS=3
 #   bench/storm/run.sh --smoke      N=10, one run, every server and mode (CI: label bench)
 #
-# Servers: pxecore; "tuned" = dnsmasq --tftp-max=4096 + nginx; "wiki" = dnsmasq as the
-# wiki configures it (default --tftp-max, 50) + nginx.  DHCP is not part of this storm
-# (see docs/performance.md).  Everything runs in a private network namespace
-# (unshare --net) on its loopback; servers on CPU $SRV_CPU, clients on CPU $CLI_CPU.
+# Servers: pxecore; "tuned" = dnsmasq --tftp-max=4096 --no-ping + nginx; "wiki" = dnsmasq
+# as the wiki configures it (default --tftp-max of 50, and the ICMP check before each new
+# lease) + nginx.  Everything runs in a private network namespace (unshare --net): TFTP
+# and HTTP on its loopback, DHCP over a veth pair inside it (srv0 198.51.100.1/24 <->
+# cli0), no route out.  The pool holds 240 addresses (198.51.100.10-249, the documentation
+# range): DHCP=auto (default) puts DHCP in the sequence when N <= 240 and leaves it out
+# (said in the table) above; DHCP=0 never.  Servers on CPU $SRV_CPU, clients on CPU $CLI_CPU.
 # Prints per server, mode and N (medians of RUNS): time until all N machines are
-# done, p50/p99 per machine, failed machines, server CPU seconds, server peak RSS
+# done, p50/p99 per machine, failed machines, DHCP retransmissions, server CPU seconds, server peak RSS
 # and its growth per machine, and the clients' own CPU seconds with a "client-bound"
 # flag when the simulator used at least 80% of its CPU.  A second table holds RSS
 # per concurrent TFTP transfer and HTTP connection (rate-limited clients hold them
 # open).  Environment: PXE_BUILD_DIR, N, MODES, RUNS, SERVERS, RAMP_S (2),
-# KERNEL_KB (1024), INITRD_KB (4096), ROOTFS_KB (2048), HOLD (200), HOLD_S (3), SRV_CPU, CLI_CPU.
+# KERNEL_KB (1024), INITRD_KB (4096), ROOTFS_KB (2048), HOLD (200), HOLD_S (3), SRV_CPU, CLI_CPU,
+# DHCP (auto), BENCH_RESULTS (a file: each storm appends "storm MODE-N SERVER SECONDS|FAIL").
 set -eu
 cd "$(dirname "$0")/../.."
 SRC=$PWD
@@ -49,11 +54,13 @@ CLI_CPU=${CLI_CPU:-1}
 
 die() { echo "storm: $*" >&2; exit 1; }
 skip() { echo "storm: SKIP: $*" >&2; exit 77; }
-for c in curl taskset nginx unshare ip; do command -v "$c" >/dev/null || skip "missing $c"; done
+DHCP=${DHCP:-auto}
+DHCP_POOL=240
+for c in curl taskset nginx unshare ip python3; do command -v "$c" >/dev/null || skip "missing $c"; done
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 [ -x "$DNSMASQ" ] || skip "dnsmasq not found (apt-get install dnsmasq-base)"
-[ -x "$B/pxecore" ] && [ -e "$B/plugins/pxecore-tftp.so" ] && [ -e "$B/plugins/pxecore-http.so" ] ||
-    skip "build $B first (pxecore, tftp and http plugins)"
+[ -x "$B/pxecore" ] && [ -e "$B/plugins/pxecore-tftp.so" ] && [ -e "$B/plugins/pxecore-http.so" ] &&
+    [ -e "$B/plugins/pxecore-dhcp.so" ] || skip "build $B first (pxecore, dhcp, tftp and http plugins)"
 [ "$(nproc)" -ge 2 ] || { SRV_CPU=0; CLI_CPU=0; }
 
 # A private network namespace: port 69 and loopback traffic stay out of the host's.
@@ -62,18 +69,30 @@ if [ -z "${STORM_IN_NS:-}" ]; then
     STORM_IN_NS=1 exec unshare --net -- "$0" "$@"
 fi
 ip link set lo up
+# dhcp_on N: whether DHCP is in this storm's sequence.
+dhcp_on() { [ "$DHCP" = auto ] && [ "$1" -le "$DHCP_POOL" ]; }
 ulimit -n 65536 2>/dev/null || ulimit -n 16384 2>/dev/null || true
 
 W=$(mktemp -d /tmp/pxestorm.XXXXXX)
 chmod 755 "$W"
 SPIDS=""
 cleanup() {
+    [ -z "${CLINS:-}" ] || kill "$CLINS" 2>/dev/null || true
     for p in $SPIDS; do kill "$p" 2>/dev/null || true; done
     for p in $SPIDS; do wait "$p" 2>/dev/null || true; done
     rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
+# The simulated machines' DHCP end: cli0 in a second namespace (held by a sleep).
+unshare --net sleep 100000 &
+CLINS=$!
+while [ "$(readlink /proc/$CLINS/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do sleep 0.05; done
+ip link add srv0 type veth peer name cli0
+ip link set cli0 netns "$CLINS"
+ip addr add 198.51.100.1/24 dev srv0
+ip link set srv0 up
+nsenter -n -t "$CLINS" ip link set cli0 up
 
 # The files (synthetic; sizes as a BIOS PXE boot of archiso, scaled down for the kernel,
 # initrd and root filesystem, which are set by KERNEL_KB, INITRD_KB, ROOTFS_KB).
@@ -92,22 +111,26 @@ TP=69 HP=8080
 
 start_pxecore() {
     mkdir -p "$W/plugins"
-    ln -sf "$B/plugins/pxecore-tftp.so" "$B/plugins/pxecore-http.so" "$W/plugins/"
+    ln -sf "$B/plugins/pxecore-tftp.so" "$B/plugins/pxecore-http.so" "$B/plugins/pxecore-dhcp.so" "$W/plugins/"
+    rm -rf "$W/state"
     taskset -c "$SRV_CPU" "$B/pxecore" --plugins-dir "$W/plugins" --state-dir "$W/state" --no-api \
         --root "$D" --tftp-port $TP --http-port $HP --set tftp.address=127.0.0.1 \
         --set http.address=127.0.0.1 --set tftp.max_transfers=4096 --set tftp.max_per_client=4096 \
         --set http.max_connections=4096 --set http.max_connections_per_ip=4096 \
+        --interface srv0 --dhcp-range 198.51.100.10,198.51.100.249,12h \
         >"$W/pxecore.log" 2>&1 &
     SPIDS="$SPIDS $!"
     SRV_PIDS=$!
 }
 start_peer() { # tuned|wiki
     local max=""
-    [ "$1" = tuned ] && max=--tftp-max=4096
+    [ "$1" = tuned ] && max="--tftp-max=4096 --no-ping"
+    rm -f "$W/dnsmasq.leases"
     # shellcheck disable=SC2086
     taskset -c "$SRV_CPU" "$DNSMASQ" --keep-in-foreground --conf-file=/dev/null --port=0 \
         --enable-tftp --tftp-root="$D" --listen-address=127.0.0.1 --bind-interfaces --interface=lo \
-        $max --pid-file="$W/dnsmasq.pid" --user=root >"$W/dnsmasq.log" 2>&1 &
+        --interface=srv0 --dhcp-range=198.51.100.10,198.51.100.249,12h --dhcp-boot=lpxelinux.0 \
+        --dhcp-leasefile="$W/dnsmasq.leases" $max --pid-file="$W/dnsmasq.pid" --user=root >"$W/dnsmasq.log" 2>&1 &
     SPIDS="$SPIDS $!"
     SRV_PIDS=$!
     mkdir -p "$W/nginx"
@@ -160,48 +183,28 @@ wait_up() {
     die "servers did not answer"
 }
 
-# machine I: the PXE sequence; writes "exit start end" to $W/m/I and the size of
-# every file received to $W/m/I.sz.
-machine() {
-    local t=tftp://127.0.0.1:$TP h=http://127.0.0.1:$HP f='%{size_download}\n' s r
-    s=$EPOCHREALTIME
-    curl -s --connect-timeout 30 --max-time 110 --tftp-blksize 1468 -w "$f" \
-        -o /dev/null "$t/lpxelinux.0" -o /dev/null "$t/ldlinux.c32" -o /dev/null "$t/pxelinux.cfg/default" \
-        -o /dev/null "$h/arch/boot/x86_64/vmlinuz-linux" -o /dev/null "$h/arch/boot/x86_64/initramfs-linux.img" \
-        --next -s --max-time 110 -r 0-65535 -w "$f" -o /dev/null "$h/arch/x86_64/airootfs.sfs" \
-        --next -s --max-time 110 -w "$f" -o /dev/null "$h/arch/x86_64/airootfs.sfs" >"$W/m/$1.sz" && r=0 || r=$?
-    echo "$r $s $EPOCHREALTIME" >"$W/m/$1"
-}
-export -f machine
-
-# storm MODE N: prints "wall p50 p99 failed srv_cpu peak_kb cli_cpu growth_kb".
+# storm MODE N: prints "wall p50 p99 failed srv_cpu peak_kb cli_cpu growth_kb retries"
+# (sim.py runs the machines; see there for the sequence).
 storm() {
-    local mode=$1 n=$2 i t0 t1 c0 c1 u0 u1 gap=0 p idle me=$BASHPID
+    local mode=$1 n=$2 t0 t1 c0 c1 p idle dh=""
     rm -rf "$W/m"
     mkdir "$W/m"
     for p in $(srv_all); do echo 5 >"/proc/$p/clear_refs" 2>/dev/null || true; done
     idle=$(srv_kb VmRSS)
-    [ "$mode" = ramp ] && gap=$(echo "scale=6; $RAMP_S / $n" | bc)
+    dhcp_on "$n" && dh="/proc/$CLINS/ns/net cli0"
     c0=$(srv_cpu)
-    u0=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$me/stat")
     t0=$EPOCHREALTIME
-    for i in $(seq 1 "$n"); do
-        W=$W TP=$TP HP=$HP taskset -c "$CLI_CPU" bash -c "machine $i" &
-        [ "$gap" = 0 ] || sleep "$gap"
-    done
-    wait
+    taskset -c "$CLI_CPU" python3 "$SRC/bench/storm/sim.py" "$W/m" "$n" "$mode" "$RAMP_S" \
+        "tftp://127.0.0.1:$TP" "http://127.0.0.1:$HP" $dh >"$W/sim.out"
     t1=$EPOCHREALTIME
     c1=$(srv_cpu)
-    u1=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$me/stat")
-    for i in $(seq 1 "$n"); do
-        echo "$(cat "$W/m/$i" 2>/dev/null || echo "1 0 0") $(awk '{t += $1} END {print t + 0}' "$W/m/$i.sz" 2>/dev/null)"
-    done | awk -v x="$EXPECT" '{ print $3 - $2, ($1 != 0 || $4 != x) }' | sort -g |
+    grep -v '^cpu ' "$W/sim.out" | awk -v x="$EXPECT" '{ print $1, ($2 != 0 || $3 != x), $4 }' | sort -g |
         awk -v t0="$t0" -v t1="$t1" -v sc="$(echo "$c1 - $c0" | bc)" -v idle="$idle" -v kb="$(srv_kb VmHWM)" \
-            -v cc="$(echo "scale=3; ($u1 - $u0) / $(getconf CLK_TCK)" | bc)" '
-        { d[NR] = $1; f += $2 }
+            -v cc="$(awk '$1 == "cpu" {print $2}' "$W/sim.out")" '
+        { d[NR] = $1; f += $2; rt += $3 }
         END {
-            printf "%.3f %.3f %.3f %d %s %d %s %d\n", t1 - t0, d[int((NR + 1) / 2)], d[int(NR * 0.99 + 0.999)],
-                f, sc, kb, cc, (kb - idle) / NR
+            printf "%.3f %.3f %.3f %d %s %d %s %d %d\n", t1 - t0, d[int((NR + 1) / 2)], d[int(NR * 0.99 + 0.999)],
+                f, sc, kb, cc, (kb - idle) / NR, rt
         }'
 }
 
@@ -238,7 +241,10 @@ for n in $N; do
             for s in $SERVERS; do # interleaved: each server sees the same background load
                 if [ "$s" = pxecore ]; then start_pxecore; else start_peer "$s"; fi
                 wait_up
-                R[$s,$mode,$n]="${R[$s,$mode,$n]:-}|$(storm "$mode" "$n")"
+                v=$(storm "$mode" "$n")
+                R[$s,$mode,$n]="${R[$s,$mode,$n]:-}|$v"
+                [ -z "${BENCH_RESULTS:-}" ] || echo "$v" | awk -v w="$mode-$n" -v s="$s" \
+                    '{print "storm", w, s, ($4 ? "FAIL" : $1); if ($7 >= 0.8 * $1) print "storm-bound", w, s, 1}' >>"$BENCH_RESULTS"
                 stop_servers
             done
         done
@@ -246,7 +252,7 @@ for n in $N; do
 done
 echo "storm: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-printf '\n%-8s %-5s %5s %8s %7s %7s %6s %7s %8s %8s %8s\n' server mode N "all s" "p50 s" "p99 s" failed "srv cpu" "peak MB" "KiB/mach" "cli cpu"
+printf '\n%-8s %-5s %5s %4s %8s %7s %7s %6s %7s %7s %8s %8s %8s\n' server mode N dhcp "all s" "p50 s" "p99 s" failed retries "srv cpu" "peak MB" "KiB/mach" "cli cpu"
 for n in $N; do
     for mode in $MODES; do
         for s in $SERVERS; do
@@ -256,12 +262,14 @@ for n in $N; do
             fl=$(echo "$v" | tr '|' '\n' | awk 'NF {t += $4} END {print t + 0}')
             bound=""
             [ "$(echo "$cli >= 0.8 * $wall" | bc)" = 1 ] && bound=" client-bound"
-            printf '%-8s %-5s %5s %8s %7s %7s %6s %7s %8.1f %8s %8s%s\n' "$s" "$mode" "$n" "$wall" "$(col 2)" \
-                "$(col 3)" "$fl" "$(col 5)" "$(echo "$kb / 1024" | bc -l)" "$(col 8)" "$cli" "$bound"
+            dh=no
+            dhcp_on "$n" && dh=yes
+            printf '%-8s %-5s %5s %4s %8s %7s %7s %6s %7s %7s %8.1f %8s %8s%s\n' "$s" "$mode" "$n" "$dh" "$wall" \
+                "$(col 2)" "$(col 3)" "$fl" "$(col 9)" "$(col 5)" "$(echo "$kb / 1024" | bc -l)" "$(col 8)" "$cli" "$bound"
         done
     done
 done
-echo "(medians of $RUNS; failed: sum over runs; peak MB: the server's processes' VmHWM during the storm;"
+echo "(medians of $RUNS; failed: sum over runs; retries: DHCP retransmissions, median; peak MB: the server's processes' VmHWM during the storm;"
 echo " KiB/mach: (peak - idle RSS) / N; cli cpu: the simulator's CPU seconds, client-bound when >= 80% of the wall time)"
 PXE_FAILED=0
 for k in "${!R[@]}"; do
@@ -283,6 +291,7 @@ for s in $SERVERS; do
     read -r hk hn < <(hold http)
     stop_servers
     printf '%-8s %9s (%3s) %9s (%3s) %10.1f\n' "$s" "$tk" "$tn" "$hk" "$hn" "$(echo "$idle / 1024" | bc -l)"
+    [ -z "${BENCH_RESULTS:-}" ] || printf 'storm mem-tftp %s %s\nstorm mem-http %s %s\n' "$s" "$tk" "$s" "$hk" >>"$BENCH_RESULTS"
 done
 echo "(RSS growth over the sockets the server held open with $HOLD clients, in parentheses;"
 echo " tuned: dnsmasq + nginx, summed; every plugin's idle RSS: see docs/performance.md)"
