@@ -10,7 +10,7 @@ $SUDO apt-get install -y -q --no-install-recommends \
     build-essential cmake pkg-config git ca-certificates \
     libmicrohttpd-dev libjansson-dev \
     iproute2 util-linux procps psmisc python3 valgrind clang libclang-rt-dev \
-    busybox curl tftp-hpa atftp isc-dhcp-client dnsmasq-base nginx-light \
+    busybox curl tftp-hpa atftp isc-dhcp-client dnsmasq-base nginx-light wrk kea-admin \
     libnbd-bin nbdkit qemu-utils libnfs-utils xorriso \
     wget \
     nfs-ganesha nfs-ganesha-vfs rpcbind dbus \

@@ -18,6 +18,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 SRC=$PWD
 B=${PXE_BUILD_DIR:-build}
+case $B in /*) ;; *) B=$SRC/$B ;; esac
 REPEAT=${BENCH_REPEAT:-3}
 WRK_SECS=${BENCH_WRK_SECS:-10}
 SERVERS=${BENCH_SERVERS:-pxecore nginx lighttpd darkhttpd}
@@ -87,8 +88,8 @@ wait_http() { # port
 
 start_pxecore() { # port; only the http plugin is loaded
     mkdir -p "$W/plugins"
-    ln -sf "$SRC/$B/plugins/pxecore-http.so" "$W/plugins/"
-    "${SRV[@]}" "$SRC/$B/pxecore" --plugins-dir "$W/plugins" --state-dir "$W/state" --no-api \
+    ln -sf "$B/plugins/pxecore-http.so" "$W/plugins/"
+    "${SRV[@]}" "$B/pxecore" --plugins-dir "$W/plugins" --state-dir "$W/state" --no-api \
         --http-port "$1" --set http.address=127.0.0.1 --image "$D" >"$W/pxecore.log" 2>&1 &
     echo $!
 }

@@ -10,7 +10,8 @@
 # Usage: bench/nbd/run.sh   (PXE_BUILD_DIR=build, ROUNDS=5, SIZE_MIB=512, INFO_N=50)
 # Servers run on CPU $SRV_CPU (0) and clients on CPU $CLI_CPU (1) ("any": not pinned).
 # BENCH_RESULTS (a file): every round appends "nbd TEST SERVER VALUE" (MiB/s, ms/call).
-# As root it apt-get installs missing peers/clients; otherwise a missing peer is skipped.
+# As root it apt-get installs missing peers/clients (not with BENCH_NO_INSTALL=1); otherwise a
+# missing peer is skipped.
 set -eu
 cd "$(dirname "$0")/../.."
 B=${PXE_BUILD_DIR:-build}
@@ -24,7 +25,7 @@ missing=""
 for pair in nbdcopy:libnbd-bin nbdinfo:libnbd-bin nbdkit:nbdkit nbd-server:nbd-server; do
     command -v "${pair%%:*}" >/dev/null || missing="$missing ${pair#*:}"
 done
-if [ -n "$missing" ] && [ "$(id -u)" -eq 0 ]; then
+if [ -n "$missing" ] && [ "$(id -u)" -eq 0 ] && [ -z "${BENCH_NO_INSTALL:-}" ]; then
     echo "installing:$missing" >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2
 fi

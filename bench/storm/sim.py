@@ -16,7 +16,8 @@ without a lease DHCP_GIVEUP (60) s after its first DISCOVER fails.  The DHCP soc
 are made in the network namespace NETNS_PATH (the clients' end of a veth pair, IFACE)
 and the transfers go to the URLs from the namespace sim.py runs in; DHCP goes through
 the crafted client of plugins/dhcp/tests/dhcpc.py.  Prints one line per machine,
-"seconds failed bytes retries", then "cpu SECONDS" (this process and its curl children).
+"seconds failed bytes retries", then "wall SECONDS" (first start to last end) and
+"cpu SECONDS" (this process and its curl children).
 """
 import ctypes
 import os
@@ -200,8 +201,10 @@ def main():
     out, n, mode, ramp, tftp, http = sys.argv[1:7]
     netns, iface = sys.argv[7:9] if len(sys.argv) > 8 else (None, None)
     sim = Sim(out, tftp, http, netns, iface)
-    for m in sim.run(int(n), mode, float(ramp)):
+    ms = sim.run(int(n), mode, float(ramp))
+    for m in ms:
         print("%.3f %d %d %d" % (m.end - m.start, m.failed, m.bytes, m.retries))
+    print("wall %.3f" % (max(m.end for m in ms) - min(m.start for m in ms)))
     ru = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     print("cpu %.3f" % sum(r.ru_utime + r.ru_stime for r in ru))
 

@@ -19,6 +19,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 SRC=$PWD
 B=${PXE_BUILD_DIR:-build}
+case $B in /*) ;; *) B=$SRC/$B ;; esac
 RUNS=${RUNS:-3}
 SRV_CPU=${SRV_CPU:-0}
 CLI_CPU=${CLI_CPU:-1}
@@ -86,8 +87,8 @@ cpu() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15 + $16 + $17
 
 PORT[pxecore]=$(port)
 mkdir -p "$W/plugins"
-ln -s "$SRC/$B/plugins/pxecore-tftp.so" "$W/plugins/"
-srv pxecore "$SRC/$B/pxecore" --plugins-dir "$W/plugins" --pidfile "$W/pxecore.pid" --state-dir "$W/state" \
+ln -s "$B/plugins/pxecore-tftp.so" "$W/plugins/"
+srv pxecore "$B/pxecore" --plugins-dir "$W/plugins" --pidfile "$W/pxecore.pid" --state-dir "$W/state" \
     --no-api --root "$D" --tftp-port "${PORT[pxecore]}" --set tftp.address=127.0.0.1 \
     --set tftp.max_transfers=512 --set tftp.max_per_client=512
 PORT[tftpd-hpa]=$(port)
