@@ -18,16 +18,23 @@ struct body {
 
 int etcd_http_init(struct etcd_http *e, struct etcd_state *s)
 {
+    const char *why = NULL;
+
     memset(e, 0, sizeof(*e));
     e->s = s;
-    e->h = curl_easy_init();
+    if (etcd_curl_load(&why) < 0) {
+        s->core->log(s->self, PXE_LOG_ERR, "etcd.endpoints is set but libcurl cannot be loaded: %s",
+                     why);
+        return -ENOENT;
+    }
+    e->h = etcd_curl.easy_init();
     return e->h ? 0 : -ENOMEM;
 }
 
 void etcd_http_done(struct etcd_http *e)
 {
     if (e->h)
-        curl_easy_cleanup(e->h);
+        etcd_curl.easy_cleanup(e->h);
     e->h = NULL;
 }
 
@@ -96,41 +103,41 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
 static int post_one(struct etcd_http *e, const char *endpoint, const char *path, const char *text,
                     struct body *b, int stream)
 {
-    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *hdr = etcd_curl.slist_append(NULL, "Content-Type: application/json");
     char url[512];
     long code = 0, tmo = (long)(e->s->cfg->timeout / 1000);
     CURLcode rc;
 
     snprintf(url, sizeof(url), "%s%s", endpoint, path);
-    curl_easy_reset(e->h);
-    curl_easy_setopt(e->h, CURLOPT_URL, url);
-    curl_easy_setopt(e->h, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(e->h, CURLOPT_POSTFIELDS, text);
-    curl_easy_setopt(e->h, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(e->h, CURLOPT_WRITEDATA, b);
-    curl_easy_setopt(e->h, CURLOPT_ERRORBUFFER, e->err);
-    curl_easy_setopt(e->h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e->h, CURLOPT_CONNECTTIMEOUT_MS, tmo);
-    curl_easy_setopt(e->h, CURLOPT_PROTOCOLS_STR, "http,https");
+    etcd_curl.easy_reset(e->h);
+    etcd_curl.easy_setopt(e->h, CURLOPT_URL, url);
+    etcd_curl.easy_setopt(e->h, CURLOPT_HTTPHEADER, hdr);
+    etcd_curl.easy_setopt(e->h, CURLOPT_POSTFIELDS, text);
+    etcd_curl.easy_setopt(e->h, CURLOPT_WRITEFUNCTION, on_data);
+    etcd_curl.easy_setopt(e->h, CURLOPT_WRITEDATA, b);
+    etcd_curl.easy_setopt(e->h, CURLOPT_ERRORBUFFER, e->err);
+    etcd_curl.easy_setopt(e->h, CURLOPT_NOSIGNAL, 1L);
+    etcd_curl.easy_setopt(e->h, CURLOPT_CONNECTTIMEOUT_MS, tmo);
+    etcd_curl.easy_setopt(e->h, CURLOPT_PROTOCOLS_STR, "http,https");
     if (stream) {
-        curl_easy_setopt(e->h, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(e->h, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(e->h, CURLOPT_XFERINFODATA, e->s);
-        curl_easy_setopt(e->h, CURLOPT_TCP_KEEPALIVE, 1L);
+        etcd_curl.easy_setopt(e->h, CURLOPT_NOPROGRESS, 0L);
+        etcd_curl.easy_setopt(e->h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        etcd_curl.easy_setopt(e->h, CURLOPT_XFERINFODATA, e->s);
+        etcd_curl.easy_setopt(e->h, CURLOPT_TCP_KEEPALIVE, 1L);
     } else {
-        curl_easy_setopt(e->h, CURLOPT_TIMEOUT_MS, tmo);
+        etcd_curl.easy_setopt(e->h, CURLOPT_TIMEOUT_MS, tmo);
     }
     e->err[0] = '\0';
-    rc = curl_easy_perform(e->h);
-    curl_slist_free_all(hdr);
+    rc = etcd_curl.easy_perform(e->h);
+    etcd_curl.slist_free_all(hdr);
     if (rc != CURLE_OK && !(stream && b->stopped_by_msg)) {
         char tmp[CURL_ERROR_SIZE];
 
-        snprintf(tmp, sizeof(tmp), "%s", e->err[0] ? e->err : curl_easy_strerror(rc));
+        snprintf(tmp, sizeof(tmp), "%s", e->err[0] ? e->err : etcd_curl.easy_strerror(rc));
         snprintf(e->err, sizeof(e->err), "%.96s: %.150s", endpoint, tmp);
         return -EAGAIN;
     }
-    curl_easy_getinfo(e->h, CURLINFO_RESPONSE_CODE, &code);
+    etcd_curl.easy_getinfo(e->h, CURLINFO_RESPONSE_CODE, &code);
     return (int)code;
 }
 

@@ -12,7 +12,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include <curl/curl.h>
+#include "etcd_curl.h"
 #include <jansson.h>
 #include <pxecore/plugin.h>
 #include <pxecore/state_backend.h>
