@@ -49,7 +49,7 @@ PXE=$BUILD/pxecore
 [ -x "$PXE" ] || { echo "no $BUILD/pxecore: build first" >&2; exit 1; }
 T=$(mktemp -d /tmp/pxebench.XXXXXX)
 PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
+cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
 trap cleanup EXIT
 
 ip link set lo up

@@ -52,8 +52,9 @@ W=$(mktemp -d /tmp/pxebench.XXXXXX)
 chmod 755 "$W"
 PIDS=""
 cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    for p in $PIDS; do wait "$p" 2>/dev/null; done
+    # set -e holds in the trap: a server that is already gone must not end the cleanup
+    for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+    for p in $PIDS; do wait "$p" 2>/dev/null || true; done
     rm -rf "$W"
 }
 trap cleanup EXIT
