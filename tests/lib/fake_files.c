@@ -253,7 +253,8 @@ static uint32_t fake_phase(const struct fake_file *ff)
         static const uint32_t phases[] = {PXE_PHASE_KERNEL, PXE_PHASE_INITRD, PXE_PHASE_ROOTFS};
 
         for (size_t k = 0; k < 3; k++)
-            if (path_is(ff->path, img->prefix, rel[k]) || (i == 0 && path_is(ff->path, NULL, rel[k])))
+            if (path_is(ff->path, img->prefix, rel[k]) ||
+                (i == 0 && path_is(ff->path, NULL, rel[k])))
                 return phases[k];
     }
     return PXE_PHASE_NONE;
