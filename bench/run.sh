@@ -69,7 +69,7 @@ bench() {
 # idle RSS with every plugin built and the REST API, in a private network namespace
 # (the dhcp plugins find no interface to serve there).
 idle_rss() {
-    local iso=$W/idle.iso p kb
+    local iso=$W/idle.iso
     mkdir -p "$W/idle/iso"
     head -c 65536 /dev/zero >"$W/idle/iso/file"
     xorriso -as mkisofs -quiet -o "$iso" "$W/idle/iso" 2>/dev/null || return 77
@@ -154,9 +154,9 @@ for key in $(awk '$1 != "storm-bound" {print $1 "/" $2}' "$RES" | awk '!seen[$0]
     read -r unit dir target label < <(describe "$b" "$w")
     read -r pm psp pn pf < <(awk -v b="$b" -v w="$w" '$1 == b && $2 == w && $3 == "pxecore" {print $4}' "$RES" | stats)
     [ "$pf" = 0 ] || FAILED=1
-    peer=- pk=- km=- ksp=0 kn=0
+    pk=- km=- ksp=0 kn=0
     for s in $(awk -v b="$b" -v w="$w" '$1 == b && $2 == w && $3 != "pxecore" {print $3}' "$RES" | sort -u); do
-        read -r m sp n f < <(awk -v b="$b" -v w="$w" -v s="$s" '$1 == b && $2 == w && $3 == s {print $4}' "$RES" | stats)
+        read -r m sp n _ < <(awk -v b="$b" -v w="$w" -v s="$s" '$1 == b && $2 == w && $3 == s {print $4}' "$RES" | stats)
         [ "$m" = FAIL ] && continue
         if [ "$km" = - ] || { [ "$dir" = time ] && awk -v a="$m" -v c="$km" 'BEGIN {exit !(a < c)}'; } ||
             { [ "$dir" = rate ] && awk -v a="$m" -v c="$km" 'BEGIN {exit !(a > c)}'; }; then
