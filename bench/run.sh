@@ -4,6 +4,7 @@
 #
 #   bench/run.sh            full sizes, RUNS=3 (about an hour on 2 CPUs)
 #   bench/run.sh --smoke    tiny sizes, one run each, every script and peer path (CI: label bench)
+#   bench/run.sh --table F  prints the table again from a results file F (BENCH_LOG_DIR/results)
 #
 # Runs bench/tftp, bench/http, bench/nbd, bench/dhcp and bench/storm (each with its peers
 # in the same run, servers on CPU $SRV_CPU and clients on CPU $CLI_CPU), plus the idle RSS
@@ -24,8 +25,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 SRC=$PWD
-SMOKE=0
+SMOKE=0 TABLE=""
 [ "${1:-}" = --smoke ] && SMOKE=1
+[ "${1:-}" = --table ] && TABLE=${2:?--table needs a results file}
 B=${PXE_BUILD_DIR:-build}
 case $B in /*) ;; *) B=$SRC/$B ;; esac
 RUNS=${RUNS:-3}
@@ -37,13 +39,14 @@ export SRV_CPU=${SRV_CPU:-0} CLI_CPU=${CLI_CPU:-1} PXE_BUILD_DIR=$B
 [ "$NCPU" -ge 2 ] || export SRV_CPU=0 CLI_CPU=0
 [ "$SMOKE" = 0 ] || RUNS=1
 
-[ -x "$B/pxecore" ] || { echo "bench: build $B first" >&2; exit 77; }
+[ -n "$TABLE" ] || [ -x "$B/pxecore" ] || { echo "bench: build $B first" >&2; exit 77; }
 W=$(mktemp -d /tmp/pxebench-all.XXXXXX)
 LOGS=${BENCH_LOG_DIR:-$W/logs}
 mkdir -p "$LOGS"
 trap 'rm -rf "$W"' EXIT
-RES=$W/results
-: >"$RES"
+RES=$LOGS/results
+[ -z "$TABLE" ] || { RES=$W/results; cp "$TABLE" "$RES"; ONLY=none; }
+[ -n "$TABLE" ] || : >"$RES"
 export BENCH_RESULTS=$RES BENCH_NO_INSTALL=1
 
 declare -A LOAD_B LOAD_A STATUS
@@ -57,6 +60,7 @@ bench() {
     echo "bench: $n (load $(cut -d' ' -f1-3 /proc/loadavg))..." >&2
     "$@" >"$LOGS/$n.log" 2>&1 || rc=$?
     LOAD_A[$n]=$(load1)
+    echo "load $n ${LOAD_B[$n]} ${LOAD_A[$n]}" >>"$RES"
     case $rc in
     0) STATUS[$n]=ok ;;
     77) STATUS[$n]=skipped ;;
@@ -106,8 +110,11 @@ case " $ONLY " in *" idle "*)
     LOAD_B[idle]=$(load1)
     idle_rss 2>"$LOGS/idle.log" && STATUS[idle]=ok || STATUS[idle]="failed ($?)"
     LOAD_A[idle]=$(load1)
+    echo "load idle ${LOAD_B[idle]} ${LOAD_A[idle]}" >>"$RES"
     ;;
 esac
+# Loads recorded in the results (a table printed again from a saved file).
+while read -r _ n lb la; do LOAD_B[$n]=$lb LOAD_A[$n]=$la; done < <(awk '$1 == "load"' "$RES")
 
 # What each work is: "unit direction target label".  direction: time (lower is better;
 # ratio = best peer / pxecore), rate (higher is better; ratio = pxecore / best peer),
@@ -143,13 +150,14 @@ stats() {
         END {
             if (!n) { print "FAIL 0 0", f + 0; exit }
             m = v[int((n + 1) / 2)]
-            printf "%s %.3f %d %d\n", m, (m > 0 ? (v[n] - v[1]) / m : 0), n + f, f + 0
+            printf "%s %.3f %d %d\n", (m >= 100 ? sprintf("%.0f", m) : sprintf("%.3f", m)),
+                (m > 0 ? (v[n] - v[1]) / m : 0), n + f, f + 0
         }'
 }
 
 FAILED=0
 printf '\n%-52s %10s %10s %-11s %7s %7s  %-18s %s\n' work pxecore "best peer" "(peer)" ratio target "met?" "load before->after"
-for key in $(awk '$1 != "storm-bound" {print $1 "/" $2}' "$RES" | awk '!seen[$0]++'); do
+for key in $(awk '$1 != "storm-bound" && $1 != "load" {print $1 "/" $2}' "$RES" | awk '!seen[$0]++'); do
     b=${key%%/*} w=${key#*/}
     read -r unit dir target label < <(describe "$b" "$w")
     read -r pm psp pn pf < <(awk -v b="$b" -v w="$w" '$1 == b && $2 == w && $3 == "pxecore" {print $4}' "$RES" | stats)
@@ -203,5 +211,5 @@ for n in tftp http nbd dhcp storm idle; do
     case ${STATUS[$n]:-ok} in ok | skipped) ;; *) FAILED=1 ;; esac
 done
 echo
-[ -n "${BENCH_LOG_DIR:-}" ] || echo "(each script's own table: set BENCH_LOG_DIR to keep its output)"
+[ -n "${BENCH_LOG_DIR:-}" ] || echo "(each script's own table and the results file: set BENCH_LOG_DIR to keep them)"
 exit "$FAILED"
