@@ -20,6 +20,11 @@ const struct pxe_config_item dhcp_items[] = {
      "dhcp-range", 0, 0},
     {"proxy", PXE_CFG_BOOL, 0, "false", CFG(proxy),
      "proxyDHCP: only boot information, beside the site's DHCP server", "proxy-dhcp", 0, 0},
+    {"proxy_relay", PXE_CFG_BOOL, 0, "false", CFG(proxy_relay),
+     "proxy mode: also answer requests a DHCP relay forwards to this server's address on port 67 "
+     "(replies go to the relay, giaddr:67); that unicast port is then ours, so not with a site "
+     "DHCP server on the same address",
+     "proxy-dhcp-relay", 0, 0},
     {"pxe_only", PXE_CFG_BOOL, 0, "true", CFG(pxe_only),
      "answer only PXEClient/HTTPClient/iPXE clients in full mode", NULL, 0, 0},
     {"pxe_grace", PXE_CFG_DURATION, 0, "10m", CFG(pxe_grace),
@@ -54,7 +59,8 @@ const struct pxe_config_item dhcp_items[] = {
      NULL, 0, 0},
     {"boot_arm64", PXE_CFG_STR, 0, "grubnetaa64.efi", CFG(boot_arm64),
      "boot file for UEFI ARM64 (arch 11; HTTP 19); default: Debian's signed GRUB network image "
-     "(grub-efi-arm64-signed, docs/ipv6.md)", "dhcp-boot-arm64", 0, 0},
+     "(grub-efi-arm64-signed, docs/ipv6.md)",
+     "dhcp-boot-arm64", 0, 0},
     {"pxelinux_config", PXE_CFG_STR, 0, "pxelinux.cfg/default", CFG(pxelinux_config),
      "option 209 sent to BIOS clients; known hosts get pxelinux.cfg/01-<mac>", NULL, 0, 0},
     {"path_prefix", PXE_CFG_STR, 0, NULL, CFG(path_prefix),
@@ -286,6 +292,12 @@ int dhcp_config_complete(void *state, void *cfgp)
         s->core->log(s->self, PXE_LOG_ERR,
                      "full DHCP mode needs a range (dhcp-range); use proxy-dhcp beside another "
                      "DHCP server");
+        return -EINVAL;
+    }
+    if (c->proxy_relay && !c->proxy) {
+        s->core->log(s->self, PXE_LOG_ERR,
+                     "proxy_relay is for proxy mode (proxy-dhcp); full mode answers relays "
+                     "on its port-67 socket already");
         return -EINVAL;
     }
     if (!c->proxy) {
