@@ -29,13 +29,15 @@
 # flag when the simulator used at least 80% of its CPU.  A second table holds RSS
 # per concurrent TFTP transfer and HTTP connection (rate-limited clients hold them
 # open).  Environment: PXE_BUILD_DIR, N, MODES, RUNS, SERVERS, RAMP_S (2),
-# KERNEL_KB (1024), INITRD_KB (4096), ROOTFS_KB (2048), HOLD (200), HOLD_S (3), SRV_CPU, CLI_CPU.
+# KERNEL_KB (1024), INITRD_KB (4096), ROOTFS_KB (2048), HOLD (200), HOLD_S (3), SRV_CPU, CLI_CPU,
+# STORM_KEEP=1 (keep the work directory with the servers' logs), ETCD_TIMEOUT (--etcd: the
+# instances' etcd.timeout, default 1s).
 set -eu
 cd "$(dirname "$0")/../.."
 SRC=$PWD
 B=${PXE_BUILD_DIR:-${PXECORE_BUILD:-build}}
 case $B in /*) ;; *) B=$SRC/$B ;; esac
-SMOKE=0 INSTANCES=${INSTANCES:-1} ETCD=${ETCD:-0}
+SMOKE=0 INSTANCES=${INSTANCES:-1} ETCD=${ETCD:-0} ETCD_TIMEOUT=${ETCD_TIMEOUT:-1s}
 ARGS=("$@")
 while [ $# -gt 0 ]; do
     case $1 in
@@ -96,7 +98,7 @@ cleanup() {
     for p in $SPIDS $ETCD_PID; do kill "$p" 2>/dev/null || true; done
     for p in $SPIDS $ETCD_PID; do wait "$p" 2>/dev/null || true; done
     [ -z "${ETCD_DIR:-}" ] || rm -rf "$ETCD_DIR"
-    rm -rf "$W"
+    if [ -n "${STORM_KEEP:-}" ]; then echo "storm: kept $W" >&2; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -128,12 +130,12 @@ start_pxecore() {
     for i in $(seq 1 "$INSTANCES"); do
         extra=(--no-api)
         [ "$ETCD" = 0 ] || extra=(--api-listen "127.0.0.$i:18080" --set "api.token=$TOKEN"
-            --etcd-endpoints "$ETCD_URL" --etcd-instance "px$i")
+            --etcd-endpoints "$ETCD_URL" --etcd-instance "px$i" --set "etcd.timeout=$ETCD_TIMEOUT")
         taskset -c "$SRV_CPU" "$B/pxecore" --plugins-dir "$W/plugins" --state-dir "$W/state$i" "${extra[@]}" \
             --root "$D" --tftp-port $TP --http-port $HP --set "tftp.address=127.0.0.$i" \
             --set "http.address=127.0.0.$i" --set tftp.max_transfers=4096 --set tftp.max_per_client=4096 \
             --set http.max_connections=4096 --set http.max_connections_per_ip=4096 \
-            >"$W/pxecore$i.log" 2>&1 &
+            >>"$W/pxecore$i.log" 2>&1 &
         SPIDS="$SPIDS $!"
         SRV_PIDS="$SRV_PIDS $!"
     done
