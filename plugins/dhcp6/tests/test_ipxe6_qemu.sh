@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# iPXE over DHCPv6, booted by real firmware in QEMU (TCG), on an IPv6-only link (the guest's
+# segment has no IPv4 address and no DHCPv4 server, so nothing but DHCPv6 can work):
+#   OVMF boots Debian's iPXE (package ipxe, MODE efi: ipxe.efi, snp: snponly.efi) from a
+#   small FAT disk (QEMU's vvfat, EFI/BOOT/BOOTX64.EFI); iPXE autoconfigures IPv6 from
+#   pxecore's Router Advertisement (M and O flags), runs stateful DHCPv6 with user class
+#   "iPXE", gets option 59 http://[2001:db8::1]:8080/boot.ipxe?mac=.. from the dhcp6 plugin,
+#   fetches that script over HTTP on IPv6, and boots its one generic entry: Debian's cloud
+#   kernel and a small initrd whose /init prints a marker with the kernel command line.
+# The marker must carry server=2001:db8::1 (the ${server} of the entry, i.e. the script came
+# over IPv6).  Kernel and busybox-static come from the e2e cache (tests/e2e/build-image.sh).
+set -eu
+MODE=${1:-efi}
+. "$PXECORE_SRC/tests/integration/lib.sh"
+. "$PXECORE_SRC/plugins/dhcp6/tests/qemu_lib.sh"
+case $MODE in
+efi) LOADER=$(readlink -f /usr/lib/ipxe/ipxe.efi) ;;
+snp) LOADER=/usr/lib/ipxe/snponly.efi ;;
+*) fail "mode efi or snp" ;;
+esac
+need qemu-system-x86_64 ip nsenter timeout cpio gzip dpkg-deb
+[ -e /usr/share/OVMF/OVMF_CODE_4M.fd ] || skip "missing ovmf"
+[ -e "$LOADER" ] || skip "missing ipxe ($LOADER)"
+[ -e /proc/sys/net/ipv6 ] || skip "no IPv6 in this kernel"
+CACHE=${PXE_E2E_CACHE:-$PXECORE_SRC/tests/e2e/cache}
+debs() { ls "$CACHE"/debs/linux-image-*-cloud-amd64_*.deb "$CACHE"/debs/busybox-static_*.deb 2>/dev/null; }
+# Built before entering the namespace (apt-get download needs the network).
+if [ -z "${PXE_IN_NETNS:-}" ] && [ "$(debs | wc -l)" -lt 2 ]; then
+    bash "$PXECORE_SRC/tests/e2e/build-image.sh" "$CACHE" >/dev/null 2>&1 ||
+        skip "tests/e2e/build-image.sh failed (no kernel for the marker)"
+fi
+in_netns "$@"
+[ "$(debs | wc -l)" -ge 2 ] || skip "no cloud kernel / busybox-static deb in $CACHE/debs"
+
+# The marker kernel: Debian's cloud kernel, an initrd with static busybox and /init.
+mkdir -p "$T/x" "$T/rd/bin" "$T/rd/proc" "$T/rd/dev" "$T/root" "$T/esp/EFI/BOOT"
+for d in $(debs); do dpkg-deb -x "$d" "$T/x"; done
+cp "$(ls "$T"/x/boot/vmlinuz-* | head -n1)" "$T/root/vmlinuz"
+cp "$T/x/bin/busybox" "$T/rd/bin/busybox"
+cat >"$T/rd/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t devtmpfs dev /dev
+exec >/dev/console 2>&1
+echo "PXECORE-IPXE6-OK cmdline=[$(/bin/busybox cat /proc/cmdline)] END"
+/bin/busybox poweroff -f
+EOF
+chmod +x "$T/rd/init"
+(cd "$T/rd" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$T/root/initrd.gz"
+cp "$LOADER" "$T/esp/EFI/BOOT/BOOTX64.EFI"
+
+use_plugins dhcp6 http
+client_ns
+qemu_bridge
+ip addr del 192.0.2.1/24 dev srv0 # IPv6 only on the guest's link
+ip addr add 2001:db8::1/64 dev srv0 nodad
+cp /usr/share/OVMF/OVMF_VARS_4M.fd "$T/vars.fd"
+MAC=52:54:00:00:d6:61
+entry='[{"name": "marker", "kernel": "vmlinuz", "initrds": ["initrd.gz"],
+  "cmdline": "console=ttyS0,115200 panic=-1 server=${server}"}]'
+start_pxecore --root "$T/root" --set http.port=8080 --set http.address=:: \
+    --set dhcp6.interface=srv0 --set dhcp6.range=2001:db8::100,2001:db8::1ff \
+    --entries "$entry" --menu-timeout 1s ${PXE_IPXE6_ARGS:-}
+# OVMF's own PXE and HTTP boot are off (fw_cfg knobs), the ESP disk is first in the order;
+# romfile= : OVMF's virtio-net driver, not the iPXE option ROM.
+fw() { echo "-fw_cfg name=opt/org.tianocore/$1,string=$2"; }
+qemu=(nice qemu-system-x86_64 -accel tcg -machine q35 -m 256 -nographic -no-reboot
+      -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
+      -drive "if=pflash,format=raw,file=$T/vars.fd"
+      $(fw IPv4PXESupport no) $(fw IPv6PXESupport no)
+      -drive "if=none,id=esp,format=raw,file=fat:$T/esp,readonly=on" -device virtio-blk-pci,drive=esp,bootindex=1
+      -netdev tap,id=n0,ifname=tap0,script=no,downscript=no
+      -device "virtio-net-pci,netdev=n0,mac=$MAC,romfile=")
+qemu_until 170 "grep -qa 'PXECORE-IPXE6-OK.*END' $T/qemu.log" "${qemu[@]}"
+qemu_console 'iPXE|Configuring|net0|http|PXECORE|Linux version'
+grep -a 'PXECORE-IPXE6-OK' "$T/qemu.log" | tr -d '\r' || true
+grep -aEq 'PXECORE-IPXE6-OK.*server=\[?2001:db8::1.*END' "$T/qemu.log" ||
+    { qemu_console; grep -i 'dhcp6\|http' "$T/pxecore.log" | tail -20; fail "$MODE: no marker"; }
+echo "PASS ($MODE, $QEMU_SECS s)"
