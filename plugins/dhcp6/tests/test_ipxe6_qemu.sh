@@ -1,23 +1,35 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # iPXE over DHCPv6, booted by real firmware in QEMU (TCG), on an IPv6-only link (the guest's
-# segment has no IPv4 address and no DHCPv4 server, so nothing but DHCPv6 can work):
-#   OVMF boots Debian's iPXE (package ipxe: ipxe.efi, with its own virtio-net driver) from a
-#   small FAT disk (QEMU's vvfat of a directory with EFI/BOOT/BOOTX64.EFI; snponly.efi
-#   would drive only the device it was loaded from, the disk: "No more network devices"); iPXE autoconfigures IPv6 from
-#   pxecore's Router Advertisement (M and O flags), runs stateful DHCPv6 with user class
-#   "iPXE", gets option 59 http://[2001:db8::1]:8080/boot.ipxe?mac=.. from the dhcp6 plugin,
-#   fetches that script over HTTP on IPv6, and boots its one generic entry: Debian's cloud
-#   kernel and a small initrd whose /init prints a marker with the kernel command line.
-# The marker must carry server=2001:db8::1 (the ${server} of the entry, i.e. the script came
-# over IPv6).  Kernel and busybox-static come from the e2e cache (tests/e2e/build-image.sh).
+# segment has no IPv4 address and no DHCPv4 server, so nothing but DHCPv6 can work).
+# Usage: test_ipxe6_qemu.sh MODE
+#   bios: SeaBIOS runs QEMU's iPXE option ROM for virtio-net (package ipxe-qemu,
+#         /usr/lib/ipxe/qemu/efi-virtio.rom, its legacy BIOS image; client arch 0).
+#   efi:  OVMF boots Debian's iPXE (package ipxe: ipxe.efi, with its own virtio-net driver)
+#         from a small FAT disk (QEMU's vvfat of a directory with EFI/BOOT/BOOTX64.EFI;
+#         snponly.efi would drive only the device it was loaded from, the disk: "No more
+#         network devices"); client arch 7.
+# Then iPXE autoconfigures IPv6 from pxecore's Router Advertisement (M and O flags), runs
+# stateful DHCPv6 with user class "iPXE", gets option 59 http://[2001:db8::1]:8080/boot.ipxe
+# from the dhcp6 plugin (not a loader: no chain loop), fetches that script over HTTP on
+# IPv6 and boots its one generic entry: Debian's cloud kernel and a small initrd whose
+# /init prints a marker with the kernel command line.  The marker must carry
+# server=2001:db8::1 (the entry's ${server}: the script was fetched over IPv6).  Kernel and
+# busybox-static come from the e2e cache (tests/e2e/build-image.sh downloads them).
 set -eu
 . "$PXECORE_SRC/tests/integration/lib.sh"
 . "$PXECORE_SRC/plugins/dhcp6/tests/qemu_lib.sh"
+MODE=${1:-efi}
 LOADER=$(readlink -f /usr/lib/ipxe/ipxe.efi) # a link to /boot/ipxe.efi
+case $MODE in
+efi)  [ -e /usr/share/OVMF/OVMF_CODE_4M.fd ] || skip "missing ovmf"
+      [ -e "$LOADER" ] || skip "missing ipxe ($LOADER)"
+      ARCH=7 ;;
+bios) [ -e /usr/lib/ipxe/qemu/efi-virtio.rom ] || skip "missing ipxe-qemu (efi-virtio.rom)"
+      ARCH=0 ;;
+*) fail "mode efi or bios" ;;
+esac
 need qemu-system-x86_64 ip nsenter timeout cpio gzip dpkg-deb
-[ -e /usr/share/OVMF/OVMF_CODE_4M.fd ] || skip "missing ovmf"
-[ -e "$LOADER" ] || skip "missing ipxe ($LOADER)"
 [ -e /proc/sys/net/ipv6 ] || skip "no IPv6 in this kernel"
 CACHE=${PXE_E2E_CACHE:-$PXECORE_SRC/tests/e2e/cache}
 debs() { ls "$CACHE"/debs/linux-image-*-cloud-amd64_*.deb "$CACHE"/debs/busybox-static_*.deb 2>/dev/null; }
@@ -44,39 +56,46 @@ echo "PXECORE-IPXE6-OK cmdline=[$(/bin/busybox cat /proc/cmdline)] END"
 EOF
 chmod +x "$T/rd/init"
 (cd "$T/rd" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$T/root/initrd.gz"
-cp "$LOADER" "$T/esp/EFI/BOOT/BOOTX64.EFI"
 
 use_plugins dhcp6 http
 client_ns
 qemu_bridge
 ip addr del 192.0.2.1/24 dev srv0 # IPv6 only on the guest's link
 ip addr add 2001:db8::1/64 dev srv0 nodad
-cp /usr/share/OVMF/OVMF_VARS_4M.fd "$T/vars.fd"
 MAC=52:54:00:00:d6:61
 entry='[{"name": "marker", "kernel": "vmlinuz", "initrds": ["initrd.gz"],
   "cmdline": "console=ttyS0,115200 panic=-1 server=${server}"}]'
 start_pxecore --root "$T/root" --set http.port=8080 --set http.address=:: \
     --set dhcp6.interface=srv0 --set dhcp6.range=2001:db8::100,2001:db8::1ff \
     --entries "$entry" --menu-timeout 1s ${PXE_IPXE6_ARGS:-}
-# OVMF's own PXE and HTTP boot are off (fw_cfg knobs), the ESP disk is first in the order;
-# romfile= : OVMF's virtio-net driver, not the iPXE option ROM.
-fw() { echo "-fw_cfg name=opt/org.tianocore/$1,string=$2"; }
-qemu=(nice qemu-system-x86_64 -accel tcg -machine q35 -m 256 -nographic -no-reboot
-      -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
-      -drive "if=pflash,format=raw,file=$T/vars.fd"
-      $(fw IPv4PXESupport no) $(fw IPv6PXESupport no)
-      -drive "if=none,id=esp,format=raw,file=fat:$T/esp,readonly=on" -device virtio-blk-pci,drive=esp,bootindex=1
-      -netdev tap,id=n0,ifname=tap0,script=no,downscript=no
-      -device "virtio-net-pci,netdev=n0,mac=$MAC,romfile=")
-# Ends early at the marker, or when iPXE gave up and OVMF fell back to its shell.
-qemu_until 170 "grep -qa 'PXECORE-IPXE6-OK.*END\|Shell> ' $T/qemu.log" "${qemu[@]}"
+MACHINE=(nice qemu-system-x86_64 -accel tcg -m 256 -nographic -no-reboot
+         -netdev tap,id=n0,ifname=tap0,script=no,downscript=no)
+if [ "$MODE" = efi ]; then
+    cp "$LOADER" "$T/esp/EFI/BOOT/BOOTX64.EFI"
+    cp /usr/share/OVMF/OVMF_VARS_4M.fd "$T/vars.fd"
+    # OVMF's own PXE and HTTP boot are off (fw_cfg knobs), the ESP disk is first in the
+    # order; romfile= : OVMF's virtio-net driver, not the iPXE option ROM.
+    fw() { echo "-fw_cfg name=opt/org.tianocore/$1,string=$2"; }
+    qemu=("${MACHINE[@]}" -machine q35
+          -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
+          -drive "if=pflash,format=raw,file=$T/vars.fd"
+          $(fw IPv4PXESupport no) $(fw IPv6PXESupport no)
+          -drive "if=none,id=esp,format=raw,file=fat:$T/esp,readonly=on"
+          -device virtio-blk-pci,drive=esp,bootindex=1
+          -device "virtio-net-pci,netdev=n0,mac=$MAC,romfile=")
+else
+    # No romfile= : QEMU loads ipxe-qemu's ROM (QEMU's search path has /usr/lib/ipxe/qemu).
+    qemu=("${MACHINE[@]}" -boot n -device "virtio-net-pci,netdev=n0,mac=$MAC")
+fi
+# Ends early at the marker, or when iPXE gave up (OVMF's shell, SeaBIOS's last words).
+qemu_until 170 "grep -qa 'PXECORE-IPXE6-OK.*END\\|Shell> \\|No bootable device' $T/qemu.log" "${qemu[@]}"
 qemu_console 'iPXE [0-9]|Configuring|net0: [0-9a-f]+:|Filename|http://|PXECORE-IPXE6'
 grep -a '\[dhcp6\] DHCP\|\[http\].*GET' "$T/pxecore.log" | head -n 12 || true
 grep -aEq 'PXECORE-IPXE6-OK.*server=\[?2001:db8::1.*END' "$T/qemu.log" ||
-    { qemu_console; fail "no marker from the kernel booted by iPXE"; }
-# iPXE's own DHCPv6 (user class iPXE, arch 7) got the script URL, not the EFI loader again.
-grep -Eq "DHCPSOLICIT\(srv0\) [0-9a-f:]+ arch 7 .*iPXE" "$T/pxecore.log" ||
-    fail "no Solicit from iPXE (user class iPXE, arch 7)"
+    { qemu_console; fail "$MODE: no marker from the kernel booted by iPXE"; }
+# iPXE's own DHCPv6 (user class iPXE, arch 7 or 0) got the script URL, not the EFI loader again.
+grep -Eq "DHCPSOLICIT\(srv0\) [0-9a-f:]+ arch $ARCH .*iPXE" "$T/pxecore.log" ||
+    fail "$MODE: no Solicit from iPXE (user class iPXE, arch $ARCH)"
 grep -Eq "DHCPREPLY\(srv0\) 2001:db8::1[0-9a-f]{2} [0-9a-f:]+ http://\[2001:db8::1\]:8080/boot.ipxe" \
-    "$T/pxecore.log" || fail "no DHCPv6 Reply with the boot.ipxe URL"
-echo "PASS ($QEMU_SECS s)"
+    "$T/pxecore.log" || fail "$MODE: no DHCPv6 Reply with the boot.ipxe URL"
+echo "PASS ($MODE, $QEMU_SECS s)"
