@@ -412,6 +412,10 @@ static void dhcp6_handle(struct dhcp6_state *s, const uint8_t *pkt, size_t len,
         m.has_mac = 1;
         memcpy(m.mac, s->relay.mac, 6);
     }
+    if (r == 0 && !m.has_mac) /* the EUI-64 link-local address the client sent from */
+        m.has_mac = dhcp6_mac_from_link_local(s->relay.n ? s->relay.hop[s->relay.n - 1].peer
+                                                         : from->sin6_addr.s6_addr,
+                                              m.mac) == 0;
     if (r == 0)
         r = dhcp6_validate(&m, s->duid, sizeof(s->duid));
     if (r == -EBADMSG) {

@@ -10,9 +10,10 @@
 #         snponly.efi would drive only the device it was loaded from, the disk: "No more
 #         network devices"); client arch 7.
 # Then iPXE autoconfigures IPv6 from pxecore's Router Advertisement (M and O flags), runs
-# stateful DHCPv6 with user class "iPXE", gets option 59 http://[2001:db8::1]:8080/boot.ipxe
-# from the dhcp6 plugin (not a loader: no chain loop), fetches that script over HTTP on
-# IPv6 and boots its one generic entry: Debian's cloud kernel and a small initrd whose
+# stateful DHCPv6 with user class "iPXE", gets option 59
+# http://[2001:db8::1]:8080/boot.ipxe?mac=<its MAC> from the dhcp6 plugin (not a loader: no
+# chain loop; the MAC from its link-local address, its DUID has none), fetches that script
+# over HTTP on IPv6 and boots its one generic entry: Debian's cloud kernel and a small initrd whose
 # /init prints a marker with the kernel command line.  The marker must carry
 # server=2001:db8::1 (the entry's ${server}: the script was fetched over IPv6).  Kernel and
 # busybox-static come from the e2e cache (tests/e2e/build-image.sh downloads them).
@@ -32,7 +33,7 @@ esac
 need qemu-system-x86_64 ip nsenter timeout cpio gzip dpkg-deb
 [ -e /proc/sys/net/ipv6 ] || skip "no IPv6 in this kernel"
 CACHE=${PXE_E2E_CACHE:-$PXECORE_SRC/tests/e2e/cache}
-debs() { ls "$CACHE"/debs/linux-image-*-cloud-amd64_*.deb "$CACHE"/debs/busybox-static_*.deb 2>/dev/null; }
+debs() { ls "$CACHE"/debs/{linux-image-*-cloud-amd64,busybox-static}_*.deb 2>/dev/null; }
 # Built before entering the namespace (apt-get download needs the network).
 if [ -z "${PXE_IN_NETNS:-}" ] && [ "$(debs | wc -l)" -lt 2 ]; then
     bash "$PXECORE_SRC/tests/e2e/build-image.sh" "$CACHE" >/dev/null 2>&1 ||
@@ -88,14 +89,17 @@ else
     qemu=("${MACHINE[@]}" -boot n -device "virtio-net-pci,netdev=n0,mac=$MAC")
 fi
 # Ends early at the marker, or when iPXE gave up (OVMF's shell, SeaBIOS's last words).
-qemu_until 170 "grep -qa 'PXECORE-IPXE6-OK.*END\\|Shell> \\|No bootable device' $T/qemu.log" "${qemu[@]}"
+stop='PXECORE-IPXE6-OK.*END\|Shell> \|No bootable device'
+qemu_until 170 "grep -qa '$stop' $T/qemu.log" "${qemu[@]}"
 qemu_console 'iPXE [0-9]|Configuring|net0: [0-9a-f]+:|Filename|http://|PXECORE-IPXE6'
 grep -a '\[dhcp6\] DHCP\|\[http\].*GET' "$T/pxecore.log" | head -n 12 || true
 grep -aEq 'PXECORE-IPXE6-OK.*server=\[?2001:db8::1.*END' "$T/qemu.log" ||
     { qemu_console; fail "$MODE: no marker from the kernel booted by iPXE"; }
 # iPXE's own DHCPv6 (user class iPXE, arch 7 or 0) got the script URL, not the EFI loader again.
-grep -Eq "DHCPSOLICIT\(srv0\) [0-9a-f:]+ arch $ARCH .*iPXE" "$T/pxecore.log" ||
+# iPXE's DUID is a DUID-UUID: the MAC comes from its EUI-64 link-local source address.
+grep -Eq "DHCPSOLICIT\(srv0\) $MAC arch $ARCH .*iPXE" "$T/pxecore.log" ||
     fail "$MODE: no Solicit from iPXE (user class iPXE, arch $ARCH)"
-grep -Eq "DHCPREPLY\(srv0\) 2001:db8::1[0-9a-f]{2} [0-9a-f:]+ http://\[2001:db8::1\]:8080/boot.ipxe" \
-    "$T/pxecore.log" || fail "$MODE: no DHCPv6 Reply with the boot.ipxe URL"
+url="http://\[2001:db8::1\]:8080/boot.ipxe\?mac=$MAC"
+grep -Eq "DHCPREPLY\(srv0\) 2001:db8::1[0-9a-f]{2} $MAC $url\$" "$T/pxecore.log" ||
+    fail "$MODE: no DHCPv6 Reply with the boot.ipxe URL"
 echo "PASS ($MODE, $QEMU_SECS s)"
