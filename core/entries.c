@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Generic boot entries: validation, the core's list, menu entries (entries.h). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,9 @@ json_t *entry_json(const struct gen_entry *e)
     return o;
 }
 
+/* Held by the loop thread while it changes the list, and by entries_phase. */
+static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
+
 const struct gen_entry *core_entry_find(struct core *c, const char *name)
 {
     for (struct gen_entry *e = c->entries; e; e = e->next)
@@ -163,13 +167,16 @@ const struct gen_entry *core_entry_find(struct core *c, const char *name)
 
 int core_entry_set(struct core *c, struct gen_entry *in)
 {
-    struct gen_entry **pp = &c->entries, *e;
+    struct gen_entry **pp = &c->entries, *e = NULL;
     size_t n = 0;
 
     for (; *pp && strcmp((*pp)->name, in->name) != 0; pp = &(*pp)->next)
         n++;
     if (!*pp && n >= ENTRIES_MAX)
         return -E2BIG;
+    if (!*pp && !(e = malloc(sizeof(*e))))
+        return -ENOMEM;
+    pthread_mutex_lock(&list_lock);
     if (*pp) { /* replaced in place: the menu order stays */
         struct gen_entry *next = (*pp)->next;
 
@@ -177,12 +184,11 @@ int core_entry_set(struct core *c, struct gen_entry *in)
         **pp = *in;
         (*pp)->next = next;
     } else {
-        if (!(e = malloc(sizeof(*e))))
-            return -ENOMEM;
         *e = *in;
         e->next = NULL;
         *pp = e;
     }
+    pthread_mutex_unlock(&list_lock);
     memset(in, 0, sizeof(*in));
     return 0;
 }
@@ -193,7 +199,9 @@ int core_entry_delete(struct core *c, const char *name)
         if (strcmp((*pp)->name, name) == 0) {
             struct gen_entry *e = *pp;
 
+            pthread_mutex_lock(&list_lock);
             *pp = e->next;
+            pthread_mutex_unlock(&list_lock);
             entry_free(e);
             free(e);
             return 0;
@@ -205,6 +213,28 @@ void core_entries_free(struct core *c)
 {
     while (c->entries)
         core_entry_delete(c, c->entries->name);
+}
+
+/* Entry paths are normalised already (valid_path: no empty, "." or ".." segment). */
+static int same_path(const char *p, const char *path)
+{
+    return p && strcmp(p, path) == 0;
+}
+
+uint32_t entries_phase(struct core *c, const char *path)
+{
+    uint32_t phase = PXE_PHASE_NONE;
+
+    pthread_mutex_lock(&list_lock);
+    for (const struct gen_entry *e = c->entries; e && !phase; e = e->next) {
+        if (same_path(e->kernel, path) || same_path(e->kernel_efi, path))
+            phase = PXE_PHASE_KERNEL;
+        for (size_t i = 0; !phase && e->initrds[i]; i++)
+            if (same_path(e->initrds[i], path))
+                phase = PXE_PHASE_INITRD;
+    }
+    pthread_mutex_unlock(&list_lock);
+    return phase;
 }
 
 int entries_from_config(struct core *c, char *err, size_t errlen)

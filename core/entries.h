@@ -6,12 +6,14 @@
  * image and no boot method: a memory tester, a rescue kernel, an installer
  * kept in a served directory.  Every menu (pxelinux, iPXE, GRUB) lists them
  * after the images' entries; a host profile's "image" may name one (that
- * entry alone), its cmdline_extra is appended.  Loop thread only.
+ * entry alone), its cmdline_extra is appended.  Loop thread only, but for
+ * entries_phase (any thread).
  */
 #ifndef PXE_CORE_ENTRIES_H
 #define PXE_CORE_ENTRIES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -52,6 +54,13 @@ const struct gen_entry *core_entry_find(struct core *c, const char *name);
 int core_entry_set(struct core *c, struct gen_entry *e);
 int core_entry_delete(struct core *c, const char *name);
 void core_entries_free(struct core *c);
+
+/*
+ * The phase serving namespace path (normalised) completes: PXE_PHASE_KERNEL for
+ * an entry's kernel or kernel_efi, _INITRD for one of its initrds, else _NONE.
+ * Any thread: the list's changes are serialised against it.
+ */
+uint32_t entries_phase(struct core *c, const char *path);
 
 /* Reads menu.entries (the config) into the core. -EINVAL with err naming the key. */
 int entries_from_config(struct core *c, char *err, size_t errlen);

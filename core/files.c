@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "entries.h"
 #include "events.h"
 #include "files.h"
 #include "log.h"
@@ -244,6 +245,37 @@ static int open_generated(struct core *c, struct file_impl *f, const char *forma
     return 0;
 }
 
+/* 1 when path (normalised) is prefix + rel, rel's leading '/' ignored. */
+static int path_is(const char *path, const char *prefix, const char *rel)
+{
+    size_t pl = prefix ? strlen(prefix) : 0;
+
+    if (!rel)
+        return 0;
+    while (*rel == '/')
+        rel++;
+    if (pl && strncmp(path, prefix, pl) != 0)
+        return 0;
+    return strcmp(path + pl, rel) == 0;
+}
+
+/* The phase of a file on disk: an image's kernel, initrd or rootfs under the
+ * image's prefix (the first image's also at the root), else a generic entry's. */
+static uint32_t file_phase(struct core *c, const char *path)
+{
+    static const uint32_t phases[] = {PXE_PHASE_KERNEL, PXE_PHASE_INITRD, PXE_PHASE_ROOTFS};
+
+    for (uint32_t i = 0; i < c->n_images; i++) {
+        const struct pxe_image *img = &c->images[i]->pub;
+        const char *rel[] = {img->kernel, img->initrd, img->rootfs};
+
+        for (size_t k = 0; k < sizeof(phases) / sizeof(phases[0]); k++)
+            if (path_is(path, img->prefix, rel[k]) || (i == 0 && path_is(path, NULL, rel[k])))
+                return phases[k];
+    }
+    return entries_phase(c, path);
+}
+
 int files_open(struct core *c, const char *path, const struct pxe_client *client,
                struct pxe_file **ret)
 {
@@ -297,6 +329,7 @@ int files_open(struct core *c, const char *path, const struct pxe_client *client
 done:
     if (r < 0)
         goto fail;
+    f->pub.phase = f->pub.generated ? PXE_PHASE_MENU : file_phase(c, f->path);
     f->pub.realpath = f->realpath;
     *ret = &f->pub;
     return 0;

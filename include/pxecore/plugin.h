@@ -244,6 +244,11 @@ struct pxe_file {
     const char *path;     /* normalised namespace path (no leading '/') */
     const char *realpath; /* what to log: the file on disk or "iso:path", or "(generated) path" */
     uint32_t generated;   /* 1 for generated content (menus, scripts) */
+    /* The boot phase that sending this file completes: PXE_PHASE_MENU for generated
+     * files, _KERNEL/_INITRD/_ROOTFS for an image's or a generic menu entry's files,
+     * else PXE_PHASE_NONE (a loader is the serving plugin's call).  Cores before
+     * 0.2 leave it 0 (the struct's padding, zeroed), which reads as NONE. */
+    uint32_t phase;
 };
 
 typedef void (*pxe_io_cb)(void *ud, int fd, uint32_t events);

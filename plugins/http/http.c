@@ -181,56 +181,6 @@ static int http_bind(void *state)
     return s->core->service_register(s->self, "http", s->port);
 }
 
-static int known_add(struct http_state *s, const char *prefix, const char *file, uint32_t phase)
-{
-    struct http_known *k;
-    size_t n;
-
-    if (!file)
-        return 0;
-    k = realloc(s->known, (s->n_known + 1) * sizeof(*k));
-    if (!k)
-        return -ENOMEM;
-    s->known = k;
-    n = strlen(prefix) + strlen(file) + 1;
-    k[s->n_known].path = malloc(n);
-    if (!k[s->n_known].path)
-        return -ENOMEM;
-    snprintf(k[s->n_known].path, n, "%s%s", prefix, file);
-    k[s->n_known++].phase = phase;
-    return 0;
-}
-
-/* The namespace paths of every image's kernel, initrd and rootfs (the default image also at /). */
-static int known_build(struct http_state *s)
-{
-    uint32_t count = s->core->image_count(s->self);
-
-    for (uint32_t i = 0; i < count; i++) {
-        const struct pxe_image *img = s->core->image_get(s->self, i);
-
-        for (int root = 0; img && root <= (i == 0); root++) {
-            const char *prefix = root ? "" : img->prefix ? img->prefix : "";
-            int r;
-
-            if ((r = known_add(s, prefix, img->kernel, PXE_PHASE_KERNEL)) < 0 ||
-                (r = known_add(s, prefix, img->initrd, PXE_PHASE_INITRD)) < 0 ||
-                (r = known_add(s, prefix, img->rootfs, PXE_PHASE_ROOTFS)) < 0)
-                return r;
-        }
-    }
-    return 0;
-}
-
-static void known_free(struct http_state *s)
-{
-    for (size_t i = 0; i < s->n_known; i++)
-        free(s->known[i].path);
-    free(s->known);
-    s->known = NULL;
-    s->n_known = 0;
-}
-
 /* Loop timer: hands the workers' counters to the core's metrics, once a second. */
 static void metrics_flush(void *ud)
 {
@@ -269,9 +219,6 @@ static int http_start(void *state)
     struct http_state *s = state;
     int r;
 
-    r = known_build(s);
-    if (r < 0)
-        return r;
     r = s->core->timer_add(s->self, 1000000, metrics_flush, s, &s->metrics_timer);
     if (r < 0)
         return r;
@@ -307,7 +254,6 @@ static void http_unload(void *state)
         return;
     if (s->listen_fd >= 0)
         close(s->listen_fd);
-    known_free(s);
     free(s);
 }
 

@@ -29,12 +29,6 @@ struct http_config {
     char *access_log_format;
 };
 
-/* A namespace path the plugin reports a boot phase for (kernel, initrd, rootfs). */
-struct http_known {
-    char *path;
-    uint32_t phase;
-};
-
 struct http_state {
     const struct pxe_core_api *core;
     struct pxe_core *self;
@@ -48,8 +42,6 @@ struct http_state {
     struct MHD_Response *err[6]; /* shared bodies for 400 403 404 405 500 503 */
     struct pxe_source *metrics_timer;
 
-    struct http_known *known; /* fixed after start, read by the workers */
-    size_t n_known;
     atomic_uint enabled;
 
     /* Counters the workers bump; the loop flushes them to the core each second. */

@@ -158,16 +158,6 @@ static int errno_to_err(int r)
     }
 }
 
-static uint32_t classify(const struct http_state *s, const struct pxe_file *f)
-{
-    if (f->generated)
-        return PXE_PHASE_MENU;
-    for (size_t i = 0; i < s->n_known; i++)
-        if (strcmp(s->known[i].path, f->path) == 0)
-            return s->known[i].phase;
-    return PXE_PHASE_NONE;
-}
-
 /* Builds the response for plan on the open file f; NULL on failure. */
 static struct MHD_Response *file_response(const struct pxe_file *f, const struct http_plan *plan,
                                           int head)
@@ -267,7 +257,7 @@ static enum MHD_Result serve_file(struct http_state *s, struct MHD_Connection *c
     add_headers(resp, f, &plan, etag);
     rq->status = plan.status;
     rq->len = plan.len;
-    rq->phase = classify(s, f);
+    rq->phase = f->phase; /* the core knows images' and entries' files */
     /* A one-byte probe (archiso's curl -r 0-0) is not a phase milestone. */
     if (rq->head || plan.status >= 300 || (plan.status == 206 && plan.len <= 1))
         rq->phase = PXE_PHASE_NONE;

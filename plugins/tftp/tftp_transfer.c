@@ -67,38 +67,11 @@ static void transfer_fail(struct transfer *t, int code, const char *reason)
     tftp_transfer_free(t);
 }
 
-static int path_is(const char *path, const char *prefix, const char *rel)
+/* The boot phase a sent file marks: the core's (menus, images' and entries' files), or a loader. */
+static uint32_t file_phase(const struct pxe_file *f)
 {
-    size_t pl = prefix ? strlen(prefix) : 0;
-
-    if (!rel)
-        return 0;
-    while (*rel == '/')
-        rel++;
-    if (pl && strncmp(path, prefix, pl) != 0)
-        return 0;
-    return strcmp(path + pl, rel) == 0;
-}
-
-/* The boot phase a sent file marks: menus, the kernel or initrd of an image, a loader. */
-static uint32_t file_phase(struct tftp_state *s, const struct pxe_file *f)
-{
-    uint32_t i, n = s->core->image_count(s->self);
-
-    if (f->generated)
-        return PXE_PHASE_MENU;
-    for (i = 0; i < n; i++) {
-        const struct pxe_image *img = s->core->image_get(s->self, i);
-
-        if (!img)
-            continue;
-        if (path_is(f->path, img->prefix, img->kernel) ||
-            (i == 0 && path_is(f->path, NULL, img->kernel)))
-            return PXE_PHASE_KERNEL;
-        if (path_is(f->path, img->prefix, img->initrd) ||
-            (i == 0 && path_is(f->path, NULL, img->initrd)))
-            return PXE_PHASE_INITRD;
-    }
+    if (f->phase != PXE_PHASE_NONE)
+        return f->phase;
     return tftp_is_loader(f->path) ? PXE_PHASE_LOADER : PXE_PHASE_NONE;
 }
 
@@ -109,7 +82,7 @@ static void transfer_done(struct transfer *t)
 
     s->core->sanitize(t->file->realpath, strlen(t->file->realpath), real, sizeof(real));
     s->core->log(s->self, PXE_LOG_INFO, "sent %s to %s", real, t->peer_ip);
-    s->core->event(s->self, "tftp.sent", NULL, t->peer_ip, file_phase(s, t->file), "%s",
+    s->core->event(s->self, "tftp.sent", NULL, t->peer_ip, file_phase(t->file), "%s",
                    t->file->path);
     tftp_metric(s, "transfers", "transfers completed", 1);
     tftp_metric(s, "bytes_sent", "file bytes sent in completed transfers", t->x.size);

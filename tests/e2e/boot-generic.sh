@@ -10,7 +10,9 @@
 #   uefi  OVMF -> snponly.efi (package ipxe) -> pxecore's boot.ipxe -> the entry's kernel_efi
 #         memtest86+x64.efi over HTTP
 # The entry is also put through the REST API (GET /api/v1/entries) and its
-# ${server}/${mac} substitutions are checked in the menu. Fails at once when
+# ${server}/${mac} substitutions are checked in the menu; the machine's host
+# profile names the entry with boot_once, which must end after the boot (the
+# profile turns to local_boot, the menu loses the entry). Fails at once when
 # the firmware falls back to the local disk.
 # Labels e2e and generic; exit 77 with the reason when something is missing.
 set -eu
@@ -63,6 +65,9 @@ curl -fsS -m 5 -o "$E/menu-ipxe.log" "http://$E2E_SRV_IP/boot.ipxe?mac=$E2E_MAC"
 grep -q "^kernel http://$E2E_SRV_IP/memtest86+x64.efi console=ttyS0,115200 server=$E2E_SRV_IP mac=$E2E_MAC\$" \
     "$E/menu-ipxe.log" || e2e_fail "boot.ipxe lacks the memtest entry: $(cat "$E/menu-ipxe.log")"
 e2e_log "the entry is in the API and in boot.ipxe, \${server} and \${mac} substituted"
+# The machine's profile names the entry and boots it once: the kernel's HTTP GET ends it.
+e2e_api PUT "/api/v1/hosts/$E2E_MAC" '{"image": "memtest", "boot_once": true}' >"$E/api-host.log" ||
+    e2e_fail "cannot set the host profile: $(cat "$E/api-host.log")"
 
 e2e_ra_start
 e2e_capture_start
@@ -76,4 +81,5 @@ kernel=memtest86+x64.bin
 [ "$scenario" = bios ] || kernel=memtest86+x64.efi
 grep -aq "GET /$kernel" "$E/tcpdump.log" || e2e_fail "no HTTP GET of $kernel (tcpdump.log)"
 e2e_log "memtest86+ ($kernel) booted: $E2E_MARKER"
+e2e_expect_local_boot memtest86
 e2e_report

@@ -608,6 +608,24 @@ e2e_api() {
     fi
 }
 
+# e2e_expect_local_boot WHAT: after a boot, the guest's host profile with
+# boot_once has turned to local_boot (the daemon checks once a second; up to
+# 10 s here) and its iPXE menu no longer names WHAT (a pattern).
+e2e_expect_local_boot() {
+    for _ in $(seq 1 20); do
+        e2e_api GET "/api/v1/hosts/$E2E_MAC" >"$E/api-host.log" || true
+        grep -q '"local_boot": true' "$E/api-host.log" && break
+        sleep 0.5
+    done
+    grep -q '"local_boot": true' "$E/api-host.log" ||
+        e2e_fail "boot_once did not turn into local_boot: $(cat "$E/api-host.log")"
+    curl -fsS -m 5 -o "$E/menu-after.log" "http://$E2E_SRV_IP/boot.ipxe?mac=$E2E_MAC" ||
+        e2e_fail "cannot fetch boot.ipxe"
+    ! grep -q "$1" "$E/menu-after.log" ||
+        e2e_fail "after its one boot the machine still gets $1: $(cat "$E/menu-after.log")"
+    e2e_log "boot_once used: the profile is local_boot, the menu offers the local disk only"
+}
+
 # e2e_api_method_disable NAME: disables boot method NAME through the REST API
 # (PUT /api/v1/methods/NAME {"enabled": false}); skips the test when the API
 # does not offer it.

@@ -3,15 +3,24 @@
 """NBD clients that stop reading: each does the fixed-newstyle handshake
 (NBD_OPT_EXPORT_NAME), sends READS requests of the export's size (at most
 32 MiB) and never reads a reply.  After HOLD seconds it reports how many of
-its connections the server had closed (a further request fails).
+its connections the server has closed, or, when GO_FILE is given, it waits
+up to HOLD seconds for that file to appear instead and then checks.
 
-  nbd_stall.py HOST PORT EXPORT CLIENTS READS HOLD READY_FILE
+A connection counts as closed when the client sees the end of it: RST on a send,
+or EOF/RST once the bytes already in flight are drained (at most DRAIN_CAP; a
+server that is still sending past that has not closed it).  All connections are
+checked together for up to 30 s.
+
+  nbd_stall.py HOST PORT EXPORT CLIENTS READS HOLD READY_FILE [GO_FILE]
 """
 import os
 import socket
 import struct
 import sys
 import time
+
+DRAIN_CAP = 48 << 20
+CHECK_SECONDS = 30
 
 
 def recv_exact(s, n):
@@ -42,30 +51,57 @@ def client(host, port, name, reads):
     return s
 
 
+def closed(s, drained):
+    """True when the peer has ended the connection; drained[0] counts bytes read."""
+    try:
+        while drained[0] < DRAIN_CAP:
+            b = s.recv(1 << 16)
+            if not b:
+                return True
+            drained[0] += len(b)
+    except BlockingIOError:
+        pass
+    except OSError:
+        return True
+    try:
+        s.send(struct.pack("!IHHQQI", 0x25609513, 0, 0, 99, 0, 512))
+    except BlockingIOError:
+        pass  # buffers full: the peer is still there
+    except OSError:
+        return True
+    return False
+
+
+def wait_for(path, seconds):
+    end = time.monotonic() + seconds
+    while not os.path.exists(path) and time.monotonic() < end:
+        time.sleep(0.1)
+
+
 def main():
     host, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
     n, reads, hold, ready = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
+    go = sys.argv[8] if len(sys.argv) > 8 else None
     socks = [client(host, port, name, reads) for _ in range(n)]
     with open(ready + ".tmp", "w") as f:
         f.write("%d\n" % len(socks))
     os.rename(ready + ".tmp", ready)
-    time.sleep(hold)
-    dropped = 0
+    if go:
+        wait_for(go, hold)
+    else:
+        time.sleep(hold)
+    left = {i: [0] for i in range(len(socks))}
+    end = time.monotonic() + CHECK_SECONDS
+    while left and time.monotonic() < end:
+        for i in [i for i in left if closed(socks[i], left[i])]:
+            del left[i]
+        time.sleep(0.01)
     for s in socks:
-        try:
-            # The kernel buffers a little; a closed peer answers RST.  Up to 10 s per
-            # client: a slow server (ASan, a loaded machine) may close it late, and the
-            # contract is that it closes it, not how soon after HOLD.
-            for _ in range(1000):
-                try:
-                    s.send(struct.pack("!IHHQQI", 0x25609513, 0, 0, 99, 0, 512))
-                except BlockingIOError:
-                    pass  # buffers full: the peer is still there, not a drop
-                time.sleep(0.01)
-        except OSError:
-            dropped += 1
         s.close()
-    print("stalled %d dropped %d" % (len(socks), dropped), flush=True)
+    dropped = len(socks) - len(left)
+    still = ", ".join("#%d drained %d bytes" % (i, d[0]) for i, d in left.items())
+    print("stalled %d dropped %d%s" % (len(socks), dropped, " (open: %s)" % still if still else ""),
+          flush=True)
 
 
 if __name__ == "__main__":

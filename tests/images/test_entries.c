@@ -166,6 +166,29 @@ TEST(host_profile)
     reset();
 }
 
+/* The phase serving a file completes: what ends a host's boot_once on an entry. */
+TEST(phases)
+{
+    char err[256] = "";
+
+    reset();
+    core.menu.entries = json_loads("[{\"name\": \"memtest\", \"kernel\": \"mt/x64.bin\", "
+                                   "\"kernel_efi\": \"mt/x64.efi\", \"initrds\": [\"i/a.img\", "
+                                   "\"i/b.img\"]}]",
+                                   0, NULL);
+    EXPECT_EQ_INT(entries_from_config(&core, err, sizeof(err)), 0);
+    EXPECT_EQ_INT(entries_phase(&core, "mt/x64.bin"), PXE_PHASE_KERNEL);
+    EXPECT_EQ_INT(entries_phase(&core, "mt/x64.efi"), PXE_PHASE_KERNEL);
+    EXPECT_EQ_INT(entries_phase(&core, "i/b.img"), PXE_PHASE_INITRD);
+    EXPECT_EQ_INT(entries_phase(&core, "mt"), PXE_PHASE_NONE);
+    EXPECT_EQ_INT(entries_phase(&core, "mt/x64.bin2"), PXE_PHASE_NONE);
+    EXPECT_EQ_INT(core_entry_delete(&core, "memtest"), 0);
+    EXPECT_EQ_INT(entries_phase(&core, "mt/x64.bin"), PXE_PHASE_NONE);
+    json_decref(core.menu.entries);
+    core.menu.entries = NULL;
+    reset();
+}
+
 int main(void)
 {
     log_setup(0, 3);
@@ -173,5 +196,6 @@ int main(void)
     RUN(config_array);
     RUN(menus);
     RUN(host_profile);
+    RUN(phases);
     return tap_done();
 }

@@ -231,6 +231,35 @@ static int open_in_memory(struct fake_file *ff, const struct pxe_client *client)
     return 0;
 }
 
+/* 1 when path is prefix + rel (rel's leading '/' ignored). */
+static int path_is(const char *path, const char *prefix, const char *rel)
+{
+    size_t pl = prefix ? strlen(prefix) : 0;
+
+    if (!rel)
+        return 0;
+    rel += strspn(rel, "/");
+    return (!pl || strncmp(path, prefix, pl) == 0) && strcmp(path + pl, rel) == 0;
+}
+
+/* The phase the real core gives (core/files.c): menus, images' kernel, initrd, rootfs. */
+static uint32_t fake_phase(const struct fake_file *ff)
+{
+    if (ff->f.generated)
+        return PXE_PHASE_MENU;
+    for (unsigned i = 0; i < fake.n_images; i++) {
+        const struct pxe_image *img = &fake.images[i];
+        const char *rel[] = {img->kernel, img->initrd, img->rootfs};
+        static const uint32_t phases[] = {PXE_PHASE_KERNEL, PXE_PHASE_INITRD, PXE_PHASE_ROOTFS};
+
+        for (size_t k = 0; k < 3; k++)
+            if (path_is(ff->path, img->prefix, rel[k]) ||
+                (i == 0 && path_is(ff->path, NULL, rel[k])))
+                return phases[k];
+    }
+    return PXE_PHASE_NONE;
+}
+
 int fake_file_open(struct pxe_core *self, const char *path, const struct pxe_client *client,
                    struct pxe_file **ret)
 {
@@ -258,6 +287,7 @@ int fake_file_open(struct pxe_core *self, const char *path, const struct pxe_cli
         free(ff);
         return r;
     }
+    ff->f.phase = fake_phase(ff);
     *ret = &ff->f;
     return 0;
 }
