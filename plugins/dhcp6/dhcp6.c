@@ -435,7 +435,12 @@ static void dhcp6_handle(struct dhcp6_state *s, const uint8_t *pkt, size_t len,
     if (s->relay.n)
         s->core->metric_add(s->self, "relayed_total", "client messages that came through a relay", 1);
     s->core->metric_add(s->self, "received_total", "valid DHCPv6 messages received", 1);
-    if (s->cfg->pxe_only && !m.has_arch && !m.vendor_http && !m.vendor_pxe && !m.user_ipxe) {
+    /* pxe_only leaves classless clients to the site, but a message naming our DUID (validated
+     * above) comes from our own client: EDK2 sends its Release and Renew without option 61 or
+     * a vendor class, and its synchronous Dhcp6->Stop() polls for the Release's Reply with no
+     * timeout (a loader that disconnects OVMF's PXEv6 stack, e.g. iPXE, hangs without one). */
+    if (s->cfg->pxe_only && !m.server_id && !m.has_arch && !m.vendor_http && !m.vendor_pxe &&
+        !m.user_ipxe) {
         s->core->metric_add(s->self, "ignored_total", "messages not for us or not answered", 1);
         return;
     }

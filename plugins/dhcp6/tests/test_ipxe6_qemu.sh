@@ -23,12 +23,12 @@ set -eu
 MODE=${1:-efi}
 LOADER=$(readlink -f /usr/lib/ipxe/ipxe.efi) # a link to /boot/ipxe.efi
 case $MODE in
-efi)  [ -e /usr/share/OVMF/OVMF_CODE_4M.fd ] || skip "missing ovmf"
+efi|pxe6) [ -e /usr/share/OVMF/OVMF_CODE_4M.fd ] || skip "missing ovmf"
       [ -e "$LOADER" ] || skip "missing ipxe ($LOADER)"
       ARCH=7 ;;
 bios) [ -e /usr/lib/ipxe/qemu/efi-virtio.rom ] || skip "missing ipxe-qemu (efi-virtio.rom)"
       ARCH=0 ;;
-*) fail "mode efi or bios" ;;
+*) fail "mode bios, efi or pxe6" ;;
 esac
 need qemu-system-x86_64 ip nsenter timeout cpio gzip dpkg-deb
 [ -e /proc/sys/net/ipv6 ] || skip "no IPv6 in this kernel"
@@ -58,7 +58,13 @@ EOF
 chmod +x "$T/rd/init"
 (cd "$T/rd" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$T/root/initrd.gz"
 
-use_plugins dhcp6 http
+plugins=(dhcp6 http) args=()
+if [ "$MODE" = pxe6 ]; then
+    plugins+=(tftp)
+    args=(--set tftp.address=:: --set dhcp6.boot_efi64=ipxe.efi)
+    cp "$LOADER" "$T/root/ipxe.efi"
+fi
+use_plugins "${plugins[@]}"
 client_ns
 qemu_bridge
 ip addr del 192.0.2.1/24 dev srv0 # IPv6 only on the guest's link
@@ -68,22 +74,24 @@ entry='[{"name": "marker", "kernel": "vmlinuz", "initrds": ["initrd.gz"],
   "cmdline": "console=ttyS0,115200 panic=-1 server=${server}"}]'
 start_pxecore --root "$T/root" --set http.port=8080 --set http.address=:: \
     --set dhcp6.interface=srv0 --set dhcp6.range=2001:db8::100,2001:db8::1ff \
-    --entries "$entry" --menu-timeout 1s ${PXE_IPXE6_ARGS:-}
+    --entries "$entry" --menu-timeout 1s "${args[@]}" ${PXE_IPXE6_ARGS:-}
 MACHINE=(nice qemu-system-x86_64 -accel tcg -m 256 -nographic -no-reboot
          -netdev tap,id=n0,ifname=tap0,script=no,downscript=no)
+fw() { echo "-fw_cfg name=opt/org.tianocore/$1,string=$2"; }
+ovmf=(-machine q35 -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
+      -drive "if=pflash,format=raw,file=$T/vars.fd" $(fw IPv4PXESupport no))
+# romfile= : OVMF's virtio-net driver, not the iPXE option ROM.
+nic="virtio-net-pci,netdev=n0,mac=$MAC,romfile="
 if [ "$MODE" = efi ]; then
     cp "$LOADER" "$T/esp/EFI/BOOT/BOOTX64.EFI"
     cp /usr/share/OVMF/OVMF_VARS_4M.fd "$T/vars.fd"
-    # OVMF's own PXE and HTTP boot are off (fw_cfg knobs), the ESP disk is first in the
-    # order; romfile= : OVMF's virtio-net driver, not the iPXE option ROM.
-    fw() { echo "-fw_cfg name=opt/org.tianocore/$1,string=$2"; }
-    qemu=("${MACHINE[@]}" -machine q35
-          -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
-          -drive "if=pflash,format=raw,file=$T/vars.fd"
-          $(fw IPv4PXESupport no) $(fw IPv6PXESupport no)
+    # OVMF's own PXE and HTTP boot are off (fw_cfg knobs), the ESP disk is first.
+    qemu=("${MACHINE[@]}" "${ovmf[@]}" $(fw IPv6PXESupport no)
           -drive "if=none,id=esp,format=raw,file=fat:$T/esp,readonly=on"
-          -device virtio-blk-pci,drive=esp,bootindex=1
-          -device "virtio-net-pci,netdev=n0,mac=$MAC,romfile=")
+          -device virtio-blk-pci,drive=esp,bootindex=1 -device "$nic")
+elif [ "$MODE" = pxe6 ]; then
+    cp /usr/share/OVMF/OVMF_VARS_4M.fd "$T/vars.fd"
+    qemu=("${MACHINE[@]}" "${ovmf[@]}" -boot n -device "$nic")
 else
     # No romfile= : QEMU loads ipxe-qemu's ROM (QEMU's search path has /usr/lib/ipxe/qemu).
     qemu=("${MACHINE[@]}" -boot n -device "virtio-net-pci,netdev=n0,mac=$MAC")
