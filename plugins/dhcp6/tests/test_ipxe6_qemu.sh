@@ -9,6 +9,10 @@
 #         from a small FAT disk (QEMU's vvfat of a directory with EFI/BOOT/BOOTX64.EFI;
 #         snponly.efi would drive only the device it was loaded from, the disk: "No more
 #         network devices"); client arch 7.
+#   pxe6: no disk: OVMF's PXE over IPv6 gets tftp://[2001:db8::1]/snponly.efi (pxecore's
+#         default boot_efi64) by DHCPv6 and starts it; snponly.efi disconnects OVMF's
+#         network stack, whose DHCPv6 sends a Release and waits for the Reply (a Release
+#         carries no option 61: pxecore must still answer it, or iPXE hangs).  Arch 7.
 # Then iPXE autoconfigures IPv6 from pxecore's Router Advertisement (M and O flags), runs
 # stateful DHCPv6 with user class "iPXE", gets option 59
 # http://[2001:db8::1]:8080/boot.ipxe?mac=<its MAC> from the dhcp6 plugin (not a loader: no
@@ -24,7 +28,7 @@ MODE=${1:-efi}
 LOADER=$(readlink -f /usr/lib/ipxe/ipxe.efi) # a link to /boot/ipxe.efi
 case $MODE in
 efi|pxe6) [ -e /usr/share/OVMF/OVMF_CODE_4M.fd ] || skip "missing ovmf"
-      [ -e "$LOADER" ] || skip "missing ipxe ($LOADER)"
+      [ -e "$LOADER" ] && [ -e /usr/lib/ipxe/snponly.efi ] || skip "missing ipxe ($LOADER)"
       ARCH=7 ;;
 bios) [ -e /usr/lib/ipxe/qemu/efi-virtio.rom ] || skip "missing ipxe-qemu (efi-virtio.rom)"
       ARCH=0 ;;
@@ -61,8 +65,8 @@ chmod +x "$T/rd/init"
 plugins=(dhcp6 http) args=()
 if [ "$MODE" = pxe6 ]; then
     plugins+=(tftp)
-    args=(--set tftp.address=:: --set dhcp6.boot_efi64=ipxe.efi)
-    cp "$LOADER" "$T/root/ipxe.efi"
+    args=(--set tftp.address=::) # boot_efi64: snponly.efi, the default
+    cp /usr/lib/ipxe/snponly.efi "$T/root/"
 fi
 use_plugins "${plugins[@]}"
 client_ns
@@ -110,4 +114,11 @@ grep -Eq "DHCPSOLICIT\(srv0\) $MAC arch $ARCH .*iPXE" "$T/pxecore.log" ||
 url="http://\[2001:db8::1\]:8080/boot.ipxe\?mac=$MAC"
 grep -Eq "DHCPREPLY\(srv0\) 2001:db8::1[0-9a-f]{2} $MAC $url\$" "$T/pxecore.log" ||
     fail "$MODE: no DHCPv6 Reply with the boot.ipxe URL"
+if [ "$MODE" = pxe6 ]; then
+    grep -Eq "DHCPREPLY\(srv0\) 2001:db8::1[0-9a-f]{2} $MAC tftp://\[2001:db8::1\]/snponly.efi\$" \
+        "$T/pxecore.log" || fail "pxe6: OVMF did not get the snponly.efi URL"
+    grep -q "\[tftp\] sent .*snponly.efi to 2001:db8::" "$T/pxecore.log" ||
+        fail "pxe6: snponly.efi not sent over TFTP on IPv6"
+    grep -q "DHCPREPLY(srv0) - $MAC\$" "$T/pxecore.log" || fail "pxe6: OVMF's Release not answered"
+fi
 echo "PASS ($MODE, $QEMU_SECS s)"
