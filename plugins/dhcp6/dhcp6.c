@@ -46,7 +46,7 @@ static const struct pxe_config_item dhcp6_items[] = {
      0},
     {"pxe_only", PXE_CFG_BOOL, 0, "true", CFG(pxe_only),
      "answer only clients that send option 61, vendor class PXEClient/HTTPClient or user class "
-     "iPXE",
+     "iPXE (and messages naming our DUID: Request, Renew, Release, Decline)",
      NULL, 0, 0},
     {"boot_efi64", PXE_CFG_STR, 0, "snponly.efi", CFG(boot_efi64),
      "boot file for UEFI x64 (arch 7, 9; HTTP 16)", NULL, 0, 0},
