@@ -276,7 +276,12 @@ static int expand(struct pxe_buf *b, const char *tmpl, const struct pxe_boot_ctx
                   uint32_t http_port, const char *name)
 {
     const char *ip = ctx->server_ip, *lb = strchr(ip, ':') ? "[" : "", *rb = *lb ? "]" : "";
-    int ipxe = strcmp(ctx->menu_format, "ipxe") == 0, r = 0;
+    /* ${mac} unknown: iPXE's own ${mac}, GRUB's ${net_default_mac} (both expand it
+     * at boot, as aa:bb:cc:dd:ee:ff); pxelinux has no such variable. */
+    const char *own_mac = strcmp(ctx->menu_format, "ipxe") == 0   ? "${mac}"
+                          : strcmp(ctx->menu_format, "grub") == 0 ? "${net_default_mac}"
+                                                                  : "";
+    int r = 0;
     char port[16] = "";
 
     if (http_port && http_port != 80)
@@ -291,11 +296,7 @@ static int expand(struct pxe_buf *b, const char *tmpl, const struct pxe_boot_ctx
         else if (strncmp(q, "${name}", 7) == 0)
             r = buf_append(b, "%s", name), q += 6;
         else if (strncmp(q, "${mac}", 6) == 0)
-            r = buf_append(b, "%s",
-                           ctx->client_mac ? ctx->client_mac
-                           : ipxe          ? "${mac}"
-                                           : ""),
-            q += 5;
+            r = buf_append(b, "%s", ctx->client_mac ? ctx->client_mac : own_mac), q += 5;
         else
             r = buf_append(b, "%c", *q);
     }

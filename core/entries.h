@@ -68,7 +68,8 @@ int entries_from_config(struct core *c, char *err, size_t errlen);
 /*
  * Adds the entries to m for a client (ctx: server_ip, client_mac, host,
  * menu_format): the command line gets its substitutions and the host's
- * cmdline_extra.  ${mac} unknown: iPXE expands it itself, elsewhere it is "".
+ * cmdline_extra.  ${mac} unknown: iPXE's ${mac} and GRUB's ${net_default_mac}
+ * expand it at boot; pxelinux gets "" (it asks for pxelinux.cfg/01-<mac> first).
  */
 int entries_collect(struct core *c, const struct pxe_boot_ctx *ctx, struct pxe_menu *m);
 

@@ -60,11 +60,13 @@ static int file_refs(struct pxe_buf *b, const char *format, const char *server_i
 /*
  * Appends cmdline with "${pxeserver}" (archiso's placeholder, which iPXE and
  * GRUB would expand themselves, to nothing) replaced by server_ip; for GRUB,
- * characters its lexer treats specially are backslash-escaped.
+ * characters its lexer treats specially are backslash-escaped, but for
+ * "${net_default_mac}" (a generic entry's ${mac} for an unknown client, which
+ * GRUB expands to the booting NIC's MAC).
  */
 static int append_cmdline(struct pxe_buf *b, const char *cmdline, const char *server_ip, int grub)
 {
-    static const char ph[] = "${pxeserver}";
+    static const char ph[] = "${pxeserver}", gmac[] = "${net_default_mac}";
     int known = server_ip && strcmp(server_ip, "0.0.0.0") != 0;
     int r = 0;
 
@@ -72,6 +74,9 @@ static int append_cmdline(struct pxe_buf *b, const char *cmdline, const char *se
         if (known && strncmp(q, ph, sizeof(ph) - 1) == 0) {
             r = buf_append(b, "%s", server_ip);
             q += sizeof(ph) - 2;
+        } else if (grub && strncmp(q, gmac, sizeof(gmac) - 1) == 0) {
+            r = buf_append(b, "%s", gmac);
+            q += sizeof(gmac) - 2;
         } else if (grub && strchr("$\\;&|<>'{}#", *q)) {
             r = buf_append(b, "\\%c", *q);
         } else {

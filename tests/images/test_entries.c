@@ -135,6 +135,9 @@ TEST(menus)
                      "h=http://192.0.2.1:8080 m=52:54:00:12:34:56 n=memtest\n") != NULL);
     EXPECT(strstr(t, "  initrd (tftp,192.0.2.1)/r/a.img (tftp,192.0.2.1)/r/b.img\n") != NULL);
     free(t);
+    t = render("grub", NULL); /* GRUB expands its own variable at boot */
+    EXPECT(strstr(t, " m=${net_default_mac} n=memtest\n") != NULL);
+    free(t);
     json_decref(core.menu.entries);
     core.menu.entries = NULL;
 }
