@@ -17,8 +17,8 @@
 # stateful DHCPv6 with user class "iPXE", gets option 59
 # http://[2001:db8::1]:8080/boot.ipxe?mac=<its MAC> from the dhcp6 plugin (not a loader: no
 # chain loop; the MAC from its link-local address, its DUID has none), fetches that script
-# over HTTP on IPv6 and boots its one generic entry: Debian's cloud kernel and a small initrd whose
-# /init prints a marker with the kernel command line.  The marker must carry
+# over HTTP on IPv6 and boots its one generic entry: Debian's cloud kernel and a small
+# initrd whose /init prints a marker with the kernel command line.  The marker must carry
 # server=2001:db8::1 (the entry's ${server}: the script was fetched over IPv6).  Kernel and
 # busybox-static come from the e2e cache (tests/e2e/build-image.sh downloads them).
 set -eu
