@@ -32,14 +32,18 @@ during="$(get_ms 1) $(get_ms 2) $(get_ms 3)"
 rss1=$(rss_kb "$PXE_PID")
 kill "$SL"; wait "$SL" 2>/dev/null || true
 i=0
+# A bound on liveness, not a speed target: at load 50 on 2 cores closing the
+# 1,000 connections took over 10 s.
 until [ "$(ls "/proc/$PXE_PID/fd" | wc -l)" -lt 50 ]; do
-    i=$((i + 1)); [ "$i" -lt 100 ] || fail "connections not closed 10 s after the flood ended"
+    i=$((i + 1))
+    [ "$i" -lt 600 ] || fail "connections not closed 60 s after the flood ended: $(ls "/proc/$PXE_PID/fd" | wc -l) descriptors"
     sleep 0.1
 done
+closed_ms=$((i * 100))
 after=$(get_ms after)
 rss2=$(rss_kb "$PXE_PID")
 kill -0 "$PXE_PID" || fail "daemon died"
-echo "slowloris: $(cat "$T/held") (made, refused); daemon descriptors with them held: $conns"
+echo "slowloris: $(cat "$T/held") (made, refused); daemon descriptors with them held: $conns; all closed within ${closed_ms} ms of the flood's end"
 echo "5 MB download, ms: alone $alone; beside $N half-open connections $during; after $after"
 echo "RSS KiB: before $rss0, with the connections held $rss1, after $rss2"
 rss_below "$rss0" 65536 "$rss1" "$rss2"
