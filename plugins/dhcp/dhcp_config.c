@@ -59,8 +59,7 @@ const struct pxe_config_item dhcp_items[] = {
      NULL, 0, 0},
     {"boot_arm64", PXE_CFG_STR, 0, "grubnetaa64.efi", CFG(boot_arm64),
      "boot file for UEFI ARM64 (arch 11; HTTP 19); default: Debian's signed GRUB network image "
-     "(grub-efi-arm64-signed, docs/ipv6.md)",
-     "dhcp-boot-arm64", 0, 0},
+     "(grub-efi-arm64-signed, docs/ipv6.md)", "dhcp-boot-arm64", 0, 0},
     {"pxelinux_config", PXE_CFG_STR, 0, "pxelinux.cfg/default", CFG(pxelinux_config),
      "option 209 sent to BIOS clients; known hosts get pxelinux.cfg/01-<mac>", NULL, 0, 0},
     {"path_prefix", PXE_CFG_STR, 0, NULL, CFG(path_prefix),
