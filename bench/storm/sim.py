@@ -10,7 +10,10 @@ Each machine i runs the sequence of a BIOS PXE boot of the Arch ISO:
      (blksize 1468), the kernel and initrd over HTTP;
   3. (with IFACE) a second DORA from the "initramfs" (vendor class dhcpcd, new xid);
   4. one curl process: the root filesystem as a 64 KiB Range read, then a full read.
-MODE burst starts all N at once; ramp spreads the starts over RAMP_S seconds.  DHCP
+TFTP_URL and HTTP_URL name the server as HOST: machine i uses 127.0.0.(i % K + 1) with
+K = $SIM_INSTANCES (1).  With SIM_IPXE=1, each machine first asks for
+boot.ipxe?mac=52:54:00:5e:XX:YY (its number, 1-based, as bench/storm/run.sh --etcd gives
+the profiles) and fails when that is not a 200.  MODE burst starts all N at once; ramp spreads the starts over RAMP_S seconds.  DHCP
 messages are retransmitted after 1, 2, 4, 8 s (as a PXE ROM does, shortened); a machine
 without a lease DHCP_GIVEUP (60) s after its first DISCOVER fails.  The DHCP sockets
 are made in the network namespace NETNS_PATH (the clients' end of a veth pair, IFACE)
@@ -49,6 +52,8 @@ def client_in(netns, iface):
             if libc.setns(home.fileno(), CLONE_NEWNET) != 0:
                 raise OSError(ctypes.get_errno(), "setns back")
 CURL_MAX = "110"  # seconds per curl process
+INSTANCES = int(os.environ.get("SIM_INSTANCES", "1"))
+IPXE = os.environ.get("SIM_IPXE", "0") == "1"
 
 
 class Machine:
@@ -120,11 +125,19 @@ class Sim:
         m.stage += 1
         if m.stage in (1, 3) and not self.c:
             m.stage += 1
-        t, h, w = self.tftp, self.http, "%{size_download}\n"
+        host = "127.0.0.%d" % (m.i % INSTANCES + 1)
+        t, h = self.tftp.replace("HOST", host), self.http.replace("HOST", host)
+        w = "%{size_download}\n"
+        first = []
+        if IPXE:  # the machine's own menu first, as iPXE asks it (its boot-once claim)
+            j = m.i + 1
+            first = ["-f", "--fail-early", "-o", "/dev/null",
+                     h + "/boot.ipxe?mac=52:54:00:5e:%02x:%02x" % (j // 256, j % 256),
+                     "--next", "-s", "--max-time", CURL_MAX]
         if m.stage == 1:
             self.dhcp_start(m, dhcpc.PXE_VC)
         elif m.stage == 2:
-            self.curl(m, ["--tftp-blksize", "1468", "-w", w,
+            self.curl(m, first + ["--tftp-blksize", "1468", "-w", w,
                           "-o", "/dev/null", t + "/lpxelinux.0", "-o", "/dev/null", t + "/ldlinux.c32",
                           "-o", "/dev/null", t + "/pxelinux.cfg/default",
                           "-o", "/dev/null", h + "/arch/boot/x86_64/vmlinuz-linux",

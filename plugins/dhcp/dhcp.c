@@ -8,7 +8,8 @@
  * Full mode: one UDP socket on 0.0.0.0:67 bound to the interface.
  * Proxy mode: a socket on 255.255.255.255:67 (SO_REUSEADDR|SO_REUSEPORT, so it
  * shares the port with the site's server and sees only broadcasts) plus one
- * on 0.0.0.0:4011 for boot server requests.
+ * on 0.0.0.0:4011 for boot server requests; with proxy_relay, one more on our
+ * address:67 for what DHCP relays forward (answered to giaddr:67).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,7 +31,7 @@ static int dhcp_load(const struct pxe_core_api *core, struct pxe_core *self, voi
         return -ENOMEM;
     s->core = core;
     s->self = self;
-    s->fd67 = s->fd4011 = s->fdicmp = s->fdra = -1;
+    s->fd67 = s->fd4011 = s->fdrelay = s->fdicmp = s->fdra = -1;
     *ret_state = s;
     return 0;
 }
@@ -173,9 +174,16 @@ static int dhcp_start(void *state)
         if (r < 0)
             return r;
     }
+    if (s->fdrelay >= 0) {
+        r = s->core->io_add(s->self, s->fdrelay, PXE_IO_IN, dhcp_readable, s, &s->srcrelay);
+        if (r < 0)
+            return r;
+    }
     if (c->proxy)
-        s->core->log(s->self, PXE_LOG_INFO, "proxyDHCP on %s (%s), ports %" PRIu64 " and %" PRIu64,
-                     s->ifname, s->server_str, c->port, c->proxy_port);
+        s->core->log(s->self, PXE_LOG_INFO,
+                     "proxyDHCP on %s (%s), ports %" PRIu64 " and %" PRIu64 "%s", s->ifname,
+                     s->server_str, c->port, c->proxy_port,
+                     s->fdrelay >= 0 ? ", relayed requests to our address too" : "");
     else
         s->core->log(s->self, PXE_LOG_INFO, "DHCP on %s (%s), range %s, lease %us%s", s->ifname,
                      s->server_str, c->range, s->lease_secs,
@@ -193,7 +201,8 @@ static void dhcp_stop(void *state)
     s->core->source_free(s->srcicmp);
     s->core->source_free(s->probe_timer);
     s->core->source_free(s->srcra);
-    s->srcra = NULL;
+    s->core->source_free(s->srcrelay);
+    s->srcra = s->srcrelay = NULL;
     s->src67 = s->src4011 = s->timer = s->srcicmp = s->probe_timer = NULL;
     if (!s->idle && !s->cfg->proxy)
         dhcp_flush(s, 1);
@@ -209,6 +218,8 @@ static void dhcp_unload(void *state)
         close(s->fd67);
     if (s->fd4011 >= 0)
         close(s->fd4011);
+    if (s->fdrelay >= 0)
+        close(s->fdrelay);
     if (s->fdicmp >= 0)
         close(s->fdicmp);
     if (s->fdra >= 0)

@@ -20,6 +20,11 @@ const struct pxe_config_item dhcp_items[] = {
      "dhcp-range", 0, 0},
     {"proxy", PXE_CFG_BOOL, 0, "false", CFG(proxy),
      "proxyDHCP: only boot information, beside the site's DHCP server", "proxy-dhcp", 0, 0},
+    {"proxy_relay", PXE_CFG_BOOL, 0, "false", CFG(proxy_relay),
+     "proxy mode: also answer requests a DHCP relay forwards to this server's address on port 67 "
+     "(replies go to the relay, giaddr:67); that unicast port is then ours, so not with a site "
+     "DHCP server on the same address",
+     "proxy-dhcp-relay", 0, 0},
     {"pxe_only", PXE_CFG_BOOL, 0, "true", CFG(pxe_only),
      "answer only PXEClient/HTTPClient/iPXE clients in full mode", NULL, 0, 0},
     {"pxe_grace", PXE_CFG_DURATION, 0, "10m", CFG(pxe_grace),
@@ -286,6 +291,12 @@ int dhcp_config_complete(void *state, void *cfgp)
         s->core->log(s->self, PXE_LOG_ERR,
                      "full DHCP mode needs a range (dhcp-range); use proxy-dhcp beside another "
                      "DHCP server");
+        return -EINVAL;
+    }
+    if (c->proxy_relay && !c->proxy) {
+        s->core->log(s->self, PXE_LOG_ERR,
+                     "proxy_relay is for proxy mode (proxy-dhcp); full mode answers relays "
+                     "on its port-67 socket already");
         return -EINVAL;
     }
     if (!c->proxy) {

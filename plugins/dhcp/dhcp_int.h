@@ -39,6 +39,7 @@ struct dhcp_cfg {
     char *interface;
     char *range;
     uint32_t proxy;
+    uint32_t proxy_relay;
     uint32_t pxe_only;
     uint64_t pxe_grace;
     char *router;
@@ -99,8 +100,8 @@ struct dhcp_state {
     struct dhcp_resv *resv;
     size_t n_resv;
     struct dhcp_boot_cfg boot;
-    int fd67, fd4011;
-    struct pxe_source *src67, *src4011, *timer;
+    int fd67, fd4011, fdrelay; /* fdrelay: proxy_relay's unicast socket on our address:67 */
+    struct pxe_source *src67, *src4011, *srcrelay, *timer;
     int dirty;
     /* Conflict check: ICMP socket, held DISCOVERs, one timer for their deadlines. */
     int fdicmp;

@@ -127,6 +127,15 @@ int dhcp_bind(void *state)
                          "ipv6_ra: ICMPv6 socket on %s: %s; no router advertisements", s->ifname,
                          strerror(-r));
     }
+    if (c->proxy && c->proxy_relay) {
+        /* Relays send to a server's address, never to 255.255.255.255 (RFC 1542 4.1.1). */
+        r = dhcp_socket(s->ifname, s->server_ip, (uint16_t)c->port, &s->fdrelay);
+        if (r < 0) {
+            s->core->log(s->self, PXE_LOG_ERR, "proxy_relay: bind %s:%" PRIu64 " on %s: %s",
+                         s->server_str, c->port, s->ifname, strerror(-r));
+            return r;
+        }
+    }
     if (c->proxy) {
         r = dhcp_socket(s->ifname, INADDR_ANY, (uint16_t)c->proxy_port, &s->fd4011);
         if (r < 0) {

@@ -289,7 +289,7 @@ static void reply_header(const struct dhcp_msg *m, const struct dhcp_reply *r,
     buf[1] = m->htype;
     buf[2] = m->hlen;
     memcpy(buf + 4, &m->xid, 4);
-    buf[10] = (uint8_t)(m->flags >> 8);
+    buf[10] = (uint8_t)((m->flags | (r->broadcast_flag ? DHCP_FLAG_BROADCAST : 0)) >> 8);
     buf[11] = (uint8_t)m->flags;
     if (r->type == DHCP_ACK)
         memcpy(buf + 12, &m->ciaddr, 4);

@@ -144,6 +144,9 @@ struct dhcp_reply {
     const struct dhcp_boot *boot; /* NULL: no boot information */
     uint8_t pxe_opt43;    /* 1: option 43 with discovery control 8 (skip discovery) */
     const char *tftp_server; /* option 66 (dotted quad of siaddr) */
+    /* 1: set the BROADCAST flag whatever the request's: a relay delivers a reply
+     * whose yiaddr is 0 (proxy offer) only by broadcast (RFC 1542 5.4) */
+    uint8_t broadcast_flag;
 };
 
 /*

@@ -26,6 +26,9 @@ void dhcp_proxy(struct dhcp_state *s, int fd, const struct dhcp_msg *m, const ch
     if (dhcp_boot_for(s, m, mac, &boot) < 0 || boot.kind == DHCP_BOOT_NONE)
         return; /* nothing to say: the client boots without us */
     dhcp_reply_base(s, &rp, type, &boot);
+    /* yiaddr is 0: a client without an address is reached by broadcast only, also
+     * through a relay, which would otherwise unicast to yiaddr (as dnsmasq's proxy does). */
+    rp.broadcast_flag = !on4011 && !m->ciaddr;
     /* Boot server ACKs (4011) go back where the request came from. */
     dhcp_emit(s, fd, m, &rp, from, on4011 && from->sin_addr.s_addr != 0, mac);
 }

@@ -46,7 +46,7 @@ static const struct pxe_config_item dhcp6_items[] = {
      0},
     {"pxe_only", PXE_CFG_BOOL, 0, "true", CFG(pxe_only),
      "answer only clients that send option 61, vendor class PXEClient/HTTPClient or user class "
-     "iPXE",
+     "iPXE (and messages naming our DUID: Request, Renew, Release, Decline)",
      NULL, 0, 0},
     {"boot_efi64", PXE_CFG_STR, 0, "snponly.efi", CFG(boot_efi64),
      "boot file for UEFI x64 (arch 7, 9; HTTP 16)", NULL, 0, 0},
@@ -412,6 +412,10 @@ static void dhcp6_handle(struct dhcp6_state *s, const uint8_t *pkt, size_t len,
         m.has_mac = 1;
         memcpy(m.mac, s->relay.mac, 6);
     }
+    if (r == 0 && !m.has_mac) /* the EUI-64 link-local address the client sent from */
+        m.has_mac = dhcp6_mac_from_link_local(s->relay.n ? s->relay.hop[s->relay.n - 1].peer
+                                                         : from->sin6_addr.s6_addr,
+                                              m.mac) == 0;
     if (r == 0)
         r = dhcp6_validate(&m, s->duid, sizeof(s->duid));
     if (r == -EBADMSG) {
@@ -431,7 +435,12 @@ static void dhcp6_handle(struct dhcp6_state *s, const uint8_t *pkt, size_t len,
     if (s->relay.n)
         s->core->metric_add(s->self, "relayed_total", "client messages that came through a relay", 1);
     s->core->metric_add(s->self, "received_total", "valid DHCPv6 messages received", 1);
-    if (s->cfg->pxe_only && !m.has_arch && !m.vendor_http && !m.vendor_pxe && !m.user_ipxe) {
+    /* pxe_only leaves classless clients to the site, but a message naming our DUID (validated
+     * above) comes from our own client: EDK2 sends its Release and Renew without option 61 or
+     * a vendor class, and its synchronous Dhcp6->Stop() polls for the Release's Reply with no
+     * timeout (a loader that disconnects OVMF's PXEv6 stack, e.g. iPXE, hangs without one). */
+    if (s->cfg->pxe_only && !m.server_id && !m.has_arch && !m.vendor_http && !m.vendor_pxe &&
+        !m.user_ipxe) {
         s->core->metric_add(s->self, "ignored_total", "messages not for us or not answered", 1);
         return;
     }

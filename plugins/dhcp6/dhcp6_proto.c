@@ -117,6 +117,18 @@ static void dhcp6_duid_mac(struct dhcp6_msg *m)
     m->has_mac = 1;
 }
 
+int dhcp6_mac_from_link_local(const uint8_t a[16], uint8_t mac[6])
+{
+    static const uint8_t ll[8] = {0xfe, 0x80};
+
+    if (memcmp(a, ll, 8) != 0 || a[11] != 0xff || a[12] != 0xfe)
+        return -ENOENT;
+    mac[0] = a[8] ^ 0x02;
+    memcpy(mac + 1, a + 9, 2);
+    memcpy(mac + 3, a + 13, 3);
+    return 0;
+}
+
 static int dhcp6_option(uint16_t code, const uint8_t *d, uint16_t n, struct dhcp6_msg *m)
 {
     switch (code) {

@@ -75,11 +75,21 @@ struct dhcp6_msg {
     uint32_t vendor_pxe;  /* ... with "PXEClient" */
     uint32_t user_ipxe;   /* a user class string is "iPXE" */
     uint32_t rapid_commit;
-    uint32_t has_mac; /* MAC taken from a DUID-LLT/DUID-LL of hardware type 1 */
+    uint32_t has_mac; /* MAC from a DUID-LLT/DUID-LL of hardware type 1 (the glue may add one) */
     uint8_t mac[6];
     const uint8_t *vendor; /* first vendor class string (for logs, sanitise first) */
     uint16_t vendor_len;
 };
+
+/*
+ * The MAC inside the modified EUI-64 interface identifier of a link-local
+ * address a[16] (fe80::/64 with ff:fe in the middle, RFC 4291 appendix A, the
+ * universal/local bit flipped back): 0, or -ENOENT for any other address
+ * (global, privacy or stable-random identifiers).  For clients whose DUID holds
+ * no MAC (iPXE sends a DUID-UUID), from the source of a direct message or the
+ * peer-address of the innermost relay.
+ */
+int dhcp6_mac_from_link_local(const uint8_t a[16], uint8_t mac[6]);
 
 /*
  * Walks the options of p[*off..len): 1 with the next option's code, data and

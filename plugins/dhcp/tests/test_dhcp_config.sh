@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Safe defaults: idle without an interface, refusal of a range or proxy mode without
-# one, of full mode without a range, of bad ranges, tables and missing interfaces.
+# one, of full mode without a range, of bad ranges, tables and missing interfaces, of
+# proxy_relay in full mode or on an address that is not ours.
 # Network namespace only (nothing here should ever bind, but be safe).
 set -eu
 . "$PXECORE_SRC/tests/integration/lib.sh"
@@ -37,6 +38,11 @@ refuses 1 'reservations: bad entry' --interface srv0 --dhcp-range 192.0.2.50,192
     --set 'dhcp.reservations={"nonsense":"192.0.2.5"}'
 refuses 1 'arch_table: key' --interface srv0 --dhcp-range 192.0.2.50,192.0.2.99 \
     --set 'dhcp.arch_table={"x86":"a.efi"}'
+refuses 1 'proxy_relay is for proxy mode' --interface srv0 --dhcp-range 192.0.2.50,192.0.2.99 \
+    --proxy-dhcp-relay
+# proxy_relay binds our address:67; an address that is not ours names the key.
+refuses 2 'proxy_relay: bind 192.0.2.9:67' --interface srv0 --proxy-dhcp --proxy-dhcp-relay \
+    --set dhcp.server_address=192.0.2.9
 refuses 2 'interface nope0' --interface nope0 --dhcp-range 192.0.2.50,192.0.2.99 \
     --set dhcp.lease_file="$T/l"
 echo PASS

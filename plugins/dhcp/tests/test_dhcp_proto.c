@@ -489,6 +489,40 @@ TEST(reply_nak)
     EXPECT_EQ_INT(dhcp_build_reply(&m, &r, out, 100), -ENOBUFS);
 }
 
+/* A relayed proxy offer (flag clear in the request, giaddr set): the reply asks
+ * the relay to broadcast, since a relay unicasts to yiaddr, here 0 (RFC 1542 5.4). */
+TEST(reply_relayed_proxy_broadcast)
+{
+    struct dhcp_boot_cfg c = bcfg();
+    struct dhcp_boot b;
+    struct dhcp_reply r;
+    struct dhcp_msg m;
+    uint8_t out[DHCP_MAX_REPLY];
+    int len;
+
+    req(DHCP_DISCOVER);
+    opt(60, pxe_vc, (uint8_t)strlen(pxe_vc));
+    arch(0);
+    end();
+    pkt[10] = 0;                             /* iPXE sends no broadcast flag */
+    memcpy(pkt + 24, "\xc6\x33\x64\x01", 4); /* giaddr 198.51.100.1 */
+    EXPECT_EQ_INT(dhcp_parse(pkt, plen, &m), 0);
+    dhcp_boot_decide(&m, &c, "52:54:00:12:34:56", &b);
+    memset(&r, 0, sizeof(r));
+    r.type = DHCP_OFFER;
+    inet_pton(AF_INET, "192.0.2.1", &r.server_id);
+    r.boot = &b;
+    len = dhcp_build_reply(&m, &r, out, sizeof(out));
+    EXPECT(len >= 300);
+    EXPECT_EQ_INT(out[10], 0); /* copied from the request by default */
+    r.broadcast_flag = 1;
+    len = dhcp_build_reply(&m, &r, out, sizeof(out));
+    EXPECT(len >= 300);
+    EXPECT_EQ_INT(out[10], 0x80);
+    EXPECT_EQ_INT(out[11], 0);
+    EXPECT(memcmp(out + 24, "\xc6\x33\x64\x01", 4) == 0); /* giaddr */
+}
+
 int main(void)
 {
     RUN(parse_discover);
@@ -499,5 +533,6 @@ int main(void)
     RUN(reply_bios_proxy_bytes);
     RUN(reply_full_and_limits);
     RUN(reply_nak);
+    RUN(reply_relayed_proxy_broadcast);
     return tap_done();
 }

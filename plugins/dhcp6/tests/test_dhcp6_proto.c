@@ -273,6 +273,43 @@ TEST(ipxe_information_request)
     }
 }
 
+/* iPXE 1.0.0+git-20190125's Solicit (seen from QEMU guests): a DUID-UUID (type 4, the
+ * SMBIOS UUID, all zero under QEMU) with no MAC; the MAC comes from its EUI-64 link-local
+ * source address instead. */
+TEST(ipxe_duid_uuid_link_local)
+{
+    static const uint8_t duid[18] = {0, 4};
+    static const uint8_t uc[6] = {0, 4, 'i', 'P', 'X', 'E'};
+    static const uint8_t arch[2] = {0, 7};
+    static const uint8_t ll[16] = {0xfe, 0x80, [8] = 0x50, 0x54, 0x00,
+                                   0xff, 0xfe, 0x00,       0xd6, 0x61};
+    static const uint8_t global[16] = {0x20, 0x01, 0x0d, 0xb8, [8] = 0x50, 0x54, 0, 0xff, 0xfe};
+    static const uint8_t stable[16] = {0xfe, 0x80, [8] = 0x3c, 0x11, 0x9a, 0x07, 0x42, 1, 2, 3};
+    uint8_t mac[6] = {0};
+    struct pkt p;
+    struct dhcp6_msg m;
+    char url[256];
+
+    p_start(&p, DHCP6_SOLICIT);
+    p_opt(&p, DHCP6_OPT_CLIENTID, duid, sizeof(duid));
+    p_opt(&p, DHCP6_OPT_USER_CLASS, uc, sizeof(uc));
+    p_opt(&p, DHCP6_OPT_CLIENT_ARCH_TYPE, arch, 2);
+    p_vendor(&p, "PXEClient:Arch:00007:UNDI:003010");
+    EXPECT_EQ_INT(dhcp6_parse(p.b, p.n, &m), 0);
+    EXPECT_EQ_INT(m.user_ipxe, 1);
+    EXPECT_EQ_INT(m.has_mac, 0);
+    EXPECT_EQ_INT(dhcp6_boot_url(&boot, &m, url, sizeof(url)), 0);
+    EXPECT_EQ_STR(url, "http://[2001:db8::1]:8080/boot.ipxe");
+    EXPECT_EQ_INT(dhcp6_mac_from_link_local(ll, mac), 0);
+    EXPECT(memcmp(mac, (const uint8_t[6]){0x52, 0x54, 0, 0, 0xd6, 0x61}, 6) == 0);
+    EXPECT_EQ_INT(dhcp6_mac_from_link_local(global, mac), -ENOENT);
+    EXPECT_EQ_INT(dhcp6_mac_from_link_local(stable, mac), -ENOENT);
+    m.has_mac = 1;
+    memcpy(m.mac, (const uint8_t[6]){0x52, 0x54, 0, 0, 0xd6, 0x61}, 6);
+    EXPECT_EQ_INT(dhcp6_boot_url(&boot, &m, url, sizeof(url)), 0);
+    EXPECT_EQ_STR(url, "http://[2001:db8::1]:8080/boot.ipxe?mac=52:54:00:00:d6:61");
+}
+
 TEST(validate_rules)
 {
     static const uint8_t other[10] = {0, 3, 0, 1, 9, 9, 9, 9, 9, 9};
@@ -587,6 +624,7 @@ int main(void)
     RUN(edk2_pxe_solicit);
     RUN(arch_map);
     RUN(ipxe_information_request);
+    RUN(ipxe_duid_uuid_link_local);
     RUN(validate_rules);
     RUN(malformed);
     RUN(relay);
