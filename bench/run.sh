@@ -17,6 +17,7 @@
 # it says "too loaded" instead; with fewer than 3 runs, "few runs"; a storm whose
 # simulator used >= 80 % of its CPU, "client-bound".  Memory targets get a verdict at any
 # load.  Load averages before and after each benchmark are printed beside its rows.
+# Before each benchmark it waits up to SETTLE_MAX (180) s for the load to settle.
 # Env: PXE_BUILD_DIR (build), RUNS (3), ONLY (a subset of "tftp http nbd dhcp storm idle"),
 # SRV_CPU (0), CLI_CPU (1), BENCH_LOG_DIR (each script's output; default: a temporary
 # directory, removed).  Needs root (network namespaces for DHCP and the storm).
@@ -37,7 +38,8 @@ SPREAD_MAX=${SPREAD_MAX:-0.25}
 NCPU=$(nproc)
 export SRV_CPU=${SRV_CPU:-0} CLI_CPU=${CLI_CPU:-1} PXE_BUILD_DIR=$B
 [ "$NCPU" -ge 2 ] || export SRV_CPU=0 CLI_CPU=0
-[ "$SMOKE" = 0 ] || RUNS=1
+SETTLE_MAX=${SETTLE_MAX:-180}
+[ "$SMOKE" = 0 ] || RUNS=1 SETTLE_MAX=0
 
 [ -n "$TABLE" ] || [ -x "$B/pxecore" ] || { echo "bench: build $B first" >&2; exit 77; }
 W=$(mktemp -d /tmp/pxebench-all.XXXXXX)
@@ -52,10 +54,22 @@ export BENCH_RESULTS=$RES BENCH_NO_INSTALL=1
 declare -A LOAD_B LOAD_A STATUS
 load1() { cut -d' ' -f1 /proc/loadavg; }
 # bench NAME CMD...: runs one benchmark script, its output into $LOGS/NAME.log.
+# settle: waits up to SETTLE_MAX seconds (180; 0 with --smoke) for the 1-minute load
+# average to drop under the fair-figure threshold: the previous benchmark's own clients
+# (200 curl processes, wrk -c256) keep it high for minutes after they are gone.
+settle() {
+    local end=$((SECONDS + SETTLE_MAX))
+    while awk -v l="$(load1)" -v m="$LOAD_MAX_PER_CPU" -v n="$NCPU" 'BEGIN { exit !(l > m * n) }' &&
+        [ "$SECONDS" -lt "$end" ]; do
+        sleep 5
+    done
+}
+
 bench() {
     local n=$1 rc=0 t0=$SECONDS
     shift
     case " $ONLY " in *" $n "*) ;; *) return 0 ;; esac
+    settle
     LOAD_B[$n]=$(load1)
     echo "bench: $n (load $(cut -d' ' -f1-3 /proc/loadavg))..." >&2
     "$@" >"$LOGS/$n.log" 2>&1 || rc=$?
