@@ -86,13 +86,7 @@ e2e_topology() {
     rx ip link set rt0 up
     rx ip link set rt1 up
     # The client segment: QEMU's tap bridged to the router's port, no address.
-    cx sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    cx ip link set lo up
-    cx ip link add br0 type bridge forward_delay 0 stp_state 0
-    cx ip tuntap add dev tap0 mode tap
-    cx ip link set cli0 master br0
-    cx ip link set tap0 master br0
-    for l in cli0 tap0 br0; do cx ip link set "$l" up; done
+    e2e_client_bridge
 }
 
 e2e_init "$@"

@@ -163,15 +163,18 @@ e2e_topology() {
     ip link set cli0 netns "$E2E_CLI_PID"
     ip addr add "$E2E_SRV_IP/24" dev srv0
     ip link set srv0 up
+    e2e_client_bridge
+}
+# e2e_client_bridge: in the client namespace, QEMU's tap0 bridged (br0) to cli0,
+# which the caller has moved there; no address, no IPv6 of the namespace's own.
+e2e_client_bridge() {
     cx sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
     cx ip link set lo up
     cx ip link add br0 type bridge forward_delay 0 stp_state 0
     cx ip tuntap add dev tap0 mode tap
     cx ip link set cli0 master br0
     cx ip link set tap0 master br0
-    cx ip link set cli0 up
-    cx ip link set tap0 up
-    cx ip link set br0 up
+    for l in cli0 tap0 br0; do cx ip link set "$l" up; done
 }
 # cx CMD...: runs CMD in the client namespace (where QEMU runs).
 cx() { nsenter -n -t "$E2E_CLI_PID" "$@"; }
