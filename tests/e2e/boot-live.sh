@@ -82,13 +82,7 @@ pxecore_start() {
     grep -q "image 'live': .*kind $knd" "$E/pxecore.log" ||
         e2e_fail "the $source image was not recognised as $knd: $(grep -m3 "image 'live'" "$E/pxecore.log")"
     # NFS exports and NBD checks finish after "ready": wait (at most 60 s) for the entry.
-    i=0
-    until curl -fsS -m 5 -o "$E/menu-ipxe.log" "http://$E2E_SRV_IP/boot.ipxe?mac=$E2E_MAC" &&
-        grep -q "$want" "$E/menu-ipxe.log"; do
-        i=$((i + 1))
-        [ $i -lt 120 ] || e2e_fail "boot.ipxe offers no $method entry matching '$want' (see menu-ipxe.log)"
-        sleep 0.5
-    done
+    e2e_wait_menu "$want" 120 "boot.ipxe offers no $method entry matching '$want' (see menu-ipxe.log)"
     e2e_log "the $knd kind recognised the $source image; boot.ipxe: $(grep -o "${want}[^ ]*" "$E/menu-ipxe.log" | head -n1)"
 }
 # ref_start: dnsmasq + busybox httpd (lib-e2e.sh's reference stack) serving the

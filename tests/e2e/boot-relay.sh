@@ -115,13 +115,7 @@ args=(--address "$E2E_SRV_IP" --root "$E2E_LOADERS" --console ttyS0 --serial "0 
     --image "archiso=$E2E_IMAGE" --disable-plugin nfs
     --set dhcp.interface=srv0 --set dhcp.proxy=true --set dhcp.proxy_relay=true)
 e2e_pxecore_start "${args[@]}"
-i=0
-until curl -fsS -m 5 -o "$E/menu-ipxe.log" "http://$E2E_SRV_IP/boot.ipxe?mac=$E2E_MAC" &&
-    grep -q 'archiso_http_srv=' "$E/menu-ipxe.log"; do
-    i=$((i + 1))
-    [ $i -lt 60 ] || e2e_fail "the generated iPXE menu offers no HTTP entry (menu-ipxe.log)"
-    sleep 0.5
-done
+e2e_wait_menu 'archiso_http_srv=' 60 "the generated iPXE menu offers no HTTP entry (menu-ipxe.log)"
 rx ss -Hlun | grep -q ':67 ' || e2e_fail "the relay does not listen (relay-dnsmasq.log)"
 sx ss -Hlun | grep -q ':67 ' || e2e_fail "the site DHCP server does not listen (site-dnsmasq.log)"
 

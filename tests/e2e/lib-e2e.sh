@@ -611,6 +611,19 @@ e2e_api() {
     fi
 }
 
+# e2e_wait_menu PATTERN TRIES WHY: fetches the guest's boot.ipxe into
+# $E/menu-ipxe.log every 0.5 s until it matches PATTERN (grep), at most TRIES
+# times; then fails with WHY.  Plugins finish some entries after "ready".
+e2e_wait_menu() {
+    local i=0
+    until curl -fsS -m 5 -o "$E/menu-ipxe.log" "http://$E2E_SRV_IP/boot.ipxe?mac=$E2E_MAC" &&
+        grep -q "$1" "$E/menu-ipxe.log"; do
+        i=$((i + 1))
+        [ "$i" -lt "$2" ] || e2e_fail "$3"
+        sleep 0.5
+    done
+}
+
 # e2e_expect_local_boot WHAT: after a boot, the guest's host profile with
 # boot_once has turned to local_boot (the daemon checks once a second; up to
 # 10 s here) and its iPXE menu no longer names WHAT (a pattern).
